@@ -1,0 +1,2 @@
+//===- Frontend.cpp - Placeholder until the DSL front end lands -----------===//
+namespace rnnc::frontend {}

@@ -1,0 +1,8 @@
+//===- Passes.h - Constructors of every rnnc pass ---------------*- C++ -*-===//
+#pragma once
+
+#include "passes/Pass.h"
+
+namespace rnnc::passes {
+// One line per pass, matching PassRegistry.def.
+} // namespace rnnc::passes

@@ -1,0 +1,4 @@
+//===- Runtime.cpp - Placeholder until the runtime pieces land ------------===//
+namespace rnnc::runtime {
+const char *runtimeVersion() { return "0.1.0"; }
+} // namespace rnnc::runtime

@@ -1,0 +1,18 @@
+# lit configuration: one small .rnn / .rnnir / .test file per behaviour.
+import os
+import lit.formats
+
+config.name = "rnnc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".rnn", ".rnnir", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.rnnc_obj_root, "test", "lit")
+
+tools = os.path.join(config.rnnc_obj_root, "tools", "rnnc")
+config.environment["PATH"] = os.pathsep.join(
+    [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.substitutions.append(("%rnnc", os.path.join(tools, "rnnc")))
+config.substitutions.append(("%examples", os.path.join(config.rnnc_src_root, "examples")))
+config.substitutions.append(("%shared", config.shared_data_dir))
+config.substitutions.append(("%python", "python3"))

@@ -1,0 +1,39 @@
+//===- rnnc.cpp - The rnnc command-line tool ------------------------------===//
+///
+/// \file
+/// Entry point: parses the command line with CLI11 and runs one subcommand.
+/// Library code never exits; this is the only place exit codes are made.
+///
+//===----------------------------------------------------------------------===//
+#include "tools/rnnc/Commands.h"
+
+#include <exception>
+#include <iostream>
+#include <vector>
+
+using namespace rnnc::tool;
+
+int main(int argc, char **argv) {
+  CLI::App app{"rnnc: compile and train recurrent language models"};
+  app.set_version_flag("--version", "rnnc 0.1.0");
+  app.require_subcommand(1, 1);
+  std::vector<Command> commands = {
+      addCheckCommand(app),
+      addEmitCommand(app),
+      addOptCommand(app),
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    for (Command &c : commands)
+      if (c.app->parsed())
+        return c.run();
+  } catch (const std::exception &e) {
+    std::cerr << "rnnc: error: " << e.what() << '\n';
+    return 1;
+  }
+  return 2;
+}
