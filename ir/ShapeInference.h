@@ -1,0 +1,58 @@
+//===- ShapeInference.h - Result types of every IR op -----------*- C++ -*-===//
+///
+/// \file
+/// One place that knows each op's typing rule (see ir/Ops.def): given an op
+/// kind, its operand types and attributes, compute the result types or say
+/// why the op is ill-typed. The verifier, the IR text parser, the front end
+/// and the passes all build or check ops through these functions, so the
+/// rules cannot drift apart. Dimension names survive where they can
+/// (`[B,H] @ [H,V]` gives `[B,V]`); they are documentation only.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/IR.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rnnc::ir {
+
+/// Result types of an op of `kind` applied to `operandTypes` with `attrs`.
+/// On failure returns nullopt and, if `error` is non-null, a lower-case
+/// message without trailing period (e.g. `matmul: inner dimensions differ:
+/// [B,V] @ [H,H]`). `constant` (its type is declared, not inferred) and
+/// `scan` (its types come from its body) are errors here: use
+/// inferScanResultTypes, or inferResultTypes(const Operation&, ...).
+std::optional<std::vector<TensorType>>
+inferResultTypes(OpKind kind, const std::vector<TensorType> &operandTypes,
+                 const AttributeMap &attrs, std::string *error);
+
+/// The types a scan body's arguments must have: carried types, one time
+/// slice of each sequence (leading axis dropped), then the invariants.
+std::optional<std::vector<TensorType>>
+scanBodyArgumentTypes(const std::vector<TensorType> &operandTypes,
+                      const AttributeMap &attrs, std::string *error);
+
+/// Scan result types from its operands and the types its body yields:
+/// the carried types, then each per-step output stacked to [T, ...], where T
+/// is the leading dimension of the sequences (all must agree). Checks that
+/// the yielded carried types equal the carried operand types.
+std::optional<std::vector<TensorType>>
+inferScanResultTypes(const std::vector<TensorType> &operandTypes,
+                     const AttributeMap &attrs,
+                     const std::vector<TensorType> &yieldTypes,
+                     std::string *error);
+
+/// Result types of an existing op: dispatches to the rules above, taking a
+/// constant's declared type and a scan's body yield into account.
+std::optional<std::vector<TensorType>>
+inferResultTypes(const Operation &op, std::string *error);
+
+/// The broadcast result of two operand shapes (equal, or one a suffix of the
+/// other), with names merged; nullopt if incompatible.
+std::optional<TensorType> broadcastTypes(const TensorType &a,
+                                         const TensorType &b);
+
+} // namespace rnnc::ir
