@@ -1,0 +1,73 @@
+//===- Corpus.h - Reading a training text as code points --------*- C++ -*-===//
+///
+/// \file
+/// The training text: a plain UTF-8 file, a `.zip` holding one such file (the
+/// d2l lyrics), or a Debian fortunes file (`%` separator lines and ANSI colour
+/// escapes removed). The bytes are validated as UTF-8 (an invalid byte is an
+/// error naming its offset) and split into code points; then newlines are
+/// handled as asked and the first N characters kept, in the d2l order:
+/// replace newlines, then truncate. Errors come back as messages, never as
+/// exceptions.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rnnc::runtime {
+
+/// What to do with `\n` and `\r`.
+enum class NewlineMode {
+  Space, ///< each becomes one space (the d2l recipe; "\r\n" gives two)
+  Keep,  ///< left as they are
+};
+
+/// How the file is laid out.
+enum class CorpusFormat {
+  Plain,   ///< the text as it is
+  Fortune, ///< a fortunes file: drop `%` lines and ANSI escapes
+  Auto,    ///< Fortune if some line is exactly `%`, otherwise Plain
+};
+
+struct CorpusOptions {
+  NewlineMode newlines = NewlineMode::Space;
+  CorpusFormat format = CorpusFormat::Auto;
+  /// Keep only the first `maxChars` code points; 0 keeps them all.
+  size_t maxChars = 0;
+};
+
+/// A decoded training text.
+struct Corpus {
+  std::string name;    ///< where it came from, for messages
+  std::u32string text; ///< code points after the options were applied
+};
+
+/// Parses "space" / "keep" (as on a command line).
+std::optional<NewlineMode> parseNewlineMode(std::string_view word);
+/// Parses "plain" / "fortune" / "auto".
+std::optional<CorpusFormat> parseCorpusFormat(std::string_view word);
+
+/// Reads a file's bytes; a zip archive (by its magic number) yields its one
+/// file's bytes. On failure returns nullopt and sets `*error`.
+std::optional<std::string> readCorpusBytes(const std::string &path,
+                                           std::string *error);
+
+/// Removes ANSI escape sequences (`ESC [ ... final-byte` and two-byte
+/// `ESC x`) and lines that are exactly `%` from fortune-format text.
+std::string stripFortuneMarkup(std::string_view text);
+
+/// Builds a corpus from bytes already in memory; `name` is used in messages.
+std::optional<Corpus> corpusFromBytes(std::string_view bytes,
+                                      const std::string &name,
+                                      const CorpusOptions &options,
+                                      std::string *error);
+
+/// Reads, validates and decodes the corpus at `path`.
+std::optional<Corpus> loadCorpus(const std::string &path,
+                                 const CorpusOptions &options,
+                                 std::string *error);
+
+} // namespace rnnc::runtime

@@ -1,0 +1,34 @@
+//===- Utf8.h - Strict UTF-8 decoding and encoding --------------*- C++ -*-===//
+///
+/// \file
+/// A character of the corpus is a Unicode code point, so the runtime decodes
+/// UTF-8 itself, strictly: overlong forms, surrogates, values above U+10FFFF
+/// and truncated sequences are errors that name the byte offset. Used by the
+/// corpus reader, the vocabulary and checkpoints.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rnnc::runtime {
+
+/// Decodes `bytes`; on failure sets `*error` to
+/// "invalid UTF-8 at byte offset N (byte 0xNN)" and returns nullopt.
+std::optional<std::u32string> decodeUtf8(std::string_view bytes,
+                                         std::string *error);
+
+/// Appends the UTF-8 form of one code point (assumed valid).
+void appendUtf8(std::string &out, char32_t codePoint);
+
+/// The UTF-8 form of a code point sequence.
+std::string encodeUtf8(std::u32string_view codePoints);
+
+/// A code point for messages: `'分' (U+5206)`, or just `U+000A` for control
+/// characters that would garble a terminal.
+std::string describeCodePoint(char32_t codePoint);
+
+} // namespace rnnc::runtime
