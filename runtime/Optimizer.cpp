@@ -1,0 +1,131 @@
+//===- Optimizer.cpp - Gradient clipping, SGD and Adam --------------------===//
+///
+/// \file
+/// Plain loops over float buffers; see Optimizer.h for the formulas.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/Optimizer.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace rnnc::runtime {
+
+double globalL2Norm(const std::vector<ConstFloatSpan> &grads) {
+  double sumOfSquares = 0;
+  for (const ConstFloatSpan &g : grads)
+    for (size_t i = 0; i < g.size; ++i)
+      sumOfSquares += static_cast<double>(g.data[i]) * g.data[i];
+  return std::sqrt(sumOfSquares);
+}
+
+double clipByGlobalNorm(const std::vector<FloatSpan> &grads, double theta) {
+  std::vector<ConstFloatSpan> views(grads.begin(), grads.end());
+  double norm = globalL2Norm(views);
+  if (theta > 0 && norm > theta) {
+    float scale = static_cast<float>(theta / norm);
+    for (const FloatSpan &g : grads)
+      for (size_t i = 0; i < g.size; ++i)
+        g.data[i] *= scale;
+  }
+  return norm;
+}
+
+bool Optimizer::checkShapes(const std::vector<FloatSpan> &params,
+                            const std::vector<ConstFloatSpan> &grads,
+                            std::string *error) const {
+  if (params.size() != grads.size()) {
+    if (error)
+      *error = fmt::format("optimizer got {} parameters but {} gradients",
+                           params.size(), grads.size());
+    return false;
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (params[i].size != grads[i].size) {
+      if (error)
+        *error = fmt::format("parameter {} has {} elements but its gradient {}",
+                             i, params[i].size, grads[i].size);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool SgdOptimizer::step(const std::vector<FloatSpan> &params,
+                        const std::vector<ConstFloatSpan> &grads,
+                        std::string *error) {
+  if (!checkShapes(params, grads, error))
+    return false;
+  float lr = static_cast<float>(lr_);
+  for (size_t p = 0; p < params.size(); ++p)
+    for (size_t i = 0; i < params[p].size; ++i)
+      params[p].data[i] -= lr * grads[p].data[i];
+  ++steps_;
+  return true;
+}
+
+bool AdamOptimizer::step(const std::vector<FloatSpan> &params,
+                         const std::vector<ConstFloatSpan> &grads,
+                         std::string *error) {
+  if (!checkShapes(params, grads, error))
+    return false;
+  if (m_.empty()) {
+    for (const FloatSpan &p : params) {
+      m_.emplace_back(p.size, 0.0);
+      v_.emplace_back(p.size, 0.0);
+    }
+  } else {
+    bool sameLayout = m_.size() == params.size();
+    for (size_t p = 0; sameLayout && p < params.size(); ++p)
+      sameLayout = m_[p].size() == params[p].size;
+    if (!sameLayout) {
+      if (error)
+        *error = "adam: the parameter list changed between steps";
+      return false;
+    }
+  }
+  ++steps_;
+  double t = static_cast<double>(steps_);
+  double correction1 = 1.0 - std::pow(beta1_, t);
+  double correction2 = 1.0 - std::pow(beta2_, t);
+  for (size_t p = 0; p < params.size(); ++p) {
+    std::vector<double> &m = m_[p];
+    std::vector<double> &v = v_[p];
+    for (size_t i = 0; i < params[p].size; ++i) {
+      double g = grads[p].data[i];
+      m[i] = beta1_ * m[i] + (1.0 - beta1_) * g;
+      v[i] = beta2_ * v[i] + (1.0 - beta2_) * g * g;
+      double mHat = m[i] / correction1;
+      double vHat = v[i] / correction2;
+      params[p].data[i] -= static_cast<float>(lr_ * mHat / (std::sqrt(vHat) + eps_));
+    }
+  }
+  return true;
+}
+
+std::unique_ptr<Optimizer> makeOptimizer(const OptimizerConfig &config,
+                                         std::string *error) {
+  auto fail = [&](const std::string &message) -> std::unique_ptr<Optimizer> {
+    if (error)
+      *error = message;
+    return nullptr;
+  };
+  if (!(config.lr > 0) || !std::isfinite(config.lr))
+    return fail(fmt::format("learning rate must be positive, got {}", config.lr));
+  if (config.kind == "sgd")
+    return std::make_unique<SgdOptimizer>(config.lr);
+  if (config.kind == "adam") {
+    if (!(config.beta1 >= 0 && config.beta1 < 1))
+      return fail(fmt::format("adam beta1 must be in [0, 1), got {}", config.beta1));
+    if (!(config.beta2 >= 0 && config.beta2 < 1))
+      return fail(fmt::format("adam beta2 must be in [0, 1), got {}", config.beta2));
+    if (!(config.eps >= 0))
+      return fail(fmt::format("adam eps must be non-negative, got {}", config.eps));
+    return std::make_unique<AdamOptimizer>(config.lr, config.beta1, config.beta2,
+                                           config.eps);
+  }
+  return fail(fmt::format("unknown optimizer '{}' (expected sgd or adam)",
+                          config.kind));
+}
+
+} // namespace rnnc::runtime
