@@ -1,0 +1,104 @@
+//===- Checkpoint.h - Parameters + vocabulary in safetensors ----*- C++ -*-===//
+///
+/// \file
+/// A checkpoint is one safetensors file, so other tools (Python's
+/// `safetensors`, `huggingface` viewers) read the weights directly:
+///   8 bytes   little-endian u64 N, the header length
+///   N bytes   JSON: {"__metadata__": {string: string}, "<tensor>":
+///             {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}}
+///             padded with spaces so the data starts 8-byte aligned
+///   data      the tensors' little-endian f32 values, back to back, offsets
+///             relative to the start of this section
+/// rnnc's own facts live in `__metadata__` (all values are strings, as the
+/// format requires): format, model_name, model_hash, vocabulary (the
+/// characters in id order as one UTF-8 string), hyper_parameters (JSON text),
+/// epoch, plus any extra entries. Files are written atomically (temp file in
+/// the same directory, fsync, rename), so a crash never leaves a half file
+/// under the real name and the previous checkpoint survives.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rnnc::runtime {
+
+/// Everything a checkpoint records besides the tensors.
+struct CheckpointMetadata {
+  std::string modelName;
+  std::string modelHash;                 ///< from hashModelSource
+  std::u32string vocabulary;             ///< characters in id order
+  std::string hyperParametersJson = "{}"; ///< must be valid JSON
+  int64_t epoch = 0;                      ///< epochs completed
+  /// Further string entries (e.g. "sampling"); may not reuse the keys above.
+  std::map<std::string, std::string> extra;
+};
+
+/// A tensor to save; `data` holds the product of `shape` floats.
+struct TensorView {
+  std::string name;
+  std::vector<int64_t> shape;
+  const float *data = nullptr;
+};
+
+/// A loaded tensor.
+struct NamedTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
+struct Checkpoint {
+  CheckpointMetadata metadata;
+  std::vector<NamedTensor> tensors; ///< in file order
+  /// The tensor called `name`, or null.
+  const NamedTensor *find(std::string_view name) const;
+};
+
+/// "fnv1a64:" + 16 hex digits of the FNV-1a 64-bit hash of the model text.
+std::string hashModelSource(std::string_view modelText);
+
+/// The bytes of a checkpoint file. Fails on an invalid hyper-parameter JSON,
+/// a reserved `extra` key, a duplicate or empty tensor name, or a null data
+/// pointer for a non-empty tensor.
+std::optional<std::string> serializeCheckpoint(const CheckpointMetadata &metadata,
+                                               const std::vector<TensorView> &tensors,
+                                               std::string *error);
+
+/// Serialises and writes atomically to `path`.
+bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
+                    const std::vector<TensorView> &tensors, std::string *error);
+
+/// Parses checkpoint bytes; `name` is used in messages. Rejects truncated
+/// files, bad headers, non-F32 tensors, offsets that do not match the shape
+/// or do not tile the data section, and missing rnnc metadata.
+std::optional<Checkpoint> parseCheckpoint(std::string_view bytes,
+                                          const std::string &name,
+                                          std::string *error);
+
+/// Reads and parses the checkpoint at `path`.
+std::optional<Checkpoint> loadCheckpoint(const std::string &path,
+                                         std::string *error);
+
+/// What a caller needs from a checkpoint before using it.
+struct CheckpointExpectation {
+  std::string modelHash;                   ///< empty: not checked
+  std::optional<std::u32string> vocabulary; ///< nullopt: not checked
+  struct Tensor {
+    std::string name;
+    std::vector<int64_t> shape;
+  };
+  std::vector<Tensor> tensors; ///< each must exist with this shape
+};
+
+/// Checks model hash, vocabulary and tensors; the message says what differs
+/// ("was saved for a different model", "missing tensor 'W_hq'", ...).
+bool checkCheckpoint(const Checkpoint &checkpoint, const std::string &name,
+                     const CheckpointExpectation &expected, std::string *error);
+
+} // namespace rnnc::runtime
