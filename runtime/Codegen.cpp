@@ -1,0 +1,343 @@
+//===- Codegen.cpp - Lowering rnnc IR functions to LLVM IR ----------------===//
+///
+/// \file
+/// The driver of the code generator:
+///   1. plan storage: one arena offset per op result (worklist over the
+///      function body and nested scan bodies), folding one-hots and inlining
+///      constants where their users allow;
+///   2. entry prologue: acquire the arena, load argument pointers, form one
+///      pointer per planned value;
+///   3. lower each op in program order (CodegenOps.cpp); a scan becomes a
+///      loop over time (below);
+///   4. copy the returned values into the caller's result buffers.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/Codegen.h"
+#include "runtime/CodegenLowering.h"
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <deque>
+
+namespace rnnc::runtime {
+namespace codegen {
+
+using ir::OpKind;
+
+FunctionLowering::FunctionLowering(llvm::Module &module, const ir::Function &fn)
+    : mod_(module), ctx_(module.getContext()), b_(module.getContext()), fn_(fn) {}
+
+bool FunctionLowering::fail(const std::string &message) {
+  if (error_.empty())
+    error_ = message;
+  return false;
+}
+
+int64_t FunctionLowering::allocate(int64_t bytes) {
+  int64_t at = arenaBytes_;
+  arenaBytes_ += (bytes + 63) / 64 * 64;
+  return at;
+}
+
+namespace {
+
+/// A one-hot whose every use is the left operand of matmul or matmul_tn
+/// (and not also its right operand): it becomes a gather / scatter-add.
+bool oneHotFoldsIntoUsers(const ir::Operation &op) {
+  const ir::Value *v = op.result();
+  if (!v->hasUses())
+    return true;
+  for (const ir::Operation *user : v->users()) {
+    bool lhsOnly = user->operand(0) == v && user->operand(1) != v;
+    if (!lhsOnly ||
+        (user->kind() != OpKind::MatMul && user->kind() != OpKind::MatMulTN))
+      return false;
+  }
+  return true;
+}
+
+bool constantFoldsIntoUsers(const ir::Operation &op) {
+  if (op.result()->type().elementType() != ir::ElementType::F32)
+    return false;
+  for (const ir::Operation *user : op.result()->users())
+    if (!ir::isElementwise(user->kind()))
+      return false;
+  return true;
+}
+
+} // namespace
+
+void FunctionLowering::assign(const ir::Value *v, int64_t offset) {
+  offset_[v] = offset;
+  planOrder_.push_back(v);
+}
+
+void FunctionLowering::planStorage() {
+  std::deque<const ir::Block *> worklist{&fn_.body()};
+  while (!worklist.empty()) {
+    const ir::Block *block = worklist.front();
+    worklist.pop_front();
+    for (const auto &owned : block->operations()) {
+      const ir::Operation &op = *owned;
+      switch (op.kind()) {
+      case OpKind::Yield:
+      case OpKind::Return:
+        continue;
+      case OpKind::OneHot:
+        if (oneHotFoldsIntoUsers(op)) {
+          foldedOneHots_.insert(&op);
+          continue;
+        }
+        break;
+      case OpKind::Constant:
+        if (constantFoldsIntoUsers(op)) {
+          inlinedConstants_.insert(&op);
+          continue;
+        }
+        break;
+      case OpKind::Scan: {
+        if (op.regions().empty())
+          continue; // reported when lowered
+        const ir::Block &body = op.body();
+        unsigned carried = op.scanNumCarried();
+        for (unsigned i = 0; i < carried && i < body.numArguments() &&
+                             i < op.numResults();
+             ++i) {
+          int64_t slot = allocate(bytesOf(body.argument(i)));
+          assign(body.argument(i), slot);
+          assign(op.result(i), slot);
+        }
+        for (unsigned i = carried; i < op.numResults(); ++i)
+          assign(op.result(i), allocate(bytesOf(op.result(i))));
+        if (const ir::Operation *yield = body.terminator())
+          for (unsigned i = 0; i < carried && i < yield->numOperands(); ++i) {
+            const ir::Value *y = yield->operand(i);
+            if (y->ownerBlock() == &body && y->argIndex() < carried &&
+                y->argIndex() != i)
+              yieldStage_[{&op, i}] = allocate(bytesOf(y));
+          }
+        worklist.push_back(&body);
+        continue;
+      }
+      default:
+        break;
+      }
+      for (const ir::Value *r : op.results())
+        assign(r, allocate(bytesOf(r)));
+    }
+  }
+}
+
+void FunctionLowering::emitEntryPrologue(llvm::Value *argsPtr) {
+  arena_ = b_.CreateCall(
+      mod_.getOrInsertFunction("rnnc_arena_acquire", b_.getPtrTy(), b_.getInt64Ty()),
+      {i64(arenaBytes_)}, "arena");
+  const ir::Block &body = fn_.body();
+  for (unsigned i = 0; i < body.numArguments(); ++i) {
+    const ir::Value *arg = body.argument(i);
+    llvm::Value *slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), argsPtr, i);
+    ptr_[arg] = b_.CreateLoad(b_.getPtrTy(), slot, arg->name());
+  }
+  for (const ir::Value *value : planOrder_)
+    ptr_[value] = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_,
+                                                offset_.at(value), value->name());
+}
+
+llvm::Value *FunctionLowering::ptr(const ir::Value *v) {
+  auto it = ptr_.find(v);
+  if (it != ptr_.end())
+    return it->second;
+  fail("internal: no buffer for a value of type " + v->type().str());
+  return llvm::ConstantPointerNull::get(b_.getPtrTy());
+}
+
+void FunctionLowering::emitLoop(int64_t count,
+                                const std::function<void(llvm::Value *)> &body,
+                                const char *name) {
+  if (count <= 0)
+    return;
+  llvm::BasicBlock *pre = b_.GetInsertBlock();
+  llvm::Function *f = pre->getParent();
+  llvm::BasicBlock *header = llvm::BasicBlock::Create(ctx_, "loop", f);
+  llvm::BasicBlock *exit = llvm::BasicBlock::Create(ctx_, "loop.end", f);
+  b_.CreateBr(header);
+  b_.SetInsertPoint(header);
+  llvm::PHINode *i = b_.CreatePHI(b_.getInt64Ty(), 2, name);
+  i->addIncoming(i64(0), pre);
+  body(i);
+  llvm::Value *next = b_.CreateAdd(i, i64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
+  i->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateCondBr(b_.CreateICmpSLT(next, i64(count)), header, exit);
+  b_.SetInsertPoint(exit);
+}
+
+void FunctionLowering::callKernel(const char *name, std::vector<llvm::Value *> args) {
+  std::vector<llvm::Type *> types;
+  for (llvm::Value *a : args)
+    types.push_back(a->getType());
+  auto *fnType = llvm::FunctionType::get(b_.getVoidTy(), types, false);
+  b_.CreateCall(mod_.getOrInsertFunction(name, fnType), args);
+}
+
+bool FunctionLowering::lowerBlockBody(const ir::Block &block) {
+  for (const auto &op : block.operations()) {
+    if (ir::isTerminator(op->kind()))
+      break;
+    if (!lowerOp(*op))
+      return false;
+  }
+  return error_.empty();
+}
+
+/// A scan: copy the initial carried values into their slots, then for each
+/// step point the body's sequence arguments at slice t, run the body, copy
+/// yielded carried values back into their slots and per-step outputs into
+/// row t of the stacked results.
+bool FunctionLowering::lowerScan(const ir::Operation &op) {
+  if (op.regions().empty())
+    return fail("scan without a body");
+  const ir::Block &body = op.body();
+  unsigned nc = op.scanNumCarried(), ns = op.scanNumSequences();
+  unsigned nOut = op.numResults() - nc;
+  const ir::Operation *yield = body.terminator();
+  if (nc + ns > op.numOperands() || body.numArguments() != op.numOperands() ||
+      !yield || yield->numOperands() != nc + nOut)
+    return fail("scan operands, body arguments and yield do not match");
+  int64_t steps = -1;
+  if (ns > 0)
+    steps = op.operand(nc)->type().dim(0);
+  else if (nOut > 0 && op.result(nc)->type().rank() > 0)
+    steps = op.result(nc)->type().dim(0);
+  else
+    steps = op.intAttr("length", -1);
+  if (steps < 0)
+    return fail("scan has no sequence to fix its length");
+
+  for (unsigned i = 0; i < nc; ++i)
+    b_.CreateMemCpy(ptr(body.argument(i)), llvm::MaybeAlign(4), ptr(op.operand(i)),
+                    llvm::MaybeAlign(4), bytesOf(op.operand(i)));
+  for (unsigned i = nc + ns; i < op.numOperands(); ++i)
+    ptr_[body.argument(i)] = ptr(op.operand(i));
+
+  bool ok = true;
+  emitLoop(
+      steps,
+      [&](llvm::Value *s) {
+        llvm::Value *t = op.scanReverse() ? b_.CreateSub(i64(steps - 1), s, "t") : s;
+        for (unsigned i = nc; i < nc + ns; ++i) {
+          int64_t sliceBytes = bytesOf(op.operand(i)) / steps;
+          ptr_[body.argument(i)] =
+              b_.CreateInBoundsGEP(b_.getInt8Ty(), ptr(op.operand(i)),
+                                   b_.CreateMul(t, i64(sliceBytes)), "slice");
+        }
+        if (!lowerBlockBody(body)) {
+          ok = false;
+          return;
+        }
+        // Stage carried-to-carried yields first so no slot is overwritten
+        // before it is read.
+        for (const auto &[key, offset] : yieldStage_)
+          if (key.first == &op)
+            b_.CreateMemCpy(b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, offset),
+                            llvm::MaybeAlign(4), ptr(yield->operand(key.second)),
+                            llvm::MaybeAlign(4), bytesOf(yield->operand(key.second)));
+        for (unsigned i = 0; i < nc; ++i) {
+          const ir::Value *y = yield->operand(i);
+          if (y == body.argument(i))
+            continue;
+          auto staged = yieldStage_.find({&op, i});
+          llvm::Value *src =
+              staged != yieldStage_.end()
+                  ? b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, staged->second)
+                  : ptr(y);
+          b_.CreateMemCpy(ptr(body.argument(i)), llvm::MaybeAlign(4), src,
+                          llvm::MaybeAlign(4), bytesOf(y));
+        }
+        for (unsigned k = 0; k < nOut; ++k) {
+          const ir::Value *y = yield->operand(nc + k);
+          llvm::Value *row = b_.CreateInBoundsGEP(
+              b_.getInt8Ty(), ptr(op.result(nc + k)), b_.CreateMul(t, i64(bytesOf(y))));
+          b_.CreateMemCpy(row, llvm::MaybeAlign(4), ptr(y), llvm::MaybeAlign(4),
+                          bytesOf(y));
+        }
+      },
+      op.scanReverse() ? "s" : "t");
+  return ok && error_.empty();
+}
+
+bool FunctionLowering::run(std::string &error) {
+  auto *fnType = llvm::FunctionType::get(b_.getVoidTy(),
+                                         {b_.getPtrTy(), b_.getPtrTy()}, false);
+  entry_ = llvm::Function::Create(fnType, llvm::Function::ExternalLinkage,
+                                  fn_.name(), mod_);
+  llvm::Value *argsPtr = entry_->getArg(0);
+  llvm::Value *resultsPtr = entry_->getArg(1);
+  argsPtr->setName("args");
+  resultsPtr->setName("results");
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", entry_));
+
+  planStorage();
+  emitEntryPrologue(argsPtr);
+  if (!lowerBlockBody(fn_.body())) {
+    error = error_.empty() ? "code generation failed" : error_;
+    return false;
+  }
+  const ir::Operation *ret = fn_.body().terminator();
+  if (!ret || ret->kind() != OpKind::Return) {
+    error = "function '" + fn_.name() + "' does not end in return";
+    return false;
+  }
+  for (unsigned i = 0; i < ret->numOperands(); ++i) {
+    llvm::Value *slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), resultsPtr, i);
+    llvm::Value *dst = b_.CreateLoad(b_.getPtrTy(), slot, "result");
+    b_.CreateMemMove(dst, llvm::MaybeAlign(4), ptr(ret->operand(i)),
+                     llvm::MaybeAlign(4), bytesOf(ret->operand(i)));
+  }
+  b_.CreateCall(mod_.getOrInsertFunction("rnnc_arena_release", b_.getVoidTy(),
+                                         b_.getPtrTy()),
+                {arena_});
+  b_.CreateRetVoid();
+  if (!error_.empty()) {
+    error = error_;
+    return false;
+  }
+  return true;
+}
+
+} // namespace codegen
+
+std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
+                                          llvm::LLVMContext &context,
+                                          std::string *error) {
+  auto module = std::make_unique<llvm::Module>("rnnc." + fn.name(), context);
+  std::string message;
+  codegen::FunctionLowering lowering(*module, fn);
+  if (!lowering.run(message)) {
+    if (error)
+      *error = message;
+    return nullptr;
+  }
+  std::string verifyText;
+  llvm::raw_string_ostream verifyOs(verifyText);
+  if (llvm::verifyModule(*module, &verifyOs)) {
+    if (error)
+      *error = "internal: generated LLVM IR is invalid: " + verifyOs.str();
+    return nullptr;
+  }
+  return module;
+}
+
+std::optional<std::string> emitLLVMText(const ir::Function &fn, std::string *error) {
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module = lowerToLLVM(fn, context, error);
+  if (!module)
+    return std::nullopt;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os, nullptr);
+  return os.str();
+}
+
+} // namespace rnnc::runtime

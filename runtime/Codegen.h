@@ -1,0 +1,45 @@
+//===- Codegen.h - Lowering rnnc IR functions to LLVM IR --------*- C++ -*-===//
+///
+/// \file
+/// Turns one ir::Function into an LLVM module with a single entry point
+///
+///     void <name>(void **args, void **results)
+///
+/// where args[i] points to the i-th argument's buffer and results[i] to a
+/// caller-allocated buffer for the i-th return value (float or int32_t,
+/// dense, row-major). Intermediates live in one arena per call, planned
+/// statically. Elementwise ops become LLVM loops the vectorizer can take;
+/// matrix products, gathers, losses and copies call the kernels of
+/// runtime/Kernels.h; `scan` becomes a real loop over time whose sequence
+/// slices and stacked outputs are pointer offsets.
+///
+/// Only forward declarations of LLVM types appear here, so the tool can call
+/// emitLLVMText without LLVM's headers.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/IR.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace rnnc::runtime {
+
+/// Lowers `fn` into a new module in `context`; null with `*error` set (if
+/// non-null) when an op or type is not supported.
+std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
+                                          llvm::LLVMContext &context,
+                                          std::string *error);
+
+/// The unoptimised LLVM IR of `fn` as text (for `rnnc emit --stage=llvm`).
+std::optional<std::string> emitLLVMText(const ir::Function &fn,
+                                        std::string *error);
+
+} // namespace rnnc::runtime

@@ -1,0 +1,101 @@
+//===- CodegenLowering.h - State of one IR-to-LLVM lowering -----*- C++ -*-===//
+///
+/// \file
+/// Private to the code generator (Codegen.cpp drives: storage plan, entry
+/// block, scan loops, return; CodegenOps.cpp emits the individual ops).
+///
+/// Storage: every op result that needs memory gets a fixed, 64-byte aligned
+/// offset in one arena, planned before emission over the function body and
+/// every nested scan body (a worklist, not recursion). A scan's carried body
+/// arguments own a slot that its final carried results alias; sequence
+/// slices and invariants are pointers into the operands' buffers. One-hot
+/// values that only feed the left side of matmul / matmul_tn, and constants
+/// that only feed elementwise ops, get no storage: they are folded into a row
+/// gather / scatter-add or into the loop as an immediate.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/IR.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace rnnc::runtime::codegen {
+
+class FunctionLowering {
+public:
+  FunctionLowering(llvm::Module &module, const ir::Function &fn);
+  /// Emits the entry function; false with `error` set on unsupported input.
+  bool run(std::string &error);
+
+  // --- Used by the op emitters (CodegenOps.cpp) ----------------------------
+  bool lowerOp(const ir::Operation &op);
+  bool lowerElementwise(const ir::Operation &op);
+  bool lowerMatrixOp(const ir::Operation &op);
+  bool lowerIndexOp(const ir::Operation &op);
+  bool lowerShapeOp(const ir::Operation &op);
+  bool lowerLossOp(const ir::Operation &op);
+  bool lowerConstant(const ir::Operation &op);
+  bool lowerScan(const ir::Operation &op);
+
+  /// The buffer holding `v` at the current insertion point.
+  llvm::Value *ptr(const ir::Value *v);
+  /// Emits `for (i = 0; i < count; ++i) body(i)` (count > 0 is a constant).
+  void emitLoop(int64_t count, const std::function<void(llvm::Value *)> &body,
+                const char *name = "i");
+  /// Calls the kernel `name`; every argument is a pointer or an i64.
+  void callKernel(const char *name, std::vector<llvm::Value *> args);
+  llvm::Value *i64(int64_t v) { return b_.getInt64(v); }
+  llvm::Value *f32(double v) {
+    return llvm::ConstantFP::get(b_.getFloatTy(), v);
+  }
+  int64_t bytesOf(const ir::Value *v) const {
+    return v->type().numElements() * 4;
+  }
+  bool fail(const std::string &message);
+
+  /// Whether `op` is a one-hot folded into its matmul users.
+  bool isFoldedOneHot(const ir::Operation *op) const {
+    return foldedOneHots_.count(op) != 0;
+  }
+  /// Whether `op` is a constant inlined into its elementwise users.
+  bool isInlinedConstant(const ir::Operation *op) const {
+    return inlinedConstants_.count(op) != 0;
+  }
+
+  llvm::IRBuilder<> &builder() { return b_; }
+  llvm::LLVMContext &context() { return ctx_; }
+  llvm::Module &module() { return mod_; }
+
+private:
+  void planStorage();
+  int64_t allocate(int64_t bytes);
+  void assign(const ir::Value *v, int64_t offset);
+  bool lowerBlockBody(const ir::Block &block);
+  void emitEntryPrologue(llvm::Value *argsPtr);
+
+  llvm::Module &mod_;
+  llvm::LLVMContext &ctx_;
+  llvm::IRBuilder<> b_;
+  const ir::Function &fn_;
+  llvm::Function *entry_ = nullptr;
+  llvm::Value *arena_ = nullptr;
+  int64_t arenaBytes_ = 0;
+  std::unordered_map<const ir::Value *, int64_t> offset_;
+  std::vector<const ir::Value *> planOrder_; ///< Deterministic print order.
+  std::unordered_map<const ir::Value *, llvm::Value *> ptr_;
+  /// Staging slots for scan yields that pass one carried value to another.
+  std::map<std::pair<const ir::Operation *, unsigned>, int64_t> yieldStage_;
+  std::unordered_set<const ir::Operation *> foldedOneHots_;
+  std::unordered_set<const ir::Operation *> inlinedConstants_;
+  std::string error_;
+};
+
+} // namespace rnnc::runtime::codegen

@@ -1,0 +1,217 @@
+//===- Kernels.cpp - Runtime kernels called by generated code -------------===//
+///
+/// \file
+/// Matrix products map the row-major buffers into Eigen and let its GEMM do
+/// the work; the rest are plain loops. Everything here is `extern "C"` with no
+/// exceptions escaping (nothing here throws except allocation in the arena,
+/// which is caught and reported as a null pointer).
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/Kernels.h"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <vector>
+
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstMap = Eigen::Map<const RowMatrix>;
+using MutMap = Eigen::Map<RowMatrix>;
+
+bool inRange(int32_t id, int64_t limit) { return id >= 0 && id < limit; }
+
+/// Row i's log-sum-exp, shifted by the row maximum for stability.
+float logSumExp(const float *row, int64_t n, float &maxOut) {
+  float maxv = row[0];
+  for (int64_t c = 1; c < n; ++c)
+    maxv = std::max(maxv, row[c]);
+  float sum = 0;
+  for (int64_t c = 0; c < n; ++c)
+    sum += std::exp(row[c] - maxv);
+  maxOut = maxv;
+  return std::log(sum) + maxv;
+}
+
+struct ArenaCache {
+  void *data = nullptr;
+  int64_t bytes = 0;
+  ~ArenaCache() { std::free(data); }
+};
+thread_local ArenaCache tlsArena;
+
+} // namespace
+
+extern "C" {
+
+void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
+                 int64_t k, int64_t n) {
+  MutMap(out, m, n).noalias() = ConstMap(a, m, k) * ConstMap(b, k, n);
+}
+
+void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
+                    int64_t n, int64_t k) {
+  MutMap(out, m, k).noalias() = ConstMap(a, m, n) * ConstMap(b, k, n).transpose();
+}
+
+void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
+                    int64_t k, int64_t n) {
+  MutMap(out, k, n).noalias() = ConstMap(a, m, k).transpose() * ConstMap(b, m, n);
+}
+
+void rnnc_gather(const float *table, const int32_t *idx, float *out,
+                 int64_t rows, int64_t vocab, int64_t width) {
+  size_t rowBytes = static_cast<size_t>(width) * sizeof(float);
+  for (int64_t i = 0; i < rows; ++i) {
+    float *dst = out + i * width;
+    if (inRange(idx[i], vocab))
+      std::memcpy(dst, table + static_cast<int64_t>(idx[i]) * width, rowBytes);
+    else
+      std::memset(dst, 0, rowBytes);
+  }
+}
+
+void rnnc_scatter_add(const int32_t *idx, const float *src, float *out,
+                      int64_t rows, int64_t vocab, int64_t width) {
+  std::memset(out, 0, static_cast<size_t>(vocab * width) * sizeof(float));
+  for (int64_t i = 0; i < rows; ++i) {
+    if (!inRange(idx[i], vocab))
+      continue;
+    float *dst = out + static_cast<int64_t>(idx[i]) * width;
+    const float *s = src + i * width;
+    for (int64_t j = 0; j < width; ++j)
+      dst[j] += s[j];
+  }
+}
+
+void rnnc_onehot(const int32_t *idx, float *out, int64_t rows, int64_t depth) {
+  std::memset(out, 0, static_cast<size_t>(rows * depth) * sizeof(float));
+  for (int64_t i = 0; i < rows; ++i)
+    if (inRange(idx[i], depth))
+      out[i * depth + idx[i]] = 1.0f;
+}
+
+void rnnc_cross_entropy(const float *logits, const int32_t *labels, float *out,
+                        int64_t rows, int64_t classes) {
+  double total = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    if (!inRange(labels[i], classes))
+      continue;
+    const float *row = logits + i * classes;
+    float maxv;
+    total += static_cast<double>(logSumExp(row, classes, maxv)) - row[labels[i]];
+  }
+  *out = rows ? static_cast<float>(total / static_cast<double>(rows)) : 0.0f;
+}
+
+void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
+                             const float *dloss, float *out, int64_t rows,
+                             int64_t classes) {
+  float scale = rows ? *dloss / static_cast<float>(rows) : 0.0f;
+  for (int64_t i = 0; i < rows; ++i) {
+    const float *row = logits + i * classes;
+    float *g = out + i * classes;
+    float maxv;
+    float lse = logSumExp(row, classes, maxv);
+    for (int64_t c = 0; c < classes; ++c)
+      g[c] = scale * std::exp(row[c] - lse);
+    if (inRange(labels[i], classes))
+      g[labels[i]] -= scale;
+  }
+}
+
+void rnnc_copy_columns(const void *src, void *dst, int64_t rows,
+                       int64_t srcCols, int64_t srcBegin, int64_t dstCols,
+                       int64_t dstBegin, int64_t count) {
+  auto *s = static_cast<const uint32_t *>(src);
+  auto *d = static_cast<uint32_t *>(dst);
+  size_t bytes = static_cast<size_t>(count) * sizeof(uint32_t);
+  for (int64_t i = 0; i < rows; ++i)
+    std::memcpy(d + i * dstCols + dstBegin, s + i * srcCols + srcBegin, bytes);
+}
+
+void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
+                     const int64_t *reduced, int64_t rank) {
+  int64_t total = 1, outCount = 1;
+  for (int64_t i = 0; i < rank; ++i) {
+    total *= shape[i];
+    if (!reduced[i])
+      outCount *= shape[i];
+  }
+  std::fill(dst, dst + outCount, 0.0f);
+  // Fast paths: reduced axes form a prefix (column sums, e.g. bias
+  // gradients) or a suffix (row sums).
+  int64_t prefix = 0;
+  while (prefix < rank && reduced[prefix])
+    ++prefix;
+  bool restKept = std::none_of(reduced + prefix, reduced + rank,
+                               [](int64_t r) { return r != 0; });
+  if (restKept && outCount > 0) {
+    int64_t rows = total / outCount;
+    Eigen::Map<Eigen::VectorXf>(dst, outCount) =
+        ConstMap(src, rows, outCount).colwise().sum().transpose();
+    return;
+  }
+  int64_t suffix = rank;
+  while (suffix > 0 && reduced[suffix - 1])
+    --suffix;
+  bool headKept = std::none_of(reduced, reduced + suffix,
+                               [](int64_t r) { return r != 0; });
+  if (headKept && outCount > 0) {
+    int64_t cols = total / outCount;
+    Eigen::Map<Eigen::VectorXf>(dst, outCount) = ConstMap(src, outCount, cols).rowwise().sum();
+    return;
+  }
+  // General case: an odometer over the source multi-index.
+  std::vector<int64_t> index(static_cast<size_t>(rank), 0);
+  for (int64_t flat = 0; flat < total; ++flat) {
+    int64_t o = 0;
+    for (int64_t i = 0; i < rank; ++i)
+      if (!reduced[i])
+        o = o * shape[i] + index[i];
+    dst[o] += src[flat];
+    for (int64_t i = rank; i-- > 0;) {
+      if (++index[i] < shape[i])
+        break;
+      index[i] = 0;
+    }
+  }
+}
+
+void *rnnc_arena_acquire(int64_t bytes) {
+  ArenaCache &a = tlsArena;
+  if (bytes <= a.bytes)
+    return a.data;
+  std::free(a.data);
+  size_t rounded = (static_cast<size_t>(bytes) + 63) / 64 * 64;
+  a.data = std::aligned_alloc(64, rounded ? rounded : 64);
+  a.bytes = a.data ? bytes : 0;
+  return a.data;
+}
+
+void rnnc_arena_release(void *) {}
+
+} // extern "C"
+
+namespace rnnc::runtime {
+
+const std::vector<KernelSymbol> &kernelSymbols() {
+  static const std::vector<KernelSymbol> symbols = {
+#define RNNC_KERNEL(fn) {#fn, reinterpret_cast<void *>(&fn)}
+      RNNC_KERNEL(rnnc_matmul),        RNNC_KERNEL(rnnc_matmul_nt),
+      RNNC_KERNEL(rnnc_matmul_tn),     RNNC_KERNEL(rnnc_gather),
+      RNNC_KERNEL(rnnc_scatter_add),   RNNC_KERNEL(rnnc_onehot),
+      RNNC_KERNEL(rnnc_cross_entropy), RNNC_KERNEL(rnnc_cross_entropy_grad),
+      RNNC_KERNEL(rnnc_copy_columns),  RNNC_KERNEL(rnnc_reduce_sum),
+      RNNC_KERNEL(rnnc_arena_acquire), RNNC_KERNEL(rnnc_arena_release),
+#undef RNNC_KERNEL
+  };
+  return symbols;
+}
+
+} // namespace rnnc::runtime

@@ -1,0 +1,81 @@
+//===- Kernels.h - Runtime kernels called by generated code -----*- C++ -*-===//
+///
+/// \file
+/// The `extern "C"` entry points that JIT-compiled code calls for work that is
+/// not a simple elementwise loop: matrix products (Eigen), row gathers and
+/// their adjoint, one-hot encoding, softmax cross-entropy and its gradient,
+/// last-axis copies (concat/slice/pad), reductions, and the per-call scratch
+/// arena. All tensors are dense and row-major; f32 and i32 elements are both
+/// four bytes, so copy kernels take `void *`. Sizes are int64_t.
+///
+/// Token ids outside their range never cause undefined behaviour: gathers
+/// write a zero row, scatters and losses skip the position (the interpreter,
+/// which is the oracle, reports such ids as errors instead).
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+extern "C" {
+
+/// out[m,n] = a[m,k] · b[k,n]
+void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
+                 int64_t k, int64_t n);
+/// out[m,k] = a[m,n] · b[k,n]ᵀ
+void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
+                    int64_t n, int64_t k);
+/// out[k,n] = a[m,k]ᵀ · b[m,n]
+void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
+                    int64_t k, int64_t n);
+
+/// out[i,:] = table[idx[i],:] for i < rows; table is [vocab, width].
+void rnnc_gather(const float *table, const int32_t *idx, float *out,
+                 int64_t rows, int64_t vocab, int64_t width);
+/// out = zeros[vocab, width]; out[idx[i],:] += src[i,:] for i < rows.
+void rnnc_scatter_add(const int32_t *idx, const float *src, float *out,
+                      int64_t rows, int64_t vocab, int64_t width);
+/// out[i,:] = onehot(idx[i], depth) for i < rows.
+void rnnc_onehot(const int32_t *idx, float *out, int64_t rows, int64_t depth);
+
+/// *out = mean over rows of -log softmax(logits[i,:])[labels[i]].
+void rnnc_cross_entropy(const float *logits, const int32_t *labels, float *out,
+                        int64_t rows, int64_t classes);
+/// out[i,:] = *dloss · (softmax(logits[i,:]) - onehot(labels[i])) / rows.
+void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
+                             const float *dloss, float *out, int64_t rows,
+                             int64_t classes);
+
+/// For each of `rows` rows: copies `count` 4-byte elements from
+/// src[row*srcCols + srcBegin ...] to dst[row*dstCols + dstBegin ...].
+/// concat, slice and pad (after a zero fill) are all this copy.
+void rnnc_copy_columns(const void *src, void *dst, int64_t rows,
+                       int64_t srcCols, int64_t srcBegin, int64_t dstCols,
+                       int64_t dstBegin, int64_t count);
+
+/// Sums `src` (rank `rank`, dims `shape`) over the axes whose `reduced[i]` is
+/// non-zero, writing the remaining axes row-major to `dst`.
+void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
+                     const int64_t *reduced, int64_t rank);
+
+/// Scratch memory for one call of a generated function: at least `bytes`
+/// bytes, 64-byte aligned, contents unspecified. The buffer is cached per
+/// thread and reused by the next call, so calls must not nest.
+void *rnnc_arena_acquire(int64_t bytes);
+void rnnc_arena_release(void *arena);
+
+} // extern "C"
+
+namespace rnnc::runtime {
+
+/// A kernel's C name and address, for binding into the JIT.
+struct KernelSymbol {
+  const char *name;
+  void *address;
+};
+
+/// Every kernel above.
+const std::vector<KernelSymbol> &kernelSymbols();
+
+} // namespace rnnc::runtime
