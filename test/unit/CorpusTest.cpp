@@ -1,0 +1,218 @@
+//===- CorpusTest.cpp - UTF-8, corpus reading and the vocabulary ----------===//
+///
+/// \file
+/// Strict UTF-8 (offsets of bad bytes), plain / zip / fortune corpora, the
+/// d2l newline and truncation recipe, first-appearance vocabulary ids and
+/// the error messages for missing, empty and malformed input.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/Corpus.h"
+#include "runtime/Utf8.h"
+#include "runtime/Vocabulary.h"
+
+#include <cstdio>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zip.h>
+
+using namespace rnnc::runtime;
+
+namespace {
+
+std::string tempPath(const std::string &leaf) {
+  return testing::TempDir() + "rnnc-corpus-" + std::to_string(::getpid()) + "-" + leaf;
+}
+
+std::string writeFile(const std::string &leaf, const std::string &bytes) {
+  std::string path = tempPath(leaf);
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+/// A zip archive at a temp path holding `members` (name, contents).
+std::string writeZip(const std::string &leaf,
+                     const std::vector<std::pair<std::string, std::string>> &members) {
+  std::string path = tempPath(leaf);
+  std::remove(path.c_str());
+  int err = 0;
+  zip_t *zip = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  EXPECT_NE(zip, nullptr);
+  for (const auto &[name, contents] : members) {
+    zip_source_t *src = zip_source_buffer(zip, contents.data(), contents.size(), 0);
+    EXPECT_GE(zip_file_add(zip, name.c_str(), src, ZIP_FL_ENC_UTF_8), 0);
+  }
+  EXPECT_EQ(zip_close(zip), 0);
+  return path;
+}
+
+} // namespace
+
+TEST(Utf8, DecodesMixedWidths) {
+  std::string error;
+  auto decoded = decodeUtf8("a\xC3\xA9\xE5\x88\x86\xF0\x9F\x98\x80", &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(*decoded, (std::u32string{U'a', 0xE9, 0x5206, 0x1F600}));
+  EXPECT_EQ(encodeUtf8(*decoded), "a\xC3\xA9\xE5\x88\x86\xF0\x9F\x98\x80");
+}
+
+TEST(Utf8, NamesOffsetOfInvalidByte) {
+  std::string error;
+  EXPECT_FALSE(decodeUtf8("ab\xFF" "c", &error));
+  EXPECT_EQ(error, "invalid UTF-8 at byte offset 2 (byte 0xff)");
+  // Bad continuation byte: the offset is the continuation's.
+  EXPECT_FALSE(decodeUtf8("\xE5\x88" "x", &error));
+  EXPECT_EQ(error, "invalid UTF-8 at byte offset 2 (byte 0x78)");
+  // Truncated at the end: the lead byte is blamed.
+  EXPECT_FALSE(decodeUtf8("xy\xE5\x88", &error));
+  EXPECT_EQ(error, "invalid UTF-8 at byte offset 2 (byte 0xe5)");
+}
+
+TEST(Utf8, RejectsOverlongSurrogatesAndTooLarge) {
+  EXPECT_FALSE(decodeUtf8("\xC0\xAF", nullptr));         // overlong '/'
+  EXPECT_FALSE(decodeUtf8("\xE0\x80\xAF", nullptr));     // overlong 3-byte
+  EXPECT_FALSE(decodeUtf8("\xED\xA0\x80", nullptr));     // U+D800
+  EXPECT_FALSE(decodeUtf8("\xF4\x90\x80\x80", nullptr)); // > U+10FFFF
+  EXPECT_TRUE(decodeUtf8("\xF4\x8F\xBF\xBF", nullptr));  // U+10FFFF
+}
+
+TEST(Utf8, DescribesCodePoints) {
+  EXPECT_EQ(describeCodePoint(0x5206), "'\xE5\x88\x86' (U+5206)");
+  EXPECT_EQ(describeCodePoint(U'\n'), "U+000A");
+}
+
+TEST(Corpus, SpaceModeReplacesNewlinesThenTruncates) {
+  CorpusOptions options;
+  options.maxChars = 6;
+  std::string error;
+  auto corpus = corpusFromBytes("ab\r\n\xE5\x88\x86x\nyz", "t", options, &error);
+  ASSERT_TRUE(corpus) << error;
+  EXPECT_EQ(corpus->text, (std::u32string{U'a', U'b', U' ', U' ', 0x5206, U'x'}));
+}
+
+TEST(Corpus, KeepModeKeepsNewlines) {
+  CorpusOptions options;
+  options.newlines = NewlineMode::Keep;
+  auto corpus = corpusFromBytes("a\nb", "t", options, nullptr);
+  ASSERT_TRUE(corpus);
+  EXPECT_EQ(corpus->text, U"a\nb");
+}
+
+TEST(Corpus, FortuneFormatDropsSeparatorsAndColour) {
+  std::string text = "\x1b[32m\xE3\x80\x8A" "T\xE3\x80\x8B\x1b[m\nline1\n%\n\x1b[1;33mP\x1b[0m\nline2\n%\n";
+  EXPECT_EQ(stripFortuneMarkup(text), "\xE3\x80\x8AT\xE3\x80\x8B\nline1\nP\nline2\n");
+  CorpusOptions options;
+  options.newlines = NewlineMode::Keep; // format Auto detects the `%` lines
+  auto corpus = corpusFromBytes(text, "t", options, nullptr);
+  ASSERT_TRUE(corpus);
+  EXPECT_EQ(encodeUtf8(corpus->text), "\xE3\x80\x8AT\xE3\x80\x8B\nline1\nP\nline2\n");
+  options.format = CorpusFormat::Plain;
+  corpus = corpusFromBytes(text, "t", options, nullptr);
+  ASSERT_TRUE(corpus);
+  EXPECT_NE(corpus->text.find(U'%'), std::u32string::npos);
+}
+
+TEST(Corpus, InvalidUtf8ErrorNamesFileAndOffset) {
+  std::string error;
+  EXPECT_FALSE(corpusFromBytes("abc\x80", "lyrics.txt", {}, &error));
+  EXPECT_EQ(error, "corpus 'lyrics.txt': invalid UTF-8 at byte offset 3 (byte 0x80)");
+}
+
+TEST(Corpus, MissingAndEmptyFilesAreErrors) {
+  std::string error;
+  EXPECT_FALSE(loadCorpus(tempPath("does-not-exist.txt"), {}, &error));
+  EXPECT_NE(error.find("cannot open corpus"), std::string::npos) << error;
+  EXPECT_NE(error.find("No such file"), std::string::npos) << error;
+  std::string empty = writeFile("empty.txt", "");
+  EXPECT_FALSE(loadCorpus(empty, {}, &error));
+  EXPECT_EQ(error, "corpus '" + empty + "' is empty");
+  EXPECT_FALSE(loadCorpus(testing::TempDir(), {}, &error));
+  EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
+  // Only separator lines: nothing left after clean-up.
+  std::string onlySeparators = writeFile("seps.txt", "%\n%\n");
+  EXPECT_FALSE(loadCorpus(onlySeparators, {}, &error));
+  EXPECT_NE(error.find("has no characters"), std::string::npos) << error;
+}
+
+TEST(Corpus, ReadsZipWithOneFile) {
+  std::string path = writeZip("one.zip", {{"a.txt", "\xE5\x88\x86\xE5\xBC\x80\nx"}});
+  std::string error;
+  auto corpus = loadCorpus(path, {}, &error);
+  ASSERT_TRUE(corpus) << error;
+  EXPECT_EQ(corpus->text, (std::u32string{0x5206, 0x5F00, U' ', U'x'}));
+}
+
+TEST(Corpus, ZipErrors) {
+  std::string error;
+  std::string two = writeZip("two.zip", {{"a.txt", "a"}, {"b.txt", "b"}});
+  EXPECT_FALSE(loadCorpus(two, {}, &error));
+  EXPECT_EQ(error, "zip archive '" + two + "' contains 2 files; expected one");
+  // libzip writes an empty archive as a bare end-of-central-directory record.
+  std::string none = writeFile("none.zip", std::string("PK\x05\x06", 4) + std::string(18, '\0'));
+  EXPECT_FALSE(loadCorpus(none, {}, &error));
+  EXPECT_EQ(error, "zip archive '" + none + "' contains no file");
+  std::string broken = writeFile("broken.zip", std::string("PK\x03\x04garbage", 11));
+  EXPECT_FALSE(loadCorpus(broken, {}, &error));
+  EXPECT_NE(error.find("cannot read zip archive"), std::string::npos) << error;
+}
+
+TEST(Corpus, D2lLyricsGiveVocabularyOf1027) {
+  CorpusOptions options;
+  options.maxChars = 10000;
+  std::string error;
+  auto corpus = loadCorpus(RNNC_SHARED_DATA_DIR "/jaychou_lyrics.txt.zip", options, &error);
+  if (!corpus && error.find("cannot open") != std::string::npos)
+    GTEST_SKIP() << error;
+  ASSERT_TRUE(corpus) << error;
+  EXPECT_EQ(corpus->text.size(), 10000u);
+  Vocabulary vocab = Vocabulary::fromText(corpus->text);
+  EXPECT_EQ(vocab.size(), 1027);
+  // The lyrics open with 想要有直升机 (first appearance order).
+  EXPECT_EQ(encodeUtf8(vocab.chars().substr(0, 6)), "想要有直升机");
+}
+
+TEST(Corpus, TangPoemsFortuneFileLoads) {
+  const char *path = "/usr/share/games/fortunes/tang300";
+  std::string error;
+  auto corpus = loadCorpus(path, {}, &error);
+  if (!corpus && error.find("cannot open") != std::string::npos)
+    GTEST_SKIP() << error;
+  ASSERT_TRUE(corpus) << error;
+  EXPECT_EQ(corpus->text.find(U'\x1b'), std::u32string::npos);
+  EXPECT_EQ(corpus->text.find(U'%'), std::u32string::npos);
+  EXPECT_EQ(corpus->text.find(U'\n'), std::u32string::npos);
+  EXPECT_GT(corpus->text.size(), 20000u);
+}
+
+TEST(Vocabulary, IdsInOrderOfFirstAppearance) {
+  Vocabulary vocab = Vocabulary::fromText(U"banana");
+  EXPECT_EQ(vocab.size(), 3);
+  EXPECT_EQ(vocab.chars(), U"ban");
+  EXPECT_EQ(vocab.idOf(U'n'), 2);
+  EXPECT_EQ(vocab.charOf(1), U'a');
+  EXPECT_FALSE(vocab.idOf(U'z'));
+  auto ids = vocab.encode(U"nab", nullptr);
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(*ids, (std::vector<int32_t>{2, 1, 0}));
+  EXPECT_EQ(vocab.decode({0, 1, 2, 1}), "bana");
+}
+
+TEST(Vocabulary, UnknownCharacterIsNamed) {
+  Vocabulary vocab = Vocabulary::fromText(U"\u5206\u5F00");
+  std::string error;
+  EXPECT_FALSE(vocab.encodeUtf8("\xE5\x88\x86\xE4\xB8\x81", &error));
+  EXPECT_EQ(error, "character '\xE4\xB8\x81' (U+4E01) at index 1 is not in the vocabulary");
+  EXPECT_FALSE(vocab.encodeUtf8("\xFF", &error));
+  EXPECT_EQ(error, "invalid UTF-8 at byte offset 0 (byte 0xff)");
+}
+
+TEST(Vocabulary, FromCharsRejectsDuplicatesAndEmpty) {
+  std::string error;
+  auto vocab = Vocabulary::fromChars(U"xyz", &error);
+  ASSERT_TRUE(vocab);
+  EXPECT_EQ(vocab->toUtf8(), "xyz");
+  EXPECT_FALSE(Vocabulary::fromChars(U"xyx", &error));
+  EXPECT_EQ(error, "vocabulary lists 'x' (U+0078) twice");
+  EXPECT_FALSE(Vocabulary::fromChars(U"", &error));
+  EXPECT_EQ(error, "vocabulary is empty");
+}
