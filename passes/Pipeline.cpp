@@ -1,0 +1,41 @@
+//===- Pipeline.cpp - Runs a list of passes with verification -------------===//
+#include "passes/Pipeline.h"
+
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
+#include "passes/Pass.h"
+
+#include <ostream>
+
+namespace rnnc::passes {
+
+std::string printAfterHeader(const std::string &name) {
+  return "// -----// IR after " + name + " //----- //";
+}
+
+bool runPasses(ir::Module &module, const std::vector<std::string> &names,
+               DiagnosticEngine &diag, std::ostream *printAfterEach) {
+  for (const std::string &name : names) {
+    std::unique_ptr<Pass> pass = createPass(name);
+    if (!pass) {
+      diag.error({}, "unknown pass '" + name + "'");
+      return false;
+    }
+    if (!pass->run(module, diag)) {
+      if (!diag.hasErrors())
+        diag.error({}, "pass '" + name + "' failed");
+      return false;
+    }
+    if (!ir::verifyModule(module, diag)) {
+      diag.error({}, "the IR is invalid after pass '" + name + "'");
+      return false;
+    }
+    if (printAfterEach) {
+      *printAfterEach << printAfterHeader(name) << '\n';
+      ir::printModule(module, *printAfterEach);
+    }
+  }
+  return true;
+}
+
+} // namespace rnnc::passes

@@ -1,0 +1,30 @@
+//===- Pipeline.h - Runs a list of passes with verification -----*- C++ -*-===//
+///
+/// \file
+/// Runs named passes in order over a module, verifying the IR after each one
+/// so that a broken pass is caught at the pass that broke it, and optionally
+/// printing the IR after each (`rnnc opt --print-after-all`).
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/Diagnostics.h"
+#include "ir/IR.h"
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace rnnc::passes {
+
+/// The header printed before the IR after pass `name`.
+std::string printAfterHeader(const std::string &name);
+
+/// Runs `names` in order. Stops at the first unknown pass, failing pass or
+/// verifier error (all reported to `diag`) and returns false. If
+/// `printAfterEach` is non-null, writes printAfterHeader(pass) and the module
+/// to it after every pass.
+bool runPasses(ir::Module &module, const std::vector<std::string> &names,
+               DiagnosticEngine &diag, std::ostream *printAfterEach);
+
+} // namespace rnnc::passes
