@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Printer.h"
 
+#include <charconv>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -25,11 +26,10 @@ std::string formatReal(double value) {
   if (std::isinf(value))
     return value < 0 ? "-inf" : "inf";
   char buf[64];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, value);
-    if (std::strtod(buf, nullptr) == value)
-      break;
-  }
+  // Shortest text that reads back exactly, fixed or scientific (C++17).
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf - 1, value);
+  (void)ec;
+  *end = '\0';
   std::string s = buf;
   if (s.find_first_of(".e") == std::string::npos)
     s += ".0";
