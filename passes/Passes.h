@@ -5,4 +5,5 @@
 
 namespace rnnc::passes {
 // One line per pass, matching PassRegistry.def.
+std::unique_ptr<Pass> createAutodiffPass();
 } // namespace rnnc::passes

@@ -1,0 +1,409 @@
+//===- Autodiff.cpp - Reverse-mode autodiff: @forward -> @train_step ------===//
+///
+/// \file
+/// Builds `@train_step` = forward + loss + backward from `@forward`
+/// (contract in COMMON.md / ir/IR.h). Algorithm:
+///  1. Activity: the float values of @forward that depend on a param.
+///  2. Plan each `scan`: differentiate its body once, in a scratch block,
+///     with the yielded values seeded by the reverse scan's carried adjoints
+///     and per-step output adjoints. Each forward body value the adjoint code
+///     reads becomes either a reverse-scan sequence saved by the forward scan
+///     (per-step activations, each step's carried input h_{t-1}), the
+///     original sequence slice, an invariant (the weights), or is recomputed
+///     (constants, onehot of the token slice).
+///  3. Clone @forward's ops into @train_step; each scan also yields the
+///     values its plan saves, stacked to [T, ...].
+///  4. loss = cross_entropy(logits, y); seed dlogits = cross_entropy_grad.
+///  5. Walk the ops backwards (passes/AutodiffRules.cpp), adding into
+///     adjoints. A scan becomes a reverse scan (`reverse = 1`) carrying the
+///     state adjoints; its per-step invariant adjoints are stacked and summed
+///     over time after it (reduce_sum over axis 0, which hoisting likes).
+///  6. Return loss, the final states, grad.<param> (zeros if unreachable).
+/// The adjoint w.r.t. the initial states is not returned (truncated BPTT).
+///
+/// Tests: test/unit/GradCheck*Test.cpp, test/unit/AutodiffTest.cpp,
+/// test/lit/passes/autodiff*.
+///
+//===----------------------------------------------------------------------===//
+#include "passes/Autodiff.h"
+
+#include "passes/AutodiffRules.h"
+#include "passes/Passes.h"
+
+#include <map>
+#include <memory>
+
+namespace rnnc::passes {
+
+using namespace ir;
+using namespace autodiff;
+
+namespace {
+
+using ValueMap = std::map<const Value *, Value *>;
+
+/// The reverse body of one forward scan, built before the forward clone so
+/// the clone knows what to save.
+struct ScanPlan {
+  std::unique_ptr<Block> scratch; ///< reverse body; args in creation order
+  std::vector<Value *> carriedAdjointArgs, outputAdjointArgs;
+  std::vector<std::pair<const Value *, Value *>> saved; ///< body value, arg
+  std::map<unsigned, Value *> sequenceArgs, invariantArgs; ///< operand -> arg
+  std::vector<unsigned> gradOperands; ///< operands whose adjoint is yielded
+  Operation *forwardClone = nullptr;
+};
+
+bool fail(std::string &err, std::string msg) {
+  if (err.empty())
+    err = std::move(msg);
+  return false;
+}
+
+std::unique_ptr<ScanPlan> planScan(const Operation &scan,
+                                   const std::set<const Value *> &outerActive,
+                                   std::string &err) {
+  const Block &body = scan.body();
+  unsigned nc = scan.scanNumCarried(), ns = scan.scanNumSequences();
+  unsigned nOut = scan.numResults() - nc;
+  const Operation *yield = body.terminator();
+  if (!yield || yield->numOperands() != nc + nOut ||
+      body.numArguments() != scan.numOperands()) {
+    fail(err, "autodiff: malformed scan");
+    return nullptr;
+  }
+  auto plan = std::make_unique<ScanPlan>();
+  Block &scratch = *(plan->scratch = std::make_unique<Block>());
+  GraphBuilder builder(scratch, err);
+
+  std::set<const Value *> activeArgs;
+  for (unsigned i = 0; i < scan.numOperands(); ++i) {
+    const Value *arg = body.argument(i);
+    bool isFloat = arg->type().elementType() == ElementType::F32;
+    if (i < nc && !isFloat) {
+      fail(err, "autodiff: integer scan carried values are not supported");
+      return nullptr;
+    }
+    if (isFloat && (i < nc || outerActive.count(scan.operand(i))))
+      activeArgs.insert(arg);
+  }
+  for (unsigned i = 0; i < nc; ++i)
+    plan->carriedAdjointArgs.push_back(
+        scratch.addArgument(body.argument(i)->type(), "d." + body.argument(i)->name()));
+  for (unsigned o = 0; o < nOut; ++o)
+    plan->outputAdjointArgs.push_back(
+        scratch.addArgument(yield->operand(nc + o)->type(), "d.out"));
+
+  // Where adjoint code reads a forward body value from.
+  ValueMap cache;
+  std::function<Value *(const Value *)> forward = [&](const Value *v) -> Value * {
+    if (auto it = cache.find(v); it != cache.end())
+      return it->second;
+    Value *r;
+    const Operation *def = v->definingOp();
+    auto save = [&] {
+      Value *arg = plan->scratch->addArgument(v->type(), v->name());
+      plan->saved.push_back({v, arg});
+      return arg;
+    };
+    if (v->ownerBlock() == &body) {
+      unsigned i = v->argIndex();
+      if (i < nc)
+        r = save();
+      else if (i < nc + ns)
+        r = plan->sequenceArgs[i] = scratch.addArgument(v->type(), v->name());
+      else
+        r = plan->invariantArgs[i] = scratch.addArgument(v->type(), v->name());
+    } else if (def && def->kind() == OpKind::Constant) {
+      r = builder.constant(v->type(), def->realAttr("value"));
+    } else if (def && def->kind() == OpKind::OneHot) {
+      r = builder.op(OpKind::OneHot, {forward(def->operand(0))}, def->attrs());
+    } else {
+      r = save();
+    }
+    return cache[v] = r;
+  };
+
+  BlockAdjoints adjoints(builder, forward, activeValues(body, activeArgs));
+  for (unsigned i = 0; i < nc + nOut; ++i)
+    adjoints.addInto(yield->operand(i), i < nc ? plan->carriedAdjointArgs[i]
+                                               : plan->outputAdjointArgs[i - nc]);
+  auto nestedScan = [&](const Operation &) {
+    return fail(err, "autodiff: a scan inside a scan body is not supported");
+  };
+  if (!adjoints.backprop(body, nestedScan, err))
+    return nullptr;
+
+  std::vector<Value *> yields;
+  for (unsigned i = 0; i < nc; ++i)
+    yields.push_back(adjoints.adjointOrZeros(body.argument(i)));
+  for (unsigned i = nc; i < scan.numOperands(); ++i)
+    if (Value *a = adjoints.adjoint(body.argument(i))) {
+      plan->gradOperands.push_back(i);
+      yields.push_back(a);
+    }
+  // A scan needs a sequence to fix its length.
+  if (plan->saved.empty() && plan->sequenceArgs.empty() && nOut == 0)
+    plan->sequenceArgs[nc] = scratch.addArgument(body.argument(nc)->type());
+  scratch.create(OpKind::Yield, yields, {});
+  return plan;
+}
+
+Value *lookup(const ValueMap &map, const Value *v) {
+  auto it = map.find(v);
+  return it == map.end() ? nullptr : it->second;
+}
+
+void cloneOps(const Block &src, Block &dst, ValueMap &map,
+              bool stopBeforeTerminator = false);
+
+/// Clones one op into `dst` (values through `map`); nested regions are
+/// cloned too (recursion bounded by scan nesting, not by graph size).
+void cloneOp(const Operation &op, Block &dst, ValueMap &map) {
+  std::vector<Value *> operands;
+  for (const Value *v : op.operands())
+    operands.push_back(lookup(map, v));
+  std::vector<TensorType> types;
+  for (const Value *r : op.results())
+    types.push_back(r->type());
+  Operation *copy = dst.create(op.kind(), operands, types, op.attrs());
+  copy->loc = op.loc;
+  for (unsigned i = 0; i < op.numResults(); ++i) {
+    copy->result(i)->setName(op.result(i)->name());
+    map[op.result(i)] = copy->result(i);
+  }
+  for (const auto &region : op.regions()) {
+    Block *to = copy->addRegion();
+    for (const auto &arg : region->arguments())
+      map[arg.get()] = to->addArgument(arg->type(), arg->name());
+    cloneOps(*region, *to, map);
+  }
+}
+
+/// Clones `src`'s ops into `dst`; with `stopBeforeTerminator`, the
+/// terminator is left to the caller.
+void cloneOps(const Block &src, Block &dst, ValueMap &map,
+              bool stopBeforeTerminator) {
+  for (const auto &op : src.operations()) {
+    if (stopBeforeTerminator && op.get() == src.terminator())
+      break;
+    cloneOp(*op, dst, map);
+  }
+}
+
+Dim stepsDim(const Operation &scan) {
+  unsigned nc = scan.scanNumCarried();
+  if (scan.scanNumSequences() > 0)
+    return scan.operand(nc)->type().dims()[0];
+  return scan.result(nc)->type().dims()[0];
+}
+
+/// The forward scan again, also yielding the values `plan` saves.
+Operation *cloneForwardScan(const Operation &scan, const ScanPlan &plan,
+                            Block &dst, ValueMap &map) {
+  std::vector<Value *> operands;
+  for (const Value *v : scan.operands())
+    operands.push_back(lookup(map, v));
+  std::vector<TensorType> types;
+  for (const Value *r : scan.results())
+    types.push_back(r->type());
+  for (const auto &s : plan.saved)
+    types.push_back(s.first->type().withLeading(stepsDim(scan)));
+  Operation *copy = dst.create(OpKind::Scan, operands, types, scan.attrs());
+  copy->loc = scan.loc;
+  Block *to = copy->addRegion();
+  const Block &from = scan.body();
+  for (const auto &arg : from.arguments())
+    map[arg.get()] = to->addArgument(arg->type(), arg->name());
+  cloneOps(from, *to, map, /*stopBeforeTerminator=*/true);
+  std::vector<Value *> yields;
+  for (const Value *v : from.terminator()->operands())
+    yields.push_back(lookup(map, v));
+  for (const auto &s : plan.saved)
+    yields.push_back(lookup(map, s.first));
+  to->create(OpKind::Yield, yields, {});
+  for (unsigned i = 0; i < scan.numResults(); ++i)
+    map[scan.result(i)] = copy->result(i);
+  return copy;
+}
+
+/// Emits the reverse scan of `scan` (step 5) and adds its results into the
+/// adjoints of the scan's operands.
+bool emitReverseScan(const Operation &scan, ScanPlan &plan,
+                     BlockAdjoints &adjoints, std::string &err) {
+  GraphBuilder &builder = adjoints.builder();
+  unsigned nc = scan.scanNumCarried(), nOut = scan.numResults() - nc;
+  unsigned nForward = scan.numResults();
+  Dim steps = stepsDim(scan);
+
+  std::vector<Value *> operands, argsInOrder;
+  for (unsigned i = 0; i < nc; ++i) {
+    operands.push_back(adjoints.adjointOrZeros(scan.result(i)));
+    argsInOrder.push_back(plan.carriedAdjointArgs[i]);
+  }
+  for (unsigned s = 0; s < plan.saved.size(); ++s) {
+    operands.push_back(plan.forwardClone->result(nForward + s));
+    argsInOrder.push_back(plan.saved[s].second);
+  }
+  for (auto &[index, arg] : plan.sequenceArgs) {
+    operands.push_back(adjoints.forward(scan.operand(index)));
+    argsInOrder.push_back(arg);
+  }
+  for (unsigned o = 0; o < nOut; ++o) {
+    operands.push_back(adjoints.adjointOrZeros(scan.result(nc + o)));
+    argsInOrder.push_back(plan.outputAdjointArgs[o]);
+  }
+  unsigned numSequences = operands.size() - nc;
+  for (auto &[index, arg] : plan.invariantArgs) {
+    operands.push_back(adjoints.forward(scan.operand(index)));
+    argsInOrder.push_back(arg);
+  }
+
+  std::vector<TensorType> types;
+  for (unsigned i = 0; i < nc; ++i)
+    types.push_back(scan.operand(i)->type());
+  unsigned firstInvariant = nc + scan.scanNumSequences();
+  for (unsigned index : plan.gradOperands)
+    types.push_back(index >= firstInvariant
+                        ? scan.operand(index)->type().withLeading(steps)
+                        : scan.operand(index)->type());
+  AttributeMap attrs{{"carried", int64_t(nc)},
+                     {"sequences", int64_t(numSequences)},
+                     {"reverse", int64_t(scan.scanReverse() ? 0 : 1)}};
+  Operation *reverse = builder.block().create(OpKind::Scan, operands, types, attrs);
+  reverse->loc = scan.loc;
+
+  Block *body = reverse->addRegion();
+  for (Value *arg : argsInOrder)
+    arg->replaceAllUsesWith(body->addArgument(arg->type(), arg->name()));
+  Block &scratch = *plan.scratch;
+  while (!scratch.operations().empty())
+    body->append(scratch.take(scratch.operations().front().get()));
+
+  for (unsigned i = 0; i < nc; ++i)
+    adjoints.addInto(scan.operand(i), reverse->result(i));
+  for (unsigned g = 0; g < plan.gradOperands.size(); ++g) {
+    unsigned index = plan.gradOperands[g];
+    Value *grad = reverse->result(nc + g);
+    if (index >= firstInvariant)
+      grad = builder.op(OpKind::ReduceSum, {grad}, {{"axes", std::vector<int64_t>{0}}});
+    adjoints.addInto(scan.operand(index), grad);
+  }
+  return err.empty();
+}
+
+} // namespace
+
+bool buildTrainStep(Module &module, std::string *error) {
+  std::string err;
+  auto done = [&](bool ok) {
+    if (!ok && error)
+      *error = err;
+    return ok;
+  };
+  Function *fwd = module.function("forward");
+  if (!fwd)
+    return done(fail(err, "autodiff: the module has no @forward"));
+  if (module.function("train_step"))
+    return done(fail(err, "autodiff: the module already has @train_step"));
+  const Block &F = fwd->body();
+  const Operation *ret = F.terminator();
+  if (!ret || ret->kind() != OpKind::Return || ret->numOperands() < 1)
+    return done(fail(err, "autodiff: @forward must return the logits first"));
+  const Value *x = nullptr;
+  std::set<const Value *> params;
+  for (unsigned i = 0; i < F.numArguments(); ++i) {
+    if (fwd->argRole(i) == ArgRole::Param)
+      params.insert(F.argument(i));
+    if (fwd->argRole(i) == ArgRole::Input && !x)
+      x = F.argument(i);
+  }
+  if (!x)
+    return done(fail(err, "autodiff: @forward has no input argument"));
+
+  // Steps 1-2.
+  std::set<const Value *> active = activeValues(F, params);
+  std::map<const Operation *, std::unique_ptr<ScanPlan>> plans;
+  for (const auto &op : F.operations())
+    if (op->kind() == OpKind::Scan) {
+      auto plan = planScan(*op, active, err);
+      if (!plan)
+        return done(false);
+      plans[op.get()] = std::move(plan);
+    }
+
+  // Step 3.
+  Function *ts = module.addFunction("train_step");
+  ValueMap map;
+  for (unsigned i = 0; i < F.numArguments(); ++i) {
+    const Value *arg = F.argument(i);
+    map[arg] = ts->addArgument(fwd->argRole(i), arg->name(), arg->type());
+  }
+  Value *labels = ts->addArgument(ArgRole::Label, "y", x->type());
+  Block &out = ts->body();
+  for (const auto &op : F.operations()) {
+    if (op.get() == ret)
+      break;
+    if (op->kind() == OpKind::Scan) {
+      ScanPlan &plan = *plans[op.get()];
+      plan.forwardClone = cloneForwardScan(*op, plan, out, map);
+    } else {
+      cloneOp(*op, out, map);
+    }
+  }
+
+  // Step 4.
+  GraphBuilder builder(out, err);
+  Value *logits = lookup(map, ret->operand(0));
+  Value *loss = builder.op(OpKind::CrossEntropy, {logits, labels});
+  loss->setName("loss");
+  auto forwardValue = [&](const Value *v) { return lookup(map, v); };
+  BlockAdjoints adjoints(builder, forwardValue, active);
+  Value *one = builder.constant(TensorType::f32({}), 1.0);
+  adjoints.addInto(ret->operand(0),
+                   builder.op(OpKind::CrossEntropyGrad, {logits, labels, one}));
+
+  // Step 5.
+  auto scanRule = [&](const Operation &scan) {
+    return emitReverseScan(scan, *plans.at(&scan), adjoints, err);
+  };
+  if (!adjoints.backprop(F, scanRule, err) || !err.empty())
+    return done(false);
+
+  // Step 6.
+  std::vector<Value *> results{loss};
+  ts->resultNames = {"loss"};
+  for (unsigned i = 1; i < ret->numOperands(); ++i) {
+    results.push_back(lookup(map, ret->operand(i)));
+    ts->resultNames.push_back(i < fwd->resultNames.size() ? fwd->resultNames[i]
+                                                          : "state" + std::to_string(i));
+  }
+  for (unsigned i = 0; i < F.numArguments(); ++i)
+    if (fwd->argRole(i) == ArgRole::Param) {
+      const Value *p = F.argument(i);
+      Value *grad = adjoints.adjointOrZeros(p);
+      results.push_back(grad);
+      ts->resultNames.push_back("grad." + p->name());
+    }
+  out.create(OpKind::Return, results, {});
+  return done(err.empty());
+}
+
+namespace {
+class AutodiffPass : public Pass {
+public:
+  const char *name() const override { return "autodiff"; }
+  bool run(Module &module, DiagnosticEngine &diag) override {
+    std::string err;
+    if (buildTrainStep(module, &err))
+      return true;
+    diag.error({}, err);
+    return false;
+  }
+};
+} // namespace
+
+std::unique_ptr<Pass> createAutodiffPass() {
+  return std::make_unique<AutodiffPass>();
+}
+
+} // namespace rnnc::passes

@@ -1,0 +1,23 @@
+//===- Autodiff.h - Reverse-mode differentiation of @forward ----*- C++ -*-===//
+///
+/// \file
+/// The autodiff pass as a function, for callers that build a train step
+/// without going through the pass registry (tests, the runtime).
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/IR.h"
+
+#include <string>
+
+namespace rnnc::passes {
+
+/// Adds `@train_step` to `module`, built from its `@forward`: arguments are
+/// forward's (params, states, `x`) plus the label `y` (role Label, typed like
+/// `x`); results are `loss` (mean cross-entropy of the logits against `y`),
+/// the final states, then `grad.<param>` for every param in order. Returns
+/// false with `*error` set if forward is missing or not differentiable.
+bool buildTrainStep(ir::Module &module, std::string *error);
+
+} // namespace rnnc::passes

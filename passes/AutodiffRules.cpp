@@ -1,0 +1,261 @@
+//===- AutodiffRules.cpp - Per-op adjoints for the autodiff pass ----------===//
+///
+/// \file
+/// The adjoint of every op of ir/Ops.def that can appear in a forward graph,
+/// side by side, llm.c style. For y = op(a, b) with incoming adjoint dy each
+/// rule adds into da and db; broadcasting operands get dy summed over the
+/// leading axes they were broadcast along. Rules refer to forward values
+/// (operands, the result) through the ForwardMap, which lets a scan's
+/// reverse body read values saved by the forward scan.
+///
+/// Tested by test/unit/GradCheckOpsTest.cpp (finite differences per op).
+///
+//===----------------------------------------------------------------------===//
+#include "passes/AutodiffRules.h"
+
+#include "ir/ShapeInference.h"
+
+#include <algorithm>
+
+namespace rnnc::passes::autodiff {
+
+using namespace ir;
+
+//===----------------------------------------------------------------------===//
+// GraphBuilder
+//===----------------------------------------------------------------------===//
+
+Value *GraphBuilder::op(OpKind kind, std::vector<Value *> operands,
+                        AttributeMap attrs) {
+  std::vector<TensorType> types;
+  for (Value *v : operands)
+    types.push_back(v->type());
+  std::string why;
+  auto inferred = inferResultTypes(kind, types, attrs, &why);
+  if (!inferred) {
+    if (error_.empty())
+      error_ = "autodiff built an ill-typed op: " + why;
+    inferred = std::vector<TensorType>{types.empty() ? TensorType() : types[0]};
+  }
+  return block_.create(kind, std::move(operands), *inferred, std::move(attrs))
+      ->result();
+}
+
+Value *GraphBuilder::constant(const TensorType &type, double value) {
+  return block_.create(OpKind::Constant, {}, {type}, {{"value", value}})->result();
+}
+
+Value *GraphBuilder::sumToShape(Value *x, const TensorType &target) {
+  size_t extra = x->type().rank() - std::min(x->type().rank(), target.rank());
+  if (extra == 0)
+    return x;
+  std::vector<int64_t> axes;
+  for (size_t i = 0; i < extra; ++i)
+    axes.push_back(static_cast<int64_t>(i));
+  return op(OpKind::ReduceSum, {x}, {{"axes", axes}});
+}
+
+//===----------------------------------------------------------------------===//
+// Activity
+//===----------------------------------------------------------------------===//
+
+std::set<const Value *> activeValues(const Block &block,
+                                     const std::set<const Value *> &activeArgs) {
+  std::set<const Value *> active = activeArgs;
+  for (const auto &op : block.operations()) {
+    bool anyActive = false;
+    for (const Value *v : op->operands())
+      anyActive |= active.count(v) != 0;
+    if (!anyActive)
+      continue;
+    for (const Value *r : op->results())
+      if (r->type().elementType() == ElementType::F32)
+        active.insert(r);
+  }
+  return active;
+}
+
+//===----------------------------------------------------------------------===//
+// BlockAdjoints
+//===----------------------------------------------------------------------===//
+
+void BlockAdjoints::addInto(const Value *v, Value *adj) {
+  if (!adj || !isActive(v))
+    return;
+  Value *&slot = adjoints_[v];
+  slot = slot ? b_.op(OpKind::Add, {slot, adj}) : adj;
+}
+
+Value *BlockAdjoints::adjoint(const Value *v) const {
+  auto it = adjoints_.find(v);
+  return it == adjoints_.end() ? nullptr : it->second;
+}
+
+Value *BlockAdjoints::adjointOrZeros(const Value *v) {
+  if (Value *a = adjoint(v))
+    return a;
+  return b_.constant(v->type(), 0.0);
+}
+
+bool BlockAdjoints::backprop(const Block &block, const ScanRule &scanRule,
+                             std::string &error) {
+  const auto &ops = block.operations();
+  for (size_t i = ops.size(); i-- > 0;) {
+    const Operation &op = *ops[i];
+    if (isTerminator(op.kind()) || op.kind() == OpKind::Constant)
+      continue;
+    bool anyAdjoint = false;
+    for (const Value *r : op.results())
+      anyAdjoint |= adjoint(r) != nullptr;
+    if (!anyAdjoint)
+      continue;
+    bool ok = op.kind() == OpKind::Scan ? scanRule(op)
+                                        : emitOpAdjoint(op, adjoint(op.result()), error);
+    if (!ok) {
+      if (error.empty())
+        error = std::string("cannot differentiate '") + op.name() + "'";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
+                                  std::string &error) {
+  const Value *a = op.numOperands() > 0 ? op.operand(0) : nullptr;
+  const Value *b = op.numOperands() > 1 ? op.operand(1) : nullptr;
+  auto fa = [&] { return fwd_(a); };
+  auto fb = [&] { return fwd_(b); };
+  auto fy = [&] { return fwd_(op.result()); };
+  auto one = [&] { return b_.constant(TensorType::f32({}), 1.0); };
+  auto mul = [&](Value *x, Value *y) { return b_.op(OpKind::Mul, {x, y}); };
+  auto sumTo = [&](Value *x, const Value *like) {
+    return b_.sumToShape(x, like->type());
+  };
+
+  switch (op.kind()) {
+  // --- elementwise unary ------------------------------------------------
+  case OpKind::Neg:
+    addInto(a, b_.op(OpKind::Neg, {dy}));
+    return true;
+  case OpKind::Tanh: // dy * (1 - y*y)
+    addInto(a, mul(dy, b_.op(OpKind::Sub, {one(), mul(fy(), fy())})));
+    return true;
+  case OpKind::Sigmoid: // dy * y * (1 - y)
+    addInto(a, mul(mul(dy, fy()), b_.op(OpKind::Sub, {one(), fy()})));
+    return true;
+  case OpKind::Relu: // dy * step(x)
+    addInto(a, mul(dy, b_.op(OpKind::Step, {fa()})));
+    return true;
+  case OpKind::Exp: // dy * y
+    addInto(a, mul(dy, fy()));
+    return true;
+  case OpKind::Log: // dy / x
+    addInto(a, b_.op(OpKind::Div, {dy, fa()}));
+    return true;
+  case OpKind::Step: // zero almost everywhere
+    return true;
+
+  // --- elementwise binary, broadcasting ---------------------------------
+  case OpKind::Add:
+    addInto(a, sumTo(dy, a));
+    addInto(b, sumTo(dy, b));
+    return true;
+  case OpKind::Sub:
+    addInto(a, sumTo(dy, a));
+    if (isActive(b))
+      addInto(b, sumTo(b_.op(OpKind::Neg, {dy}), b));
+    return true;
+  case OpKind::Mul:
+    if (isActive(a))
+      addInto(a, sumTo(mul(dy, fb()), a));
+    if (isActive(b))
+      addInto(b, sumTo(mul(dy, fa()), b));
+    return true;
+  case OpKind::Div: // y = a / b: da = dy / b, db = -dy * y / b
+    if (isActive(a))
+      addInto(a, sumTo(b_.op(OpKind::Div, {dy, fb()}), a));
+    if (isActive(b)) {
+      Value *q = b_.op(OpKind::Div, {mul(dy, fy()), fb()});
+      addInto(b, sumTo(b_.op(OpKind::Neg, {q}), b));
+    }
+    return true;
+
+  // --- matrix products --------------------------------------------------
+  case OpKind::MatMul: // y = a·b: da = dy·bᵀ, db = aᵀ·dy
+    if (isActive(a))
+      addInto(a, b_.op(OpKind::MatMulNT, {dy, fb()}));
+    if (isActive(b))
+      addInto(b, b_.op(OpKind::MatMulTN, {fa(), dy}));
+    return true;
+  case OpKind::MatMulNT: // y = a·bᵀ: da = dy·b, db = dyᵀ·a
+    if (isActive(a))
+      addInto(a, b_.op(OpKind::MatMul, {dy, fb()}));
+    if (isActive(b))
+      addInto(b, b_.op(OpKind::MatMulTN, {dy, fa()}));
+    return true;
+  case OpKind::MatMulTN: // y = aᵀ·b: da = b·dyᵀ, db = a·dy
+    if (isActive(a))
+      addInto(a, b_.op(OpKind::MatMulNT, {fb(), dy}));
+    if (isActive(b))
+      addInto(b, b_.op(OpKind::MatMul, {fa(), dy}));
+    return true;
+
+  // --- shape and indexing -----------------------------------------------
+  case OpKind::OneHot: // integer input: nothing to propagate
+    return true;
+  case OpKind::Gather: // rows of the table: scatter the adjoint back
+    addInto(a, b_.op(OpKind::ScatterAdd, {fb(), dy},
+                     {{"rows", a->type().dim(0)}}));
+    return true;
+  case OpKind::ScatterAdd: // y[idx[i]] += src[i]: dsrc[i] = dy[idx[i]]
+    addInto(b, b_.op(OpKind::Gather, {dy, fa()}));
+    return true;
+  case OpKind::Concat: {
+    int64_t offset = 0;
+    for (const Value *part : op.operands()) {
+      int64_t width = part->type().dims().back().size;
+      if (isActive(part))
+        addInto(part, b_.op(OpKind::Slice, {dy},
+                             {{"begin", offset}, {"end", offset + width}}));
+      offset += width;
+    }
+    return true;
+  }
+  case OpKind::Slice:
+    addInto(a, b_.op(OpKind::Pad, {dy},
+                     {{"begin", op.intAttr("begin")},
+                      {"size", a->type().dims().back().size}}));
+    return true;
+  case OpKind::Pad: {
+    int64_t begin = op.intAttr("begin");
+    addInto(a, b_.op(OpKind::Slice, {dy},
+                     {{"begin", begin},
+                      {"end", begin + a->type().dims().back().size}}));
+    return true;
+  }
+  case OpKind::ReduceSum: {
+    // Only leading axes can be broadcast back with suffix broadcasting.
+    std::vector<int64_t> axes = op.intListAttr("axes");
+    std::sort(axes.begin(), axes.end());
+    for (size_t i = 0; i < axes.size(); ++i)
+      if (axes[i] != static_cast<int64_t>(i)) {
+        error = "autodiff: reduce_sum over non-leading axes is not supported";
+        return false;
+      }
+    addInto(a, b_.op(OpKind::Add, {b_.constant(a->type(), 0.0), dy}));
+    return true;
+  }
+
+  // --- loss -------------------------------------------------------------
+  case OpKind::CrossEntropy:
+    addInto(a, b_.op(OpKind::CrossEntropyGrad, {fa(), fb(), dy}));
+    return true;
+
+  default:
+    error = std::string("autodiff: no adjoint rule for '") + op.name() + "'";
+    return false;
+  }
+}
+
+} // namespace rnnc::passes::autodiff
