@@ -1,16 +1,78 @@
-//===- EmitCommand.cpp - `rnnc emit` (placeholder) -------------------------===//
+//===- EmitCommand.cpp - `rnnc emit --stage=ast|ir FILE` ------------------===//
+///
+/// \file
+/// Prints one stage of the compiler's view of a model: the syntax tree or the
+/// IR of `@forward` specialised to `--vocab` (and `--batch`, `--seq-len`,
+/// which default to the train block). Later stages (LLVM IR) hook in at the
+/// marked place below.
+///
+//===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 
+#include "frontend/Frontend.h"
+#include "ir/Printer.h"
+
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
 
 namespace rnnc::tool {
 
+namespace {
+struct EmitOptions {
+  std::string file;
+  std::string stage = "ir";
+  std::optional<int64_t> vocab, batch, seqLen;
+};
+} // namespace
+
 Command addEmitCommand(CLI::App &parent) {
   Command c;
-  c.app = parent.add_subcommand("emit", "(not implemented yet)");
-  c.run = [] {
-    std::cerr << "rnnc: error: 'emit' is not implemented yet\n";
-    return 1;
+  c.app = parent.add_subcommand("emit", "Print the AST or the IR of a model");
+  auto opts = std::make_shared<EmitOptions>();
+  c.app->add_option("file", opts->file, "The model (.rnn)")->required();
+  // Codegen adds "llvm" to this list (and its branch below).
+  c.app->add_option("--stage", opts->stage, "What to print")
+      ->check(CLI::IsMember({"ast", "ir"}))
+      ->capture_default_str();
+  c.app->add_option("--vocab", opts->vocab, "Size of the vocab dimensions")
+      ->check(CLI::PositiveNumber);
+  c.app->add_option("--batch", opts->batch, "Batch size (default: train block)")
+      ->check(CLI::PositiveNumber);
+  c.app->add_option("--seq-len", opts->seqLen,
+                    "Sequence length (default: train block)")
+      ->check(CLI::PositiveNumber);
+  c.run = [opts] {
+    std::string error;
+    auto buffer = frontend::loadSourceFile(opts->file, &error);
+    if (!buffer) {
+      std::cerr << "rnnc: error: " << error << '\n';
+      return 1;
+    }
+    DiagnosticEngine diags(buffer, std::cerr);
+    auto program = frontend::parseModel(buffer, diags);
+    if (!program)
+      return 1;
+    if (opts->stage == "ast") {
+      frontend::ast::printProgram(*program, std::cout);
+      return 0;
+    }
+    if (!opts->vocab) {
+      std::cerr << "rnnc: error: --stage=" << opts->stage
+                << " needs the vocabulary size: pass --vocab N\n";
+      return 2;
+    }
+    frontend::ModelBindings bindings{opts->vocab, opts->batch, opts->seqLen};
+    auto module = frontend::lowerToIR(*program, bindings, diags);
+    if (!module)
+      return 1;
+    if (opts->stage == "ir") {
+      ir::printModule(*module, std::cout);
+      return 0;
+    }
+    // --- Later stages (--stage=llvm) go here. ---
+    return 2;
   };
   return c;
 }

@@ -1,2 +1,0 @@
-//===- Frontend.cpp - Placeholder until the DSL front end lands -----------===//
-namespace rnnc::frontend {}

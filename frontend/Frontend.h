@@ -1,0 +1,51 @@
+//===- Frontend.h - The rnnc DSL front end: public API ----------*- C++ -*-===//
+///
+/// \file
+/// Text in, IR out. `parseModel` reads a model file (UTF-8 checked), parses
+/// it and runs every semantic check (names, shapes, hyper-parameters);
+/// `lowerToIR` specialises the checked model to concrete sizes and builds the
+/// `@forward` function of the shared IR contract (one `scan` over time).
+/// Errors go to the DiagnosticEngine as `file:line:col: error: ...` with the
+/// source line and a caret; the functions return null and never throw.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "frontend/AST.h"
+#include "ir/Diagnostics.h"
+#include "ir/IR.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace rnnc::frontend {
+
+/// Sizes that make a model concrete. `vocab` binds every `vocab` dimension;
+/// batch and seqLen default to the train block's values.
+struct ModelBindings {
+  std::optional<int64_t> vocab, batch, seqLen;
+};
+
+/// Reads `path` into a buffer named `path`; on failure returns null and sets
+/// `error` (e.g. "cannot open 'x.rnn': No such file or directory").
+std::shared_ptr<const SourceBuffer> loadSourceFile(const std::string &path,
+                                                   std::string *error);
+
+/// Parse + sema. Null (with diagnostics reported) on any error.
+std::unique_ptr<ast::Program>
+parseModel(std::shared_ptr<const SourceBuffer> buffer, DiagnosticEngine &diags);
+
+/// Lowers a program accepted by parseModel to a Module with `@forward`,
+/// parameter initialisers and the train config. A missing vocab binding is
+/// an error. Null (with diagnostics) on error.
+std::unique_ptr<ir::Module> lowerToIR(const ast::Program &program,
+                                      const ModelBindings &bindings,
+                                      DiagnosticEngine &diags);
+
+/// The vocabulary size used to check shapes before the real vocabulary is
+/// known (kept apart from any plausible literal size).
+constexpr int64_t kUnboundVocabSize = 1000003;
+
+} // namespace rnnc::frontend

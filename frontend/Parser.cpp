@@ -1,0 +1,464 @@
+//===- Parser.cpp - Model text -> AST (the ANTLR wall) --------------------===//
+///
+/// \file
+/// Turns a model file into an ast::Program and then runs the semantic checks
+/// (which live in IRGen.cpp: sema is lowering with a placeholder vocabulary).
+/// Steps, each stopping at the first error so junk input ends quickly:
+///   1. the bytes must be UTF-8 and not empty;
+///   2. a streaming token pre-scan rejects unknown characters and nesting
+///      deeper than kMaxNesting, so ANTLR's recursive descent never recurses
+///      deeply;
+///   3. ANTLR parses; the first syntax error becomes one located diagnostic
+///      (`unexpected 'x', expected ')'`) and parsing stops;
+///   4. an explicit-stack walk bounds the parse tree's depth (long `a+b+...`
+///      chains are left-deep), so every later recursive walk is bounded;
+///   5. the parse tree becomes the AST.
+/// ANTLR types and exceptions never leave this file.
+///
+//===----------------------------------------------------------------------===//
+#include "frontend/Frontend.h"
+
+#include "RnncLexer.h"
+#include "RnncParser.h"
+#include "antlr4-runtime.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace rnnc::frontend {
+
+using rnnc_antlr::RnncLexer;
+using rnnc_antlr::RnncParser;
+
+namespace {
+
+constexpr int kMaxNesting = 256;
+constexpr size_t kMaxTreeDepth = 2000;
+
+/// Thrown by the error listener to stop ANTLR at the first syntax error;
+/// caught in parseModel, never escapes.
+struct StopParsing {};
+
+SourceLocation locOf(const antlr4::Token *t) {
+  if (!t)
+    return {};
+  return {static_cast<uint32_t>(t->getLine()),
+          static_cast<uint32_t>(t->getCharPositionInLine() + 1)};
+}
+
+std::string quoteToken(const antlr4::Token *t) {
+  if (!t || t->getType() == antlr4::Token::EOF)
+    return "end of file";
+  std::string text = t->getText();
+  if (text.size() > 24)
+    text = text.substr(0, 20) + "...";
+  return "'" + text + "'";
+}
+
+std::string tokenDisplayName(const antlr4::dfa::Vocabulary &vocab, size_t type) {
+  if (type == antlr4::Token::EOF)
+    return "end of file";
+  if (type == RnncLexer::ID)
+    return "a name";
+  if (type == RnncLexer::NUMBER)
+    return "a number";
+  return vocab.getDisplayName(type);
+}
+
+/// Reports the first syntax error in our words, then stops the parse.
+class FirstErrorListener : public antlr4::BaseErrorListener {
+public:
+  explicit FirstErrorListener(DiagnosticEngine &diags) : diags_(diags) {}
+
+  void syntaxError(antlr4::Recognizer *recognizer, antlr4::Token *offending,
+                   size_t line, size_t col, const std::string &,
+                   std::exception_ptr) override {
+    std::string message = "unexpected " + quoteToken(offending);
+    if (auto *parser = dynamic_cast<antlr4::Parser *>(recognizer)) {
+      std::vector<std::string> expected;
+      try {
+        for (ssize_t t : parser->getExpectedTokens().toList())
+          if (t != RnncLexer::BAD_CHAR)
+            expected.push_back(tokenDisplayName(parser->getVocabulary(),
+                                                static_cast<size_t>(t)));
+      } catch (...) {
+        expected.clear();
+      }
+      if (!expected.empty() && expected.size() <= 6) {
+        message += ", expected ";
+        for (size_t i = 0; i < expected.size(); ++i) {
+          if (i)
+            message += i + 1 == expected.size() ? " or " : ", ";
+          message += expected[i];
+        }
+      }
+    }
+    diags_.error({static_cast<uint32_t>(line), static_cast<uint32_t>(col + 1)},
+                 message);
+    throw StopParsing{};
+  }
+
+private:
+  DiagnosticEngine &diags_;
+};
+
+/// The location of the first byte that is not valid UTF-8, if any.
+std::optional<SourceLocation> findInvalidUtf8(const std::string &s) {
+  uint32_t line = 1, col = 1;
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3
+                 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size())
+      return SourceLocation{line, col};
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80)
+        return SourceLocation{line, col};
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static const uint32_t kMinForLen[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLen[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return SourceLocation{line, col}; // overlong, out of range or surrogate
+    i += len;
+    if (c == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return std::nullopt;
+}
+
+/// Step 2: one pass over the tokens without keeping them.
+bool preScanTokens(const std::string &text, DiagnosticEngine &diags) {
+  antlr4::ANTLRInputStream input(text);
+  RnncLexer lexer(&input);
+  lexer.removeErrorListeners();
+  int depth = 0, minusRun = 0;
+  bool sawToken = false;
+  for (;;) {
+    std::unique_ptr<antlr4::Token> tok = lexer.nextToken();
+    size_t type = tok->getType();
+    if (type == antlr4::Token::EOF)
+      break;
+    sawToken = true;
+    if (type == RnncLexer::BAD_CHAR) {
+      diags.error(locOf(tok.get()),
+                  "unexpected character '" + tok->getText() + "'");
+      return false;
+    }
+    std::string t = tok->getText();
+    if (t == "(" || t == "[" || t == "{")
+      ++depth;
+    else if ((t == ")" || t == "]" || t == "}") && depth > 0)
+      --depth;
+    minusRun = t == "-" ? minusRun + 1 : 0;
+    if (depth > kMaxNesting || minusRun > kMaxNesting) {
+      diags.error(locOf(tok.get()),
+                  "nesting too deep (more than " + std::to_string(kMaxNesting) +
+                      " levels)");
+      return false;
+    }
+  }
+  if (!sawToken) {
+    diags.error({1, 1}, "empty file: expected a model declaration "
+                        "'model NAME(...) { ... }'");
+    return false;
+  }
+  return true;
+}
+
+/// Step 4: the depth of the parse tree, with an explicit stack.
+bool checkTreeDepth(antlr4::tree::ParseTree *root, DiagnosticEngine &diags) {
+  std::vector<std::pair<antlr4::tree::ParseTree *, size_t>> work{{root, 1}};
+  while (!work.empty()) {
+    auto [node, depth] = work.back();
+    work.pop_back();
+    if (depth > kMaxTreeDepth) {
+      auto *ctx = dynamic_cast<antlr4::ParserRuleContext *>(node);
+      diags.error(ctx ? locOf(ctx->getStart()) : SourceLocation{1, 1},
+                  "expression too long or too deeply nested (limit " +
+                      std::to_string(kMaxTreeDepth) + " levels)");
+      return false;
+    }
+    for (antlr4::tree::ParseTree *child : node->children)
+      work.push_back({child, depth + 1});
+  }
+  return true;
+}
+
+/// Step 5: parse tree -> AST. Depth is bounded (step 4), so it recurses.
+class AstBuilder {
+public:
+  explicit AstBuilder(DiagnosticEngine &diags) : diags_(diags) {}
+
+  std::unique_ptr<ast::Program> build(RnncParser::ProgramContext *ctx) {
+    auto program = std::make_unique<ast::Program>();
+    for (auto *child : ctx->children) {
+      if (auto *m = dynamic_cast<RnncParser::ModelContext *>(child)) {
+        if (program->model) {
+          diags_.error(locOf(m->getStart()), "only one model per file");
+          diags_.note(program->model->loc, "the first model is here");
+          continue;
+        }
+        program->model = buildModel(m);
+      } else if (auto *t = dynamic_cast<RnncParser::TrainContext *>(child)) {
+        if (program->train) {
+          diags_.error(locOf(t->getStart()), "duplicate train block");
+          diags_.note(program->train->loc, "the first train block is here");
+          continue;
+        }
+        program->train = buildTrain(t);
+      }
+    }
+    if (!program->model && !diags_.hasErrors())
+      diags_.error(locOf(ctx->getStart()),
+                   "no model declaration: expected 'model NAME(...) { ... }'");
+    return program;
+  }
+
+private:
+  double parseNumber(antlr4::Token *t) {
+    std::string text = t->getText();
+    errno = 0;
+    double v = std::strtod(text.c_str(), nullptr);
+    if (errno == ERANGE || !std::isfinite(v)) {
+      diags_.error(locOf(t), "number '" + text + "' is out of range");
+      return 0;
+    }
+    return v;
+  }
+
+  ast::DimRef buildDim(RnncParser::DimContext *ctx) {
+    ast::DimRef d;
+    d.loc = locOf(ctx->getStart());
+    if (ctx->ID()) {
+      d.name = ctx->ID()->getText();
+      return d;
+    }
+    double v = parseNumber(ctx->NUMBER()->getSymbol());
+    d.literalIsInteger = v == std::floor(v) && v <= 1e9 && v >= -1e9;
+    d.size = d.literalIsInteger ? static_cast<int64_t>(v) : 0;
+    return d;
+  }
+
+  ast::Shape buildShape(RnncParser::ShapeContext *ctx) {
+    ast::Shape s;
+    s.loc = locOf(ctx->getStart());
+    for (auto *d : ctx->dim())
+      s.dims.push_back(buildDim(d));
+    return s;
+  }
+
+  std::unique_ptr<ast::Expr> buildExpr(RnncParser::ExprContext *ctx) {
+    auto e = std::make_unique<ast::Expr>();
+    e->loc = locOf(ctx->getStart());
+    if (auto *p = dynamic_cast<RnncParser::ParenExprContext *>(ctx))
+      return buildExpr(p->expr());
+    if (auto *n = dynamic_cast<RnncParser::NumberExprContext *>(ctx)) {
+      e->kind = ast::ExprKind::Number;
+      e->text = n->NUMBER()->getText();
+      e->number = parseNumber(n->NUMBER()->getSymbol());
+    } else if (auto *n = dynamic_cast<RnncParser::NameExprContext *>(ctx)) {
+      e->kind = ast::ExprKind::Name;
+      e->text = n->ID()->getText();
+    } else if (auto *n = dynamic_cast<RnncParser::NegExprContext *>(ctx)) {
+      e->kind = ast::ExprKind::Neg;
+      e->operands.push_back(buildExpr(n->expr()));
+    } else if (auto *b = dynamic_cast<RnncParser::MulExprContext *>(ctx)) {
+      buildBinary(*e, b->op, b->expr(0), b->expr(1));
+    } else if (auto *b = dynamic_cast<RnncParser::AddExprContext *>(ctx)) {
+      buildBinary(*e, b->op, b->expr(0), b->expr(1));
+    } else if (auto *c = dynamic_cast<RnncParser::CallExprContext *>(ctx)) {
+      e->kind = ast::ExprKind::Call;
+      e->text = c->callee->getText();
+      for (auto *a : c->arg()) {
+        e->argNames.push_back(a->key ? a->key->getText() : "");
+        e->argNameLocs.push_back(locOf(a->getStart()));
+        e->operands.push_back(buildExpr(a->expr()));
+      }
+    }
+    return e;
+  }
+
+  void buildBinary(ast::Expr &e, antlr4::Token *op, RnncParser::ExprContext *l,
+                   RnncParser::ExprContext *r) {
+    e.kind = ast::ExprKind::Binary;
+    e.op = op->getText()[0];
+    e.loc = locOf(op); // errors about an operator point at the operator
+    e.operands.push_back(buildExpr(l));
+    e.operands.push_back(buildExpr(r));
+  }
+
+  ast::VarDecl buildVar(antlr4::Token *name, RnncParser::ShapeContext *shape,
+                        RnncParser::ExprContext *init) {
+    ast::VarDecl v;
+    v.name = name->getText();
+    v.loc = locOf(name);
+    v.shape = buildShape(shape);
+    if (init)
+      v.init = buildExpr(init);
+    return v;
+  }
+
+  std::unique_ptr<ast::StepDecl> buildStep(RnncParser::StepDeclContext *s) {
+    auto step = std::make_unique<ast::StepDecl>();
+    step->loc = locOf(s->getStart());
+    step->inputName = s->input->getText();
+    step->inputLoc = locOf(s->input);
+    step->inputKind = s->kind->getText();
+    step->inputKindLoc = locOf(s->kind);
+    step->vocabDim = buildDim(s->vocab);
+    if (s->shape()) {
+      step->hasResultShape = true;
+      step->resultShape = buildShape(s->shape());
+    }
+    step->closeLoc = locOf(s->close);
+    for (auto *st : s->stmt()) {
+      ast::Stmt stmt;
+      if (auto *l = dynamic_cast<RnncParser::LetStmtContext *>(st)) {
+        stmt.kind = ast::Stmt::Let;
+        stmt.name = l->name->getText();
+        stmt.loc = locOf(l->name);
+        stmt.value = buildExpr(l->expr());
+      } else if (auto *a = dynamic_cast<RnncParser::AssignStmtContext *>(st)) {
+        stmt.kind = ast::Stmt::Assign;
+        stmt.name = a->name->getText();
+        stmt.loc = locOf(a->name);
+        stmt.value = buildExpr(a->expr());
+      } else if (auto *r = dynamic_cast<RnncParser::ReturnStmtContext *>(st)) {
+        stmt.kind = ast::Stmt::Return;
+        stmt.loc = locOf(r->getStart());
+        stmt.value = buildExpr(r->expr());
+      }
+      step->body.push_back(std::move(stmt));
+    }
+    return step;
+  }
+
+  std::unique_ptr<ast::Model> buildModel(RnncParser::ModelContext *ctx) {
+    auto model = std::make_unique<ast::Model>();
+    model->name = ctx->name->getText();
+    model->loc = locOf(ctx->name);
+    model->closeLoc = locOf(ctx->close);
+    for (auto *a : ctx->modelArg()) {
+      ast::ModelArg arg;
+      if (auto *v = dynamic_cast<RnncParser::VocabArgContext *>(a)) {
+        arg.name = v->name->getText();
+        arg.loc = locOf(v->name);
+        arg.isVocab = true;
+        arg.kind = v->kind->getText();
+        arg.kindLoc = locOf(v->kind);
+      } else if (auto *i = dynamic_cast<RnncParser::IntDimArgContext *>(a)) {
+        arg.name = i->name->getText();
+        arg.loc = locOf(i->name);
+        arg.defaultText = i->value->getText();
+        arg.defaultValue = parseNumber(i->value);
+        arg.kindLoc = locOf(i->value);
+      }
+      model->args.push_back(std::move(arg));
+    }
+    for (auto *m : ctx->member()) {
+      if (auto *p = dynamic_cast<RnncParser::ParamDeclContext *>(m)) {
+        model->params.push_back(buildVar(p->name, p->shape(), p->expr()));
+      } else if (auto *s = dynamic_cast<RnncParser::StateDeclContext *>(m)) {
+        model->states.push_back(buildVar(s->name, s->shape(), s->expr()));
+      } else if (auto *st = dynamic_cast<RnncParser::StepDeclContext *>(m)) {
+        if (model->step) {
+          diags_.error(locOf(st->getStart()), "a model has exactly one step");
+          diags_.note(model->step->loc, "the first step is here");
+          continue;
+        }
+        model->step = buildStep(st);
+      }
+    }
+    return model;
+  }
+
+  std::unique_ptr<ast::TrainBlock> buildTrain(RnncParser::TrainContext *ctx) {
+    auto train = std::make_unique<ast::TrainBlock>();
+    train->loc = locOf(ctx->getStart());
+    for (auto *item : ctx->trainItem()) {
+      ast::TrainItem ti;
+      ti.key = item->key->getText();
+      ti.loc = locOf(item->key);
+      ti.value = buildExpr(item->expr());
+      train->items.push_back(std::move(ti));
+    }
+    return train;
+  }
+
+  DiagnosticEngine &diags_;
+};
+
+} // namespace
+
+std::shared_ptr<const SourceBuffer> loadSourceFile(const std::string &path,
+                                                   std::string *error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (error)
+      *error = "cannot open '" + path + "': " + std::strerror(errno);
+    return nullptr;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    if (error)
+      *error = "cannot read '" + path + "'";
+    return nullptr;
+  }
+  return std::make_shared<SourceBuffer>(path, text.str());
+}
+
+std::unique_ptr<ast::Program>
+parseModel(std::shared_ptr<const SourceBuffer> buffer, DiagnosticEngine &diags) {
+  const std::string &text = buffer->text();
+  if (auto bad = findInvalidUtf8(text)) {
+    diags.error(*bad, "invalid UTF-8 in the input (model files must be UTF-8)");
+    return nullptr;
+  }
+  if (!preScanTokens(text, diags))
+    return nullptr;
+
+  std::unique_ptr<ast::Program> program;
+  try {
+    antlr4::ANTLRInputStream input(text);
+    RnncLexer lexer(&input);
+    lexer.removeErrorListeners();
+    antlr4::CommonTokenStream tokens(&lexer);
+    RnncParser parser(&tokens);
+    parser.removeErrorListeners();
+    FirstErrorListener listener(diags);
+    parser.addErrorListener(&listener);
+    RnncParser::ProgramContext *tree = parser.program();
+    if (!checkTreeDepth(tree, diags))
+      return nullptr;
+    program = AstBuilder(diags).build(tree);
+  } catch (const StopParsing &) {
+    return nullptr;
+  } catch (const std::exception &e) {
+    diags.error({1, 1}, std::string("internal parser error: ") + e.what());
+    return nullptr;
+  } catch (...) {
+    diags.error({1, 1}, "internal parser error");
+    return nullptr;
+  }
+  if (diags.hasErrors())
+    return nullptr;
+  // Sema: lowering with a placeholder vocabulary checks names and shapes.
+  ModelBindings check;
+  check.vocab = kUnboundVocabSize;
+  if (!lowerToIR(*program, check, diags))
+    return nullptr;
+  return program;
+}
+
+} // namespace rnnc::frontend
