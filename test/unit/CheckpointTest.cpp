@@ -1,0 +1,288 @@
+//===- CheckpointTest.cpp - safetensors layout, round trip, corruption ----===//
+///
+/// \file
+/// Checks the bytes against the safetensors format (little-endian u64 header
+/// length, JSON header with dtype/shape/data_offsets and string metadata,
+/// raw little-endian f32 data) without Python, then the file round trip,
+/// atomic replacement, and one clear error per kind of damage or mismatch.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/Checkpoint.h"
+
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace rnnc::runtime;
+
+namespace {
+
+const std::vector<float> kA = {1, 2, 3, 4, 5, 6};
+const std::vector<float> kB = {-1.5f, 0.25f};
+
+CheckpointMetadata sampleMetadata() {
+  CheckpointMetadata m;
+  m.modelName = "CharRNN";
+  m.modelHash = hashModelSource("model CharRNN {}");
+  m.vocabulary = U"\u5206\u5F00 x";
+  m.hyperParametersJson = R"({"lr":100,"batch":32})";
+  m.epoch = 250;
+  m.extra["sampling"] = "random";
+  return m;
+}
+
+std::vector<TensorView> sampleTensors() {
+  return {{"W_xh", {2, 3}, kA.data()}, {"b_h", {2}, kB.data()}};
+}
+
+std::string sampleBytes() {
+  std::string error;
+  auto bytes = serializeCheckpoint(sampleMetadata(), sampleTensors(), &error);
+  EXPECT_TRUE(bytes) << error;
+  return bytes ? *bytes : std::string();
+}
+
+uint64_t headerLength(const std::string &bytes) {
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i)
+    n |= uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  return n;
+}
+
+/// A file from a header object and a data section, as another tool might
+/// write it (no padding).
+std::string handMade(const nlohmann::json &header, const std::string &data) {
+  std::string text = header.dump();
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<char>((text.size() >> (8 * i)) & 0xFF);
+  return bytes + text + data;
+}
+
+nlohmann::json validMetadata() {
+  return {{"format", "rnnc-checkpoint/1"}, {"model_name", "M"},
+          {"model_hash", "fnv1a64:0000000000000000"}, {"vocabulary", "ab"},
+          {"hyper_parameters", "{}"}, {"epoch", "3"}};
+}
+
+std::string parseError(const std::string &bytes) {
+  std::string error;
+  EXPECT_FALSE(parseCheckpoint(bytes, "c.safetensors", &error));
+  return error;
+}
+
+std::string tempDir() {
+  std::string dir = testing::TempDir() + "rnnc-ckpt-" + std::to_string(::getpid());
+  ::mkdir(dir.c_str(), 0755);
+  return dir;
+}
+
+std::vector<std::string> listDir(const std::string &dir) {
+  std::vector<std::string> names;
+  if (DIR *d = ::opendir(dir.c_str())) {
+    while (dirent *e = ::readdir(d))
+      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+        names.push_back(e->d_name);
+    ::closedir(d);
+  }
+  return names;
+}
+
+} // namespace
+
+TEST(Checkpoint, ModelHashIsFnv1a64) {
+  // Reference values of FNV-1a 64 (offset basis; "a").
+  EXPECT_EQ(hashModelSource(""), "fnv1a64:cbf29ce484222325");
+  EXPECT_EQ(hashModelSource("a"), "fnv1a64:af63dc4c8601ec8c");
+}
+
+TEST(Checkpoint, BytesFollowSafetensorsLayout) {
+  std::string bytes = sampleBytes();
+  ASSERT_GE(bytes.size(), 8u);
+  uint64_t n = headerLength(bytes);
+  EXPECT_EQ(n % 8, 0u) << "data section starts 8-byte aligned";
+  ASSERT_EQ(bytes.size(), 8 + n + 4 * (6 + 2));
+  std::string headerText = bytes.substr(8, n);
+  EXPECT_EQ(headerText.front(), '{');
+  nlohmann::json header = nlohmann::json::parse(headerText); // trailing spaces ok
+  EXPECT_EQ(header["W_xh"]["dtype"], "F32");
+  EXPECT_EQ(header["W_xh"]["shape"], nlohmann::json({2, 3}));
+  EXPECT_EQ(header["W_xh"]["data_offsets"], nlohmann::json({0, 24}));
+  EXPECT_EQ(header["b_h"]["shape"], nlohmann::json({2}));
+  EXPECT_EQ(header["b_h"]["data_offsets"], nlohmann::json({24, 32}));
+  const nlohmann::json &meta = header["__metadata__"];
+  for (auto it = meta.begin(); it != meta.end(); ++it)
+    EXPECT_TRUE(it->is_string()) << it.key();
+  EXPECT_EQ(meta["model_name"], "CharRNN");
+  EXPECT_EQ(meta["vocabulary"], "\xE5\x88\x86\xE5\xBC\x80 x");
+  EXPECT_EQ(meta["hyper_parameters"], R"({"lr":100,"batch":32})");
+  EXPECT_EQ(meta["epoch"], "250");
+  EXPECT_EQ(meta["sampling"], "random");
+  // 1.0f is 00 00 80 3f little-endian; -1.5f is 00 00 c0 bf.
+  std::string data = bytes.substr(8 + n);
+  EXPECT_EQ(data.substr(0, 4), std::string("\x00\x00\x80\x3f", 4));
+  EXPECT_EQ(data.substr(24, 4), std::string("\x00\x00\xc0\xbf", 4));
+}
+
+TEST(Checkpoint, ReadsFilesWithoutPaddingOrInAnyKeyOrder) {
+  nlohmann::json header = {{"__metadata__", validMetadata()},
+                           {"z", {{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {0, 4}}}},
+                           {"a", {{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {4, 8}}}}};
+  float values[2] = {7, 8};
+  std::string error;
+  auto ckpt = parseCheckpoint(handMade(header, std::string(reinterpret_cast<char *>(values), 8)),
+                              "c", &error);
+  ASSERT_TRUE(ckpt) << error;
+  ASSERT_EQ(ckpt->tensors.size(), 2u);
+  EXPECT_EQ(ckpt->tensors[0].name, "z") << "tensors come back in file order";
+  EXPECT_EQ(ckpt->find("a")->data, std::vector<float>{8});
+  EXPECT_EQ(ckpt->metadata.epoch, 3);
+  EXPECT_EQ(ckpt->metadata.vocabulary, U"ab");
+}
+
+TEST(Checkpoint, RoundTripThroughFile) {
+  std::string path = tempDir() + "/model.safetensors";
+  std::string error;
+  ASSERT_TRUE(saveCheckpoint(path, sampleMetadata(), sampleTensors(), &error)) << error;
+  auto ckpt = loadCheckpoint(path, &error);
+  ASSERT_TRUE(ckpt) << error;
+  CheckpointMetadata want = sampleMetadata();
+  EXPECT_EQ(ckpt->metadata.modelName, want.modelName);
+  EXPECT_EQ(ckpt->metadata.modelHash, want.modelHash);
+  EXPECT_EQ(ckpt->metadata.vocabulary, want.vocabulary);
+  EXPECT_EQ(ckpt->metadata.hyperParametersJson, want.hyperParametersJson);
+  EXPECT_EQ(ckpt->metadata.epoch, 250);
+  EXPECT_EQ(ckpt->metadata.extra, want.extra);
+  ASSERT_EQ(ckpt->tensors.size(), 2u);
+  EXPECT_EQ(ckpt->tensors[0].name, "W_xh");
+  EXPECT_EQ(ckpt->tensors[0].shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(ckpt->tensors[0].data, kA);
+  EXPECT_EQ(ckpt->tensors[1].data, kB);
+}
+
+TEST(Checkpoint, SaveReplacesAtomicallyAndLeavesNoTempFile) {
+  std::string dir = tempDir() + "/atomic";
+  ::mkdir(dir.c_str(), 0755);
+  std::string path = dir + "/m.safetensors";
+  ASSERT_TRUE(saveCheckpoint(path, sampleMetadata(), sampleTensors(), nullptr));
+  CheckpointMetadata later = sampleMetadata();
+  later.epoch = 251;
+  ASSERT_TRUE(saveCheckpoint(path, later, sampleTensors(), nullptr));
+  EXPECT_EQ(listDir(dir), std::vector<std::string>{"m.safetensors"});
+  EXPECT_EQ(loadCheckpoint(path, nullptr)->metadata.epoch, 251);
+  // A save that fails keeps the previous file.
+  later.hyperParametersJson = "{not json";
+  std::string error;
+  EXPECT_FALSE(saveCheckpoint(path, later, sampleTensors(), &error));
+  EXPECT_EQ(error, "hyper-parameters are not valid JSON");
+  EXPECT_EQ(loadCheckpoint(path, nullptr)->metadata.epoch, 251);
+  EXPECT_FALSE(saveCheckpoint(dir + "/no/such/dir/m.safetensors", sampleMetadata(),
+                              sampleTensors(), &error));
+  EXPECT_NE(error.find("cannot write checkpoint"), std::string::npos) << error;
+}
+
+TEST(Checkpoint, SaveRejectsBadInput) {
+  std::string error;
+  CheckpointMetadata m = sampleMetadata();
+  m.extra["epoch"] = "1";
+  EXPECT_FALSE(serializeCheckpoint(m, sampleTensors(), &error));
+  EXPECT_EQ(error, "metadata key 'epoch' is reserved");
+  std::vector<TensorView> twice = {{"W", {1}, kA.data()}, {"W", {1}, kA.data()}};
+  EXPECT_FALSE(serializeCheckpoint(sampleMetadata(), twice, &error));
+  EXPECT_EQ(error, "bad or duplicate tensor name 'W'");
+}
+
+TEST(Checkpoint, TruncatedFilesAreErrors) {
+  std::string bytes = sampleBytes();
+  EXPECT_EQ(parseError(bytes.substr(0, 5)),
+            "checkpoint 'c.safetensors': file is truncated (5 bytes; the 8-byte "
+            "header length is missing)");
+  EXPECT_NE(parseError(bytes.substr(0, 20)).find("file is truncated (header needs"),
+            std::string::npos);
+  EXPECT_EQ(parseError(bytes.substr(0, bytes.size() - 1)),
+            "checkpoint 'c.safetensors': file is truncated (tensor data needs 32 "
+            "bytes, 31 present)");
+  EXPECT_EQ(parseError(bytes + "xyz"),
+            "checkpoint 'c.safetensors': 3 unexpected bytes after the tensor data");
+  std::string error;
+  EXPECT_FALSE(loadCheckpoint(tempDir() + "/missing.safetensors", &error));
+  EXPECT_NE(error.find("cannot open checkpoint"), std::string::npos) << error;
+}
+
+TEST(Checkpoint, BadHeadersAreErrors) {
+  std::string bytes = sampleBytes();
+  std::string hugeLength = bytes;
+  hugeLength[7] = '\x7f';
+  EXPECT_NE(parseError(hugeLength).find("bad header length"), std::string::npos);
+  std::string garbled = bytes;
+  garbled[8] = '[';
+  EXPECT_EQ(parseError(garbled), "checkpoint 'c.safetensors': bad header: not a JSON object");
+  EXPECT_NE(parseError(handMade({{"W", {{"dtype", "F32"}, {"shape", {0}}, {"data_offsets", {0, 0}}}}}, ""))
+                .find("no __metadata__"),
+            std::string::npos);
+  nlohmann::json meta = validMetadata();
+  meta["epoch"] = "three";
+  EXPECT_NE(parseError(handMade({{"__metadata__", meta}}, "")).find("epoch 'three' is not a number"),
+            std::string::npos);
+  meta = validMetadata();
+  meta["format"] = "other";
+  EXPECT_NE(parseError(handMade({{"__metadata__", meta}}, "")).find("format is 'other'"),
+            std::string::npos);
+}
+
+TEST(Checkpoint, WrongDtypeShapeOrOffsetsAreErrors) {
+  auto withTensor = [](nlohmann::json entry, size_t dataBytes) {
+    return handMade({{"__metadata__", validMetadata()}, {"W", entry}},
+                    std::string(dataBytes, '\0'));
+  };
+  EXPECT_EQ(parseError(withTensor({{"dtype", "F16"}, {"shape", {2}}, {"data_offsets", {0, 4}}}, 4)),
+            "checkpoint 'c.safetensors': tensor 'W': dtype is F16; only F32 is supported");
+  EXPECT_EQ(parseError(withTensor({{"dtype", "F32"}, {"shape", {2, 2}}, {"data_offsets", {0, 8}}}, 8)),
+            "checkpoint 'c.safetensors': tensor 'W': data_offsets [0, 8] do not hold "
+            "shape [2,2] of F32");
+  EXPECT_NE(parseError(withTensor({{"dtype", "F32"}, {"shape", {-2}}, {"data_offsets", {0, 8}}}, 8))
+                .find("shape is not a list of sizes"),
+            std::string::npos);
+  EXPECT_NE(parseError(withTensor({{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {4, 8}}}, 8))
+                .find("overlap or leave a gap"),
+            std::string::npos);
+}
+
+TEST(Checkpoint, ExpectationsCatchMismatches) {
+  auto ckpt = parseCheckpoint(sampleBytes(), "c", nullptr);
+  ASSERT_TRUE(ckpt);
+  CheckpointExpectation ok;
+  ok.modelHash = hashModelSource("model CharRNN {}");
+  ok.vocabulary = U"\u5206\u5F00 x";
+  ok.tensors = {{"W_xh", {2, 3}}, {"b_h", {2}}};
+  std::string error;
+  EXPECT_TRUE(checkCheckpoint(*ckpt, "c", ok, &error)) << error;
+
+  CheckpointExpectation otherModel = ok;
+  otherModel.modelHash = hashModelSource("model GRU {}");
+  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", otherModel, &error));
+  EXPECT_NE(error.find("was saved for a different model ('CharRNN'"), std::string::npos)
+      << error;
+
+  CheckpointExpectation otherVocab = ok;
+  otherVocab.vocabulary = U"\u5206\u4E0D x";
+  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", otherVocab, &error));
+  EXPECT_EQ(error, "checkpoint 'c': vocabulary mismatch: the checkpoint has 4 "
+                   "characters, this corpus 4; id 1 is '\xE5\xBC\x80' (U+5F00) "
+                   "there but '\xE4\xB8\x8D' (U+4E0D) here");
+
+  CheckpointExpectation missing = ok;
+  missing.tensors.push_back({"W_hq", {3, 2}});
+  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", missing, &error));
+  EXPECT_EQ(error, "checkpoint 'c': missing tensor 'W_hq'");
+
+  CheckpointExpectation wrongShape = ok;
+  wrongShape.tensors[0].shape = {3, 2};
+  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", wrongShape, &error));
+  EXPECT_EQ(error, "checkpoint 'c': tensor 'W_xh' has shape [2,3], expected [3,2]");
+}
