@@ -62,7 +62,7 @@ void printShape(const Shape &s, std::ostream &os) {
   for (size_t i = 0; i < s.dims.size(); ++i) {
     if (i)
       os << ", ";
-    printDim(s.dims[i], os);
+    printExpr(*s.dims[i], os);
   }
   os << ']';
 }

@@ -42,8 +42,9 @@ struct DimRef {
   SourceLocation loc;
 };
 
+/// `[V, H]`, `[E + H, 4 * H]`: each dimension an integer expression.
 struct Shape {
-  std::vector<DimRef> dims;
+  std::vector<std::unique_ptr<Expr>> dims;
   SourceLocation loc;
 };
 

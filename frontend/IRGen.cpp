@@ -153,27 +153,20 @@ bool IRGen::bindModelArgs(const ast::Model &model) {
 std::optional<std::vector<Dim>> IRGen::resolveShape(const ast::Shape &shape) {
   std::vector<Dim> dims;
   bool ok = true;
-  for (const ast::DimRef &d : shape.dims) {
-    if (d.name.empty()) {
-      if (!d.literalIsInteger || d.size < 1) {
-        diags_.error(d.loc, "a dimension size must be a positive integer");
-        ok = false;
-      }
-      dims.push_back(Dim{d.size, ""});
+  for (const auto &d : shape.dims) {
+    std::optional<int64_t> size = evalDimExpr(*d);
+    if (!size) {
+      ok = false;
       continue;
     }
-    auto it = dims_.find(d.name);
-    if (it != dims_.end()) {
-      dims.push_back(it->second);
+    if (*size < 1 || *size > (int64_t{1} << 31)) {
+      diags_.error(d->loc, "a dimension size must be a positive integer, got " +
+                               std::to_string(*size));
+      ok = false;
       continue;
     }
-    ok = false;
-    if (names_.count(d.name) && names_[d.name].kind == Binding::Dimension)
-      continue; // declared, but its own declaration was bad: reported
-    std::string extra;
-    if (d.name == "B" || d.name == "T")
-      extra = " (the batch and time dimensions are implicit)";
-    diags_.error(d.loc, "unknown dimension '" + d.name + "'" + extra);
+    std::string name = d->kind == ast::ExprKind::Name ? d->text : "";
+    dims.push_back(Dim{*size, name});
   }
   if (!ok)
     return std::nullopt;
@@ -266,10 +259,20 @@ std::optional<int64_t> IRGen::evalDimExpr(const ast::Expr &e) {
     if (e.number == std::floor(e.number) && std::fabs(e.number) < 1e9)
       return static_cast<int64_t>(e.number);
     break;
-  case ast::ExprKind::Name:
+  case ast::ExprKind::Name: {
     if (auto it = dims_.find(e.text); it != dims_.end())
       return it->second.size;
-    break;
+    auto known = names_.find(e.text);
+    if (known == names_.end()) {
+      std::string hint = e.text == "B" || e.text == "T"
+                             ? " (the batch and time dimensions are implicit)"
+                             : "";
+      diags_.error(e.loc, "unknown dimension '" + e.text + "'" + hint);
+    } else if (known->second.kind != Binding::Dimension) {
+      diags_.error(e.loc, "'" + e.text + "' is not a dimension");
+    } // else: a dimension whose declaration failed, already reported
+    return std::nullopt;
+  }
   case ast::ExprKind::Neg:
     if (auto v = evalDimExpr(*e.operands[0]))
       return -*v;

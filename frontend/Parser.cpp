@@ -252,8 +252,8 @@ private:
   ast::Shape buildShape(RnncParser::ShapeContext *ctx) {
     ast::Shape s;
     s.loc = locOf(ctx->getStart());
-    for (auto *d : ctx->dim())
-      s.dims.push_back(buildDim(d));
+    for (auto *d : ctx->expr())
+      s.dims.push_back(buildExpr(d));
     return s;
   }
 

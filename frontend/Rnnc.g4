@@ -22,7 +22,7 @@ member    : 'param' name=ID ':' shape ('=' expr)? ';'?   # paramDecl
             ('->' shape)? '{' stmt* close='}'             # stepDecl
           ;
 
-shape     : '[' (dim (',' dim)*)? ']' ;
+shape     : '[' (expr (',' expr)*)? ']' ;   // integer expressions of dims
 dim       : ID | NUMBER ;
 
 stmt      : 'let' name=ID '=' expr ';'?   # letStmt
