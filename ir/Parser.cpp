@@ -445,9 +445,11 @@ private:
       if (tok().kind != IRTokenKind::ValueName)
         return errorHere("a body argument ('%name')");
       const IRToken &name = consume();
+      if (!expect(":"))
+        return false;
       SourceLocation typeAt = tok().loc;
       TensorType type;
-      if (!expect(":") || !parseType(type))
+      if (!parseType(type))
         return false;
       unsigned i = body.numArguments();
       if (i >= expected.size())
@@ -508,9 +510,11 @@ private:
         return false;
       if (!parseWord(rname, "a result name"))
         return false;
+      if (!expect(":"))
+        return false;
       SourceLocation at = tok().loc;
       TensorType type;
-      if (!expect(":") || !parseType(type))
+      if (!parseType(type))
         return false;
       f.resultNames.push_back(rname);
       resultTypes.push_back({at, type});
