@@ -236,8 +236,16 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
           ok = false;
           return;
         }
-        // Stage carried-to-carried yields first so no slot is overwritten
-        // before it is read.
+        // Per-step outputs first: one may be a carried argument's old value.
+        for (unsigned k = 0; k < nOut; ++k) {
+          const ir::Value *y = yield->operand(nc + k);
+          llvm::Value *row = b_.CreateInBoundsGEP(
+              b_.getInt8Ty(), ptr(op.result(nc + k)), b_.CreateMul(t, i64(bytesOf(y))));
+          b_.CreateMemCpy(row, llvm::MaybeAlign(4), ptr(y), llvm::MaybeAlign(4),
+                          bytesOf(y));
+        }
+        // Then carried values; carried-to-carried yields go through a staging
+        // slot so no carried slot is overwritten before it is read.
         for (const auto &[key, offset] : yieldStage_)
           if (key.first == &op)
             b_.CreateMemCpy(b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, offset),
@@ -254,13 +262,6 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
                   : ptr(y);
           b_.CreateMemCpy(ptr(body.argument(i)), llvm::MaybeAlign(4), src,
                           llvm::MaybeAlign(4), bytesOf(y));
-        }
-        for (unsigned k = 0; k < nOut; ++k) {
-          const ir::Value *y = yield->operand(nc + k);
-          llvm::Value *row = b_.CreateInBoundsGEP(
-              b_.getInt8Ty(), ptr(op.result(nc + k)), b_.CreateMul(t, i64(bytesOf(y))));
-          b_.CreateMemCpy(row, llvm::MaybeAlign(4), ptr(y), llvm::MaybeAlign(4),
-                          bytesOf(y));
         }
       },
       op.scanReverse() ? "s" : "t");
