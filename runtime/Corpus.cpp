@@ -256,6 +256,14 @@ std::optional<Corpus> corpusFromBytes(std::string_view bytes,
   return corpus;
 }
 
+std::pair<std::u32string, std::u32string>
+splitHeldOut(const std::u32string &text, double heldOutFraction) {
+  double fraction = heldOutFraction > 0 ? (heldOutFraction < 1 ? heldOutFraction : 1) : 0;
+  size_t heldOut = static_cast<size_t>(static_cast<double>(text.size()) * fraction);
+  size_t cut = text.size() - heldOut;
+  return {text.substr(0, cut), text.substr(cut)};
+}
+
 std::optional<Corpus> loadCorpus(const std::string &path,
                                  const CorpusOptions &options,
                                  std::string *error) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace rnnc::runtime {
 
@@ -64,6 +65,12 @@ std::optional<Corpus> corpusFromBytes(std::string_view bytes,
                                       const std::string &name,
                                       const CorpusOptions &options,
                                       std::string *error);
+
+/// Splits off the last `heldOutFraction` (0..1) of the text for evaluation:
+/// returns {training part, held-out part}. The cut is at a character, so
+/// both parts use the vocabulary of the whole text.
+std::pair<std::u32string, std::u32string>
+splitHeldOut(const std::u32string &text, double heldOutFraction);
 
 /// Reads, validates and decodes the corpus at `path`.
 std::optional<Corpus> loadCorpus(const std::string &path,

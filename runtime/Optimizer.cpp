@@ -31,6 +31,14 @@ double clipByGlobalNorm(const std::vector<FloatSpan> &grads, double theta) {
   return norm;
 }
 
+bool allFinite(const std::vector<ConstFloatSpan> &buffers) {
+  for (const ConstFloatSpan &b : buffers)
+    for (size_t i = 0; i < b.size; ++i)
+      if (!std::isfinite(b.data[i]))
+        return false;
+  return true;
+}
+
 bool Optimizer::checkShapes(const std::vector<FloatSpan> &params,
                             const std::vector<ConstFloatSpan> &grads,
                             std::string *error) const {
@@ -100,6 +108,24 @@ bool AdamOptimizer::step(const std::vector<FloatSpan> &params,
       params[p].data[i] -= static_cast<float>(lr_ * mHat / (std::sqrt(vHat) + eps_));
     }
   }
+  return true;
+}
+
+bool AdamOptimizer::restoreState(long long steps,
+                                 std::vector<std::vector<double>> m,
+                                 std::vector<std::vector<double>> v,
+                                 std::string *error) {
+  bool consistent = steps >= 0 && m.size() == v.size();
+  for (size_t p = 0; consistent && p < m.size(); ++p)
+    consistent = m[p].size() == v[p].size();
+  if (!consistent) {
+    if (error)
+      *error = "adam: saved moments do not match each other";
+    return false;
+  }
+  steps_ = steps;
+  m_ = std::move(m);
+  v_ = std::move(v);
   return true;
 }
 

@@ -48,6 +48,10 @@ double globalL2Norm(const std::vector<ConstFloatSpan> &grads);
 /// (theta <= 0 disables clipping). Returns the norm before clipping.
 double clipByGlobalNorm(const std::vector<FloatSpan> &grads, double theta);
 
+/// True if every element is finite (no NaN or infinity): a training step
+/// whose loss or gradients fail this must not update the parameters.
+bool allFinite(const std::vector<ConstFloatSpan> &buffers);
+
 /// Hyper-parameters of an optimizer (mirrors the `train` block).
 struct OptimizerConfig {
   std::string kind = "sgd"; ///< "sgd" or "adam"
@@ -100,6 +104,10 @@ public:
   /// The moments of parameter `index` (empty before the first step).
   const std::vector<double> &firstMoment(size_t index) const { return m_.at(index); }
   const std::vector<double> &secondMoment(size_t index) const { return v_.at(index); }
+  /// Restores the state saved from a checkpoint (resume): the step count and
+  /// both moments per parameter. Fails if the lists differ in length.
+  bool restoreState(long long steps, std::vector<std::vector<double>> m,
+                    std::vector<std::vector<double>> v, std::string *error);
 
 private:
   double beta1_, beta2_, eps_;

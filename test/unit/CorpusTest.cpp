@@ -216,3 +216,12 @@ TEST(Vocabulary, FromCharsRejectsDuplicatesAndEmpty) {
   EXPECT_FALSE(Vocabulary::fromChars(U"", &error));
   EXPECT_EQ(error, "vocabulary is empty");
 }
+
+TEST(Corpus, SplitHeldOutTakesTheTail) {
+  auto [train, heldOut] = splitHeldOut(U"abcdefghij", 0.2);
+  EXPECT_EQ(train, U"abcdefgh");
+  EXPECT_EQ(heldOut, U"ij");
+  auto [all, none] = splitHeldOut(U"abc", 0);
+  EXPECT_EQ(all, U"abc");
+  EXPECT_EQ(none, U"");
+}

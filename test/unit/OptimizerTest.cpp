@@ -199,3 +199,30 @@ TEST(ParamInit, SeedFixesValuesAndErrorsAreReported) {
   EXPECT_EQ(error, "parameter buffer has 6 elements; its shape needs 12");
   EXPECT_FALSE(initializeParam(a, {2, 3}, {"uniform", 1, 0}, r1, &error));
 }
+
+TEST(Optimizer, AllFiniteSpotsNanAndInfinity) {
+  std::vector<float> ok = {1, -2}, nan = {0, NAN}, inf = {INFINITY};
+  EXPECT_TRUE(allFinite({ok}));
+  EXPECT_FALSE(allFinite({ok, nan}));
+  EXPECT_FALSE(allFinite({inf}));
+}
+
+TEST(Adam, RestoredStateContinuesLikeAnUninterruptedRun) {
+  std::vector<float> g1 = {0.5f}, g2 = {-1.0f};
+  std::vector<float> straight = {1.0f};
+  AdamOptimizer uninterrupted(0.1, 0.9, 0.999, 1e-8);
+  uninterrupted.step({straight}, {g1}, nullptr);
+  uninterrupted.step({straight}, {g2}, nullptr);
+
+  std::vector<float> resumed = {1.0f};
+  AdamOptimizer first(0.1, 0.9, 0.999, 1e-8);
+  first.step({resumed}, {g1}, nullptr);
+  AdamOptimizer second(0.1, 0.9, 0.999, 1e-8);
+  std::string error;
+  ASSERT_TRUE(second.restoreState(first.stepCount(), {first.firstMoment(0)},
+                                  {first.secondMoment(0)}, &error))
+      << error;
+  second.step({resumed}, {g2}, nullptr);
+  EXPECT_EQ(resumed, straight);
+  EXPECT_FALSE(second.restoreState(1, {{0.0}}, {}, &error));
+}
