@@ -73,14 +73,10 @@ std::optional<std::string> readZipMember(const std::string &path,
     return fail(fmt::format("zip archive '{}' contains {} files; expected one",
                             path, files.size()));
   }
-  zip_stat_t stat;
-  zip_stat_init(&stat);
   std::string memberName = zip_get_name(zip, files[0], 0);
   zip_file_t *file = zip_fopen_index(zip, files[0], 0);
-  if (zip_stat_index(zip, files[0], 0, &stat) != 0 || !file) {
+  if (!file) {
     std::string message = zip_strerror(zip);
-    if (file)
-      zip_fclose(file);
     zip_discard(zip);
     return fail(fmt::format("cannot read '{}' in zip archive '{}': {}",
                             memberName, path, message));
