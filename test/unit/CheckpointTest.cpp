@@ -286,3 +286,23 @@ TEST(Checkpoint, ExpectationsCatchMismatches) {
   EXPECT_FALSE(checkCheckpoint(*ckpt, "c", wrongShape, &error));
   EXPECT_EQ(error, "checkpoint 'c': tensor 'W_xh' has shape [2,3], expected [3,2]");
 }
+
+TEST(Checkpoint, EveryTruncationAndByteFlipIsAnErrorNotACrash) {
+  std::string bytes = sampleBytes();
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    std::string error;
+    EXPECT_FALSE(parseCheckpoint(bytes.substr(0, n), "c", &error)) << "length " << n;
+    EXPECT_FALSE(error.empty());
+  }
+  // Flipping header bytes may still give a valid file; it must never throw.
+  uint64_t header = 8 + headerLength(bytes);
+  for (size_t i = 0; i < header; ++i) {
+    for (unsigned char flip : {0x01, 0x20, 0x80}) {
+      std::string damaged = bytes;
+      damaged[i] = static_cast<char>(damaged[i] ^ flip);
+      std::string error;
+      auto result = parseCheckpoint(damaged, "c", &error);
+      EXPECT_TRUE(result || !error.empty()) << "byte " << i;
+    }
+  }
+}
