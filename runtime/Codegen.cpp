@@ -161,7 +161,6 @@ void FunctionLowering::emitLoop(int64_t count,
   llvm::BasicBlock *pre = b_.GetInsertBlock();
   llvm::Function *f = pre->getParent();
   llvm::BasicBlock *header = llvm::BasicBlock::Create(ctx_, "loop", f);
-  llvm::BasicBlock *exit = llvm::BasicBlock::Create(ctx_, "loop.end", f);
   b_.CreateBr(header);
   b_.SetInsertPoint(header);
   llvm::PHINode *i = b_.CreatePHI(b_.getInt64Ty(), 2, name);
@@ -169,6 +168,8 @@ void FunctionLowering::emitLoop(int64_t count,
   body(i);
   llvm::Value *next = b_.CreateAdd(i, i64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
   i->addIncoming(next, b_.GetInsertBlock());
+  // Created after the body so blocks print in program order.
+  llvm::BasicBlock *exit = llvm::BasicBlock::Create(ctx_, "loop.end", f);
   b_.CreateCondBr(b_.CreateICmpSLT(next, i64(count)), header, exit);
   b_.SetInsertPoint(exit);
 }
@@ -328,6 +329,39 @@ std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
     return nullptr;
   }
   return module;
+}
+
+namespace {
+
+bool lowerInto(llvm::Module &module, const ir::Function &fn, std::string *error) {
+  std::string message;
+  codegen::FunctionLowering lowering(module, fn);
+  if (!lowering.run(message)) {
+    if (error)
+      *error = "in @" + fn.name() + ": " + message;
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+std::optional<std::string> emitLLVMText(const ir::Module &irModule,
+                                        std::string *error) {
+  llvm::LLVMContext context;
+  llvm::Module module("rnnc." + irModule.name, context);
+  for (const auto &fn : irModule.functions())
+    if (!lowerInto(module, *fn, error))
+      return std::nullopt;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (llvm::verifyModule(module, &os)) {
+    if (error)
+      *error = "internal: generated LLVM IR is invalid: " + os.str();
+    return std::nullopt;
+  }
+  module.print(os, nullptr);
+  return os.str();
 }
 
 std::optional<std::string> emitLLVMText(const ir::Function &fn, std::string *error) {

@@ -38,8 +38,13 @@ std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
                                           llvm::LLVMContext &context,
                                           std::string *error);
 
-/// The unoptimised LLVM IR of `fn` as text (for `rnnc emit --stage=llvm`).
+/// The unoptimised LLVM IR of `fn` as text.
 std::optional<std::string> emitLLVMText(const ir::Function &fn,
+                                        std::string *error);
+
+/// Every function of `module` lowered into one LLVM module, as text (for
+/// `rnnc emit --stage=llvm`: `@forward`, then `@train_step` if present).
+std::optional<std::string> emitLLVMText(const ir::Module &module,
                                         std::string *error);
 
 } // namespace rnnc::runtime

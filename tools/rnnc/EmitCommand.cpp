@@ -11,6 +11,8 @@
 
 #include "frontend/Frontend.h"
 #include "ir/Printer.h"
+#include "passes/Autodiff.h"
+#include "runtime/Codegen.h"
 
 #include <iostream>
 #include <memory>
@@ -34,7 +36,7 @@ Command addEmitCommand(CLI::App &parent) {
   c.app->add_option("file", opts->file, "The model (.rnn)")->required();
   // Codegen adds "llvm" to this list (and its branch below).
   c.app->add_option("--stage", opts->stage, "What to print")
-      ->check(CLI::IsMember({"ast", "ir"}))
+      ->check(CLI::IsMember({"ast", "ir", "llvm"}))
       ->capture_default_str();
   c.app->add_option("--vocab", opts->vocab, "Size of the vocab dimensions")
       ->check(CLI::PositiveNumber);
@@ -71,8 +73,18 @@ Command addEmitCommand(CLI::App &parent) {
       ir::printModule(*module, std::cout);
       return 0;
     }
-    // --- Later stages (--stage=llvm) go here. ---
-    return 2;
+    // --stage=llvm: @forward and its @train_step, one LLVM module.
+    if (!passes::buildTrainStep(*module, &error)) {
+      std::cerr << "rnnc: error: " << error << '\n';
+      return 1;
+    }
+    auto text = runtime::emitLLVMText(*module, &error);
+    if (!text) {
+      std::cerr << "rnnc: error: " << error << '\n';
+      return 1;
+    }
+    std::cout << *text;
+    return 0;
   };
   return c;
 }
