@@ -22,5 +22,7 @@ struct Command {
 Command addCheckCommand(CLI::App &parent);
 Command addEmitCommand(CLI::App &parent);
 Command addOptCommand(CLI::App &parent);
+Command addTrainCommand(CLI::App &parent);
+Command addGenerateCommand(CLI::App &parent);
 
 } // namespace rnnc::tool

@@ -21,6 +21,8 @@ int main(int argc, char **argv) {
       addCheckCommand(app),
       addEmitCommand(app),
       addOptCommand(app),
+      addTrainCommand(app),
+      addGenerateCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,0 +1,41 @@
+//===- Generator.h - Text continuation from a prefix ------------*- C++ -*-===//
+///
+/// \file
+/// d2l's predict_rnn: feed the prefix one character at a time from a zero
+/// state, then emit characters one by one, each chosen from the logits of the
+/// previous step (greedy or sampled). The state is carried, so each new
+/// character costs one step of the B = T = 1 forward program, never a re-run
+/// of the window.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "runtime/Decoding.h"
+#include "runtime/ModelProgram.h"
+#include "runtime/Vocabulary.h"
+
+#include <optional>
+#include <string>
+
+namespace rnnc::runtime {
+
+class TextGenerator {
+public:
+  /// `step` must be a B = T = 1 forward program over `params`' layout.
+  TextGenerator(const ForwardProgram &step, const TensorBuffers &params,
+                const Vocabulary &vocab)
+      : step_(step), params_(params), vocab_(vocab) {}
+
+  /// The prefix followed by `count` generated characters. Fails on an empty
+  /// prefix or one with a character outside the vocabulary.
+  std::optional<std::string> continueText(const std::string &prefixUtf8,
+                                          int64_t count, TokenChooser &chooser,
+                                          std::string *error) const;
+
+private:
+  const ForwardProgram &step_;
+  const TensorBuffers &params_;
+  const Vocabulary &vocab_;
+};
+
+} // namespace rnnc::runtime

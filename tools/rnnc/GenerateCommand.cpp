@@ -1,0 +1,115 @@
+//===- GenerateCommand.cpp - `rnnc generate CKPT --prefix TEXT` -----------===//
+///
+/// \file
+/// Continues a prefix with a trained model. The checkpoint carries the model
+/// source (checked against its hash) and the vocabulary, so nothing else is
+/// needed. Greedy by default, as in the book; --temperature / --top-k sample
+/// with a seeded generator.
+///
+//===----------------------------------------------------------------------===//
+#include "tools/rnnc/Commands.h"
+#include "tools/rnnc/ModelLoading.h"
+
+#include "runtime/Checkpoint.h"
+#include "runtime/Decoding.h"
+#include "runtime/Generator.h"
+#include "runtime/Trainer.h"
+#include "runtime/Vocabulary.h"
+
+#include <iostream>
+#include <memory>
+
+namespace rnnc::tool {
+
+namespace {
+struct GenerateArgs {
+  std::string checkpoint;
+  std::string prefix;
+  int64_t count = 50;
+  double temperature = 0;
+  int64_t topK = 0;
+  uint64_t seed = 0;
+};
+
+int runGenerate(const GenerateArgs &a) {
+  std::string error;
+  auto ckpt = runtime::loadCheckpoint(a.checkpoint, &error);
+  if (!ckpt) {
+    std::cerr << "rnnc: error: " << error << '\n';
+    return 1;
+  }
+  auto source = ckpt->metadata.extra.find("model_source");
+  if (source == ckpt->metadata.extra.end()) {
+    std::cerr << "rnnc: error: " << a.checkpoint
+              << ": the checkpoint does not carry its model source\n";
+    return 1;
+  }
+  if (runtime::hashModelSource(source->second) != ckpt->metadata.modelHash) {
+    std::cerr << "rnnc: error: " << a.checkpoint
+              << ": the model source does not match its hash (corrupt checkpoint)\n";
+    return 1;
+  }
+  auto vocab = runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary, &error);
+  if (!vocab) {
+    std::cerr << "rnnc: error: " << a.checkpoint << ": " << error << '\n';
+    return 1;
+  }
+  auto model = loadModelText(a.checkpoint + ":model", source->second);
+  if (!model)
+    return 1;
+  auto step = compileGenerateStep(*model, vocab->size());
+  if (!step)
+    return 1;
+  runtime::TensorBuffers params = runtime::allocateBuffers(step->layout().params);
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto &slot = step->layout().params[i];
+    const runtime::NamedTensor *t = ckpt->find(slot.name);
+    if (!t || t->shape != slot.shape) {
+      std::cerr << "rnnc: error: " << a.checkpoint << ": no parameter '"
+                << slot.name << "' of the model's shape\n";
+      return 1;
+    }
+    params[i] = t->data;
+  }
+  runtime::SamplingOptions sampling{a.temperature, a.topK};
+  if (!runtime::validateSamplingOptions(sampling, &error)) {
+    std::cerr << "rnnc: error: " << error << '\n';
+    return 2;
+  }
+  runtime::TokenChooser chooser = a.temperature > 0 || a.topK > 0
+                                      ? runtime::TokenChooser(sampling, a.seed)
+                                      : runtime::TokenChooser();
+  runtime::TextGenerator generator(*step, params, *vocab);
+  auto text = generator.continueText(a.prefix, a.count, chooser, &error);
+  if (!text) {
+    std::cerr << "rnnc: error: " << error << '\n';
+    return 1;
+  }
+  std::cout << *text << '\n';
+  return 0;
+}
+} // namespace
+
+Command addGenerateCommand(CLI::App &parent) {
+  Command c;
+  c.app = parent.add_subcommand("generate", "Continue a prefix with a trained model");
+  auto a = std::make_shared<GenerateArgs>();
+  CLI::App &app = *c.app;
+  app.add_option("checkpoint", a->checkpoint, "A checkpoint written by `rnnc train --save`")
+      ->required();
+  app.add_option("--prefix", a->prefix, "The text to continue")->required();
+  app.add_option("-n,--count", a->count, "Characters to generate")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--temperature", a->temperature, "Sample with this temperature (0: greedy)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--top-k", a->topK, "Sample among the K most likely characters (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--seed", a->seed, "Seed for sampling")->capture_default_str();
+  c.run = [a] { return runGenerate(*a); };
+  return c;
+}
+
+} // namespace rnnc::tool

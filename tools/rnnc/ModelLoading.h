@@ -1,0 +1,48 @@
+//===- ModelLoading.h - From a model file to compiled programs --*- C++ -*-===//
+///
+/// \file
+/// The steps every training-related subcommand shares: read and check a model
+/// (from a file or from the source kept in a checkpoint), lower it with
+/// concrete bindings, differentiate it, and JIT-compile the train step and a
+/// one-character forward step. Diagnostics go to stderr; a null result means
+/// the error was already reported.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "frontend/Frontend.h"
+#include "ir/IR.h"
+#include "runtime/ModelProgram.h"
+
+#include <memory>
+#include <string>
+
+namespace rnnc::tool {
+
+struct LoadedModel {
+  std::shared_ptr<const SourceBuffer> source;
+  std::unique_ptr<frontend::ast::Program> program;
+  /// Lowered with the train block's B and T and a vocab size, for defaults
+  /// (train config, parameter initialisers, model name).
+  std::unique_ptr<ir::Module> defaults;
+};
+
+/// Reads `path` and checks it. Errors are printed.
+std::unique_ptr<LoadedModel> loadModelFile(const std::string &path);
+/// Checks model source kept in a checkpoint (named `name` in messages).
+std::unique_ptr<LoadedModel> loadModelText(const std::string &name,
+                                           const std::string &text);
+
+/// Lowers with the bindings; with `trainStep`, also runs autodiff.
+std::unique_ptr<ir::Module> lowerModel(const LoadedModel &model,
+                                       const frontend::ModelBindings &bindings,
+                                       bool trainStep);
+
+/// The JIT-compiled train step and B = T = 1 forward step.
+std::unique_ptr<runtime::TrainStepProgram>
+compileTrainStep(const LoadedModel &model, int64_t vocab, int64_t batch,
+                 int64_t seqLen);
+std::unique_ptr<runtime::ForwardProgram>
+compileGenerateStep(const LoadedModel &model, int64_t vocab);
+
+} // namespace rnnc::tool
