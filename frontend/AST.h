@@ -25,7 +25,8 @@ enum class ExprKind { Number, Name, Neg, Binary, Call };
 
 struct Expr {
   ExprKind kind = ExprKind::Number;
-  SourceLocation loc;
+  SourceLocation loc;   ///< Where it is (a binary op: its operator).
+  SourceLocation begin; ///< Where its text starts.
   double number = 0;      ///< Number: its value.
   std::string text;       ///< Number: spelling; Name/Call: the name.
   char op = 0;            ///< Binary: one of + - * / @.

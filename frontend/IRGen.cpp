@@ -160,7 +160,7 @@ std::optional<std::vector<Dim>> IRGen::resolveShape(const ast::Shape &shape) {
       continue;
     }
     if (*size < 1 || *size > (int64_t{1} << 31)) {
-      diags_.error(d->loc, "a dimension size must be a positive integer, got " +
+      diags_.error(d->begin, "a dimension size must be a positive integer, got " +
                                std::to_string(*size));
       ok = false;
       continue;
@@ -406,7 +406,7 @@ Value *IRGen::lowerCall(const ast::Expr &e) {
     bool leadingEqual = d.size() == dims.size() && !d.empty() &&
                         std::equal(d.begin(), d.end() - 1, dims.begin());
     if (!leadingEqual) {
-      diags_.error(e.operands[i]->loc,
+      diags_.error(e.operands[i]->begin,
                    "shape mismatch in concat: " + first->type().shapeStr() +
                        " and " + v->type().shapeStr() +
                        " (all but the last axis must agree)");
@@ -460,7 +460,7 @@ void IRGen::lowerStatement(const ast::Stmt &stmt, bool &returned) {
       return;
     TensorType want = TensorType::f32({batch_, inputVocab_});
     if (value->type() != want) {
-      diags_.error(stmt.value->loc, "the step must return logits of shape " +
+      diags_.error(stmt.value->begin, "the step must return logits of shape " +
                                         want.shapeStr() + ", got " +
                                         value->type().shapeStr());
       return;
@@ -509,7 +509,7 @@ void IRGen::lowerStatement(const ast::Stmt &stmt, bool &returned) {
   // The old value's type is the declared one even when poisoned.
   TensorType want = body_->argument(b.index)->type();
   if (value->type() != want) {
-    diags_.error(stmt.value->loc, "shape mismatch: cannot assign " +
+    diags_.error(stmt.value->begin, "shape mismatch: cannot assign " +
                                       value->type().shapeStr() + " to state '" +
                                       stmt.name + "' of shape " + want.shapeStr());
     b.value = nullptr;

@@ -5,9 +5,9 @@
 /// (which live in IRGen.cpp: sema is lowering with a placeholder vocabulary).
 /// Steps, each stopping at the first error so junk input ends quickly:
 ///   1. the bytes must be UTF-8 and not empty;
-///   2. a streaming token pre-scan rejects unknown characters and nesting
-///      deeper than kMaxNesting, so ANTLR's recursive descent never recurses
-///      deeply;
+///   2. each token is checked as the parser pulls it: unknown characters
+///      and nesting deeper than kMaxNesting stop the parse, so ANTLR's
+///      recursive descent never recurses deeply;
 ///   3. ANTLR parses; the first syntax error becomes one located diagnostic
 ///      (`unexpected 'x', expected ')'`) and parsing stops;
 ///   4. an explicit-stack walk bounds the parse tree's depth (long `a+b+...`
@@ -136,44 +136,64 @@ std::optional<SourceLocation> findInvalidUtf8(const std::string &s) {
   return std::nullopt;
 }
 
-/// Step 2: one pass over the tokens without keeping them.
-bool preScanTokens(const std::string &text, DiagnosticEngine &diags) {
-  antlr4::ANTLRInputStream input(text);
-  RnncLexer lexer(&input);
-  lexer.removeErrorListeners();
-  int depth = 0, minusRun = 0;
-  bool sawToken = false;
-  for (;;) {
-    std::unique_ptr<antlr4::Token> tok = lexer.nextToken();
-    size_t type = tok->getType();
-    if (type == antlr4::Token::EOF)
-      break;
-    sawToken = true;
+/// Step 2: checks each token as the parser pulls it from the lexer, so input
+/// is lexed only as far as the parser gets (junk stops at its first error).
+class CheckedTokenSource : public antlr4::TokenSource {
+public:
+  CheckedTokenSource(RnncLexer &lexer, DiagnosticEngine &diags)
+      : lexer_(lexer), diags_(diags) {}
+
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    std::unique_ptr<antlr4::Token> tok = lexer_.nextToken();
+    check(*tok);
+    return tok;
+  }
+  size_t getLine() const override { return lexer_.getLine(); }
+  size_t getCharPositionInLine() override {
+    return lexer_.getCharPositionInLine();
+  }
+  antlr4::CharStream *getInputStream() override {
+    return lexer_.getInputStream();
+  }
+  std::string getSourceName() override { return lexer_.getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken> *getTokenFactory() override {
+    return lexer_.getTokenFactory();
+  }
+
+private:
+  void check(const antlr4::Token &tok) {
+    size_t type = tok.getType();
+    if (type == antlr4::Token::EOF) {
+      if (!sawToken_) {
+        diags_.error({1, 1}, "empty file: expected a model declaration "
+                             "'model NAME(...) { ... }'");
+        throw StopParsing{};
+      }
+      return;
+    }
+    sawToken_ = true;
     if (type == RnncLexer::BAD_CHAR) {
-      diags.error(locOf(tok.get()),
-                  "unexpected character '" + tok->getText() + "'");
-      return false;
+      diags_.error(locOf(&tok), "unexpected character '" + tok.getText() + "'");
+      throw StopParsing{};
     }
-    std::string t = tok->getText();
+    std::string t = tok.getText();
     if (t == "(" || t == "[" || t == "{")
-      ++depth;
-    else if ((t == ")" || t == "]" || t == "}") && depth > 0)
-      --depth;
-    minusRun = t == "-" ? minusRun + 1 : 0;
-    if (depth > kMaxNesting || minusRun > kMaxNesting) {
-      diags.error(locOf(tok.get()),
-                  "nesting too deep (more than " + std::to_string(kMaxNesting) +
-                      " levels)");
-      return false;
+      ++depth_;
+    else if ((t == ")" || t == "]" || t == "}") && depth_ > 0)
+      --depth_;
+    minusRun_ = t == "-" ? minusRun_ + 1 : 0;
+    if (depth_ > kMaxNesting || minusRun_ > kMaxNesting) {
+      diags_.error(locOf(&tok), "nesting too deep (more than " +
+                                    std::to_string(kMaxNesting) + " levels)");
+      throw StopParsing{};
     }
   }
-  if (!sawToken) {
-    diags.error({1, 1}, "empty file: expected a model declaration "
-                        "'model NAME(...) { ... }'");
-    return false;
-  }
-  return true;
-}
+
+  RnncLexer &lexer_;
+  DiagnosticEngine &diags_;
+  int depth_ = 0, minusRun_ = 0;
+  bool sawToken_ = false;
+};
 
 /// Step 4: the depth of the parse tree, with an explicit stack.
 bool checkTreeDepth(antlr4::tree::ParseTree *root, DiagnosticEngine &diags) {
@@ -183,7 +203,10 @@ bool checkTreeDepth(antlr4::tree::ParseTree *root, DiagnosticEngine &diags) {
     work.pop_back();
     if (depth > kMaxTreeDepth) {
       auto *ctx = dynamic_cast<antlr4::ParserRuleContext *>(node);
-      diags.error(ctx ? locOf(ctx->getStart()) : SourceLocation{1, 1},
+      auto *leaf = dynamic_cast<antlr4::tree::TerminalNode *>(node);
+      diags.error(ctx    ? locOf(ctx->getStart())
+                  : leaf ? locOf(leaf->getSymbol())
+                         : SourceLocation{1, 1},
                   "expression too long or too deeply nested (limit " +
                       std::to_string(kMaxTreeDepth) + " levels)");
       return false;
@@ -259,7 +282,7 @@ private:
 
   std::unique_ptr<ast::Expr> buildExpr(RnncParser::ExprContext *ctx) {
     auto e = std::make_unique<ast::Expr>();
-    e->loc = locOf(ctx->getStart());
+    e->loc = e->begin = locOf(ctx->getStart());
     if (auto *p = dynamic_cast<RnncParser::ParenExprContext *>(ctx))
       return buildExpr(p->expr());
     if (auto *n = dynamic_cast<RnncParser::NumberExprContext *>(ctx)) {
@@ -425,15 +448,13 @@ parseModel(std::shared_ptr<const SourceBuffer> buffer, DiagnosticEngine &diags) 
     diags.error(*bad, "invalid UTF-8 in the input (model files must be UTF-8)");
     return nullptr;
   }
-  if (!preScanTokens(text, diags))
-    return nullptr;
-
   std::unique_ptr<ast::Program> program;
   try {
     antlr4::ANTLRInputStream input(text);
     RnncLexer lexer(&input);
     lexer.removeErrorListeners();
-    antlr4::CommonTokenStream tokens(&lexer);
+    CheckedTokenSource checked(lexer, diags);
+    antlr4::CommonTokenStream tokens(&checked);
     RnncParser parser(&tokens);
     parser.removeErrorListeners();
     FirstErrorListener listener(diags);
