@@ -154,8 +154,12 @@ private:
     return true;
   }
 
-  bool parseTypeList(std::vector<TensorType> &out) {
+  /// One or more comma-separated types; `locs` gets where each starts.
+  bool parseTypeList(std::vector<TensorType> &out,
+                     std::vector<SourceLocation> *locs = nullptr) {
     do {
+      if (locs)
+        locs->push_back(tok().loc);
       TensorType t;
       if (!parseType(t))
         return false;
@@ -331,12 +335,12 @@ private:
     if (kind == OpKind::Scan)
       return parseScan(block, resultNames, std::move(operands), std::move(attrs),
                        nameTok.loc, start);
-    SourceLocation typesAt = tok().loc;
     std::vector<TensorType> declared;
-    if (!expect(":") || !parseTypeList(declared))
+    std::vector<SourceLocation> typeLocs;
+    if (!expect(":") || !parseTypeList(declared, &typeLocs))
       return false;
     if (declared.size() != resultNames.size())
-      return error(typesAt, std::to_string(resultNames.size()) +
+      return error(typeLocs.front(), std::to_string(resultNames.size()) +
                                 " result name(s) but " +
                                 std::to_string(declared.size()) + " type(s)");
     Operation *op = block.create(kind, operands, declared, attrs);
@@ -345,7 +349,7 @@ private:
     auto inferred = inferResultTypes(*op, &why);
     if (!inferred)
       return error(nameTok.loc, why);
-    if (!checkDeclared(*inferred, declared, typesAt))
+    if (!checkDeclared(*inferred, declared, typeLocs))
       return false;
     for (size_t i = 0; i < resultNames.size(); ++i)
       if (!define(resultNames[i], op->result(i)))
@@ -355,14 +359,14 @@ private:
 
   bool checkDeclared(const std::vector<TensorType> &inferred,
                      const std::vector<TensorType> &declared,
-                     SourceLocation at) {
+                     const std::vector<SourceLocation> &locs) {
     if (inferred.size() != declared.size())
-      return error(at, "op has " + std::to_string(inferred.size()) +
+      return error(locs.front(), "op has " + std::to_string(inferred.size()) +
                            " result(s), " + std::to_string(declared.size()) +
                            " declared");
     for (size_t i = 0; i < inferred.size(); ++i)
       if (inferred[i] != declared[i])
-        return error(at, "declared type " + declared[i].str() +
+        return error(locs[i], "declared type " + declared[i].str() +
                              " does not match inferred type " +
                              inferred[i].str());
     return true;
@@ -403,13 +407,13 @@ private:
     pos_ = matchingBrace(pos_);
     if (!tokens_[pos_ - 1].is("}"))
       return errorHere("'}' closing the scan body");
-    SourceLocation typesAt = tok().loc;
     std::vector<TensorType> declared;
-    if (!expect(":") || !parseTypeList(declared))
+    std::vector<SourceLocation> typeLocs;
+    if (!expect(":") || !parseTypeList(declared, &typeLocs))
       return false;
     size_t after = pos_;
     if (declared.size() != resultNames.size())
-      return error(typesAt, std::to_string(resultNames.size()) +
+      return error(typeLocs.front(), std::to_string(resultNames.size()) +
                                 " result name(s) but " +
                                 std::to_string(declared.size()) + " type(s)");
     pos_ = bodyStart + 1;
@@ -425,7 +429,7 @@ private:
     auto inferred = inferResultTypes(*op, &why);
     if (!inferred)
       return error(nameAt, why);
-    if (!checkDeclared(*inferred, declared, typesAt))
+    if (!checkDeclared(*inferred, declared, typeLocs))
       return false;
     for (size_t i = 0; i < resultNames.size(); ++i)
       if (!define(resultNames[i], op->result(i)))

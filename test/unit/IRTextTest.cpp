@@ -184,7 +184,7 @@ TEST(IRText, ErrorRedefinedValue) {
 TEST(IRText, ErrorDeclaredTypeDiffersFromInferred) {
   std::string e = parseError(std::string(kHeader) +
                              "    %0 = tanh(%a) : f32[B=2,H=4]\n    return %0\n  }\n}\n");
-  EXPECT_NE(e.find("3:19: error: declared type f32[B=2,H=4] does not match "
+  EXPECT_NE(e.find("3:21: error: declared type f32[B=2,H=4] does not match "
                    "inferred type f32[B=2,H=3]"),
             std::string::npos) << e;
 }
