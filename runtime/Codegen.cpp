@@ -109,8 +109,7 @@ void FunctionLowering::planStorage() {
           assign(body.argument(i), slot);
           assign(op.result(i), slot);
         }
-        for (unsigned i = carried; i < op.numResults(); ++i)
-          assign(op.result(i), allocate(bytesOf(op.result(i))));
+        planScanOutputs(op);
         if (const ir::Operation *yield = body.terminator())
           for (unsigned i = 0; i < carried && i < yield->numOperands(); ++i) {
             const ir::Value *y = yield->operand(i);
@@ -121,13 +120,59 @@ void FunctionLowering::planStorage() {
         worklist.push_back(&body);
         continue;
       }
+      case OpKind::ReduceSum:
+        if (isAbsorbedReduce(&op))
+          continue; // storage assigned with its scan
+        break;
       default:
         break;
       }
+      if (accumulateInto_.count(&op))
+        continue;
       for (const ir::Value *r : op.results())
-        assign(r, allocate(bytesOf(r)));
+        if (!directStacked_.count(r))
+          assign(r, allocate(bytesOf(r)));
     }
   }
+}
+
+void FunctionLowering::planScanOutputs(const ir::Operation &scan) {
+  const ir::Block &body = scan.body();
+  const ir::Operation *yield = body.terminator();
+  unsigned nc = scan.scanNumCarried();
+  for (unsigned i = nc; i < scan.numResults(); ++i) {
+    const ir::Value *result = scan.result(i);
+    const ir::Value *y =
+        yield && i < yield->numOperands() ? yield->operand(i) : nullptr;
+    const ir::Operation *def = y ? y->definingOp() : nullptr;
+    bool onlyYielded = def && def->parentBlock() == &body && y->users().size() == 1;
+    const ir::Operation *user =
+        result->users().size() == 1 ? result->users()[0] : nullptr;
+    if (user && user->kind() == OpKind::ReduceSum &&
+        user->intListAttr("axes") == std::vector<int64_t>{0}) {
+      accumulatedOutputs_[result] = user;
+      absorbedReduces_.insert(user);
+      assign(user->result(), allocate(bytesOf(user->result())));
+      bool canAccumulate = def && (def->kind() == OpKind::MatMulTN ||
+                                   def->kind() == OpKind::ScatterAdd);
+      if (onlyYielded && canAccumulate)
+        accumulateInto_[def] = user->result();
+      continue;
+    }
+    assign(result, allocate(bytesOf(result)));
+    bool hasOwnBuffer = def && def->kind() != OpKind::Scan &&
+                        def->kind() != OpKind::Constant &&
+                        def->kind() != OpKind::OneHot;
+    if (onlyYielded && hasOwnBuffer)
+      directStacked_[y] = {&scan, i - nc};
+  }
+}
+
+llvm::Value *FunctionLowering::resultBuffer(const ir::Operation &op,
+                                            int64_t &accumulate) {
+  auto it = accumulateInto_.find(&op);
+  accumulate = it != accumulateInto_.end();
+  return ptr(accumulate ? it->second : op.result());
 }
 
 void FunctionLowering::emitEntryPrologue(llvm::Value *argsPtr) {
@@ -172,6 +217,17 @@ void FunctionLowering::emitLoop(int64_t count,
   llvm::BasicBlock *exit = llvm::BasicBlock::Create(ctx_, "loop.end", f);
   b_.CreateCondBr(b_.CreateICmpSLT(next, i64(count)), header, exit);
   b_.SetInsertPoint(exit);
+}
+
+void FunctionLowering::emitAccumulate(llvm::Value *acc, llvm::Value *src,
+                                      int64_t count) {
+  llvm::Type *f = b_.getFloatTy();
+  emitLoop(count, [&](llvm::Value *i) {
+    llvm::Value *at = b_.CreateInBoundsGEP(f, acc, i);
+    llvm::Value *sum = b_.CreateFAdd(b_.CreateLoad(f, at),
+                                     b_.CreateLoad(f, b_.CreateInBoundsGEP(f, src, i)));
+    b_.CreateStore(sum, at);
+  });
 }
 
 void FunctionLowering::callKernel(const char *name, std::vector<llvm::Value *> args) {
@@ -221,6 +277,12 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
                     llvm::MaybeAlign(4), bytesOf(op.operand(i)));
   for (unsigned i = nc + ns; i < op.numOperands(); ++i)
     ptr_[body.argument(i)] = ptr(op.operand(i));
+  for (unsigned k = 0; k < nOut; ++k) {
+    auto acc = accumulatedOutputs_.find(op.result(nc + k));
+    if (acc != accumulatedOutputs_.end())
+      b_.CreateMemSet(ptr(acc->second->result()), b_.getInt8(0),
+                      bytesOf(acc->second->result()), llvm::MaybeAlign(4));
+  }
 
   bool ok = true;
   emitLoop(
@@ -233,6 +295,13 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
               b_.CreateInBoundsGEP(b_.getInt8Ty(), ptr(op.operand(i)),
                                    b_.CreateMul(t, i64(sliceBytes)), "slice");
         }
+        for (unsigned k = 0; k < nOut; ++k) {
+          const ir::Value *y = yield->operand(nc + k);
+          auto direct = directStacked_.find(y);
+          if (direct != directStacked_.end() && direct->second.first == &op)
+            ptr_[y] = b_.CreateInBoundsGEP(b_.getInt8Ty(), ptr(op.result(nc + k)),
+                                           b_.CreateMul(t, i64(bytesOf(y))), "row");
+        }
         if (!lowerBlockBody(body)) {
           ok = false;
           return;
@@ -240,6 +309,16 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
         // Per-step outputs first: one may be a carried argument's old value.
         for (unsigned k = 0; k < nOut; ++k) {
           const ir::Value *y = yield->operand(nc + k);
+          auto acc = accumulatedOutputs_.find(op.result(nc + k));
+          if (acc != accumulatedOutputs_.end()) {
+            if (y->definingOp() && accumulateInto_.count(y->definingOp()))
+              continue; // the producer already added itself
+            emitAccumulate(ptr(acc->second->result()), ptr(y),
+                           y->type().numElements());
+            continue;
+          }
+          if (directStacked_.count(y))
+            continue; // written in place
           llvm::Value *row = b_.CreateInBoundsGEP(
               b_.getInt8Ty(), ptr(op.result(nc + k)), b_.CreateMul(t, i64(bytesOf(y))));
           b_.CreateMemCpy(row, llvm::MaybeAlign(4), ptr(y), llvm::MaybeAlign(4),

@@ -13,6 +13,12 @@
 /// that only feed elementwise ops, get no storage: they are folded into a row
 /// gather / scatter-add or into the loop as an immediate.
 ///
+/// Scan outputs: a per-step output whose only use is `reduce_sum` over the
+/// time axis is never stacked; it is summed into the reduction's result as
+/// the loop runs (and a matmul_tn / scatter-add producing it accumulates in
+/// place). Any other per-step output produced by a body op used only by the
+/// yield is written straight into row t of the stacked result.
+///
 //===----------------------------------------------------------------------===//
 #pragma once
 
@@ -50,6 +56,8 @@ public:
   /// Emits `for (i = 0; i < count; ++i) body(i)` (count > 0 is a constant).
   void emitLoop(int64_t count, const std::function<void(llvm::Value *)> &body,
                 const char *name = "i");
+  /// acc[i] += src[i] for i < count, as a loop.
+  void emitAccumulate(llvm::Value *acc, llvm::Value *src, int64_t count);
   /// Calls the kernel `name`; every argument is a pointer or an i64.
   void callKernel(const char *name, std::vector<llvm::Value *> args);
   llvm::Value *i64(int64_t v) { return b_.getInt64(v); }
@@ -65,6 +73,12 @@ public:
   bool isFoldedOneHot(const ir::Operation *op) const {
     return foldedOneHots_.count(op) != 0;
   }
+  /// Where `op` writes its result: its own buffer, or (accumulate = 1) the
+  /// time-summed accumulator of a scan output it feeds.
+  llvm::Value *resultBuffer(const ir::Operation &op, int64_t &accumulate);
+  bool isAbsorbedReduce(const ir::Operation *op) const {
+    return absorbedReduces_.count(op) != 0;
+  }
   /// Whether `op` is a constant inlined into its elementwise users.
   bool isInlinedConstant(const ir::Operation *op) const {
     return inlinedConstants_.count(op) != 0;
@@ -76,6 +90,7 @@ public:
 
 private:
   void planStorage();
+  void planScanOutputs(const ir::Operation &scan);
   int64_t allocate(int64_t bytes);
   void assign(const ir::Value *v, int64_t offset);
   bool lowerBlockBody(const ir::Block &block);
@@ -95,6 +110,14 @@ private:
   std::map<std::pair<const ir::Operation *, unsigned>, int64_t> yieldStage_;
   std::unordered_set<const ir::Operation *> foldedOneHots_;
   std::unordered_set<const ir::Operation *> inlinedConstants_;
+  /// Scan result -> the reduce_sum over time it is accumulated into.
+  std::unordered_map<const ir::Value *, const ir::Operation *> accumulatedOutputs_;
+  std::unordered_set<const ir::Operation *> absorbedReduces_;
+  /// Body op -> accumulator value it adds its result into.
+  std::unordered_map<const ir::Operation *, const ir::Value *> accumulateInto_;
+  /// Body value -> (scan, output index) whose stacked row it is written to.
+  std::unordered_map<const ir::Value *, std::pair<const ir::Operation *, unsigned>>
+      directStacked_;
   std::string error_;
 };
 

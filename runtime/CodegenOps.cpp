@@ -229,14 +229,17 @@ bool FunctionLowering::lowerMatrixOp(const ir::Operation &op) {
     callKernel("rnnc_matmul_nt", {ptr(a), ptr(bv), ptr(r), i64(rows), i64(width),
                                   i64(bv->type().dim(0))});
     return true;
-  default: // MatMulTN: [rows, K]^T x [rows, N]
+  default: { // MatMulTN: [rows, K]^T x [rows, N]
+    int64_t accumulate;
+    llvm::Value *out = resultBuffer(op, accumulate);
     if (lhsOneHot)  // onehot(idx)^T @ G == scatter_add(idx, G)
-      callKernel("rnnc_scatter_add", {ptr(aDef->operand(0)), ptr(bv), ptr(r),
-                                      i64(rows), i64(width), i64(lastDim(bv))});
+      callKernel("rnnc_scatter_add", {ptr(aDef->operand(0)), ptr(bv), out, i64(rows),
+                                      i64(width), i64(lastDim(bv)), i64(accumulate)});
     else
-      callKernel("rnnc_matmul_tn", {ptr(a), ptr(bv), ptr(r), i64(rows), i64(width),
-                                    i64(lastDim(bv))});
+      callKernel("rnnc_matmul_tn", {ptr(a), ptr(bv), out, i64(rows), i64(width),
+                                    i64(lastDim(bv)), i64(accumulate)});
     return true;
+  }
   }
 }
 
@@ -259,11 +262,15 @@ bool FunctionLowering::lowerIndexOp(const ir::Operation &op) {
                                i64(table->type().dim(0)), i64(table->type().dim(1))});
     return true;
   }
-  default: // ScatterAdd
-    callKernel("rnnc_scatter_add", {ptr(op.operand(0)), ptr(op.operand(1)), ptr(r),
+  default: { // ScatterAdd
+    int64_t accumulate;
+    llvm::Value *out = resultBuffer(op, accumulate);
+    callKernel("rnnc_scatter_add", {ptr(op.operand(0)), ptr(op.operand(1)), out,
                                     i64(op.operand(0)->type().numElements()),
-                                    i64(op.intAttr("rows")), i64(lastDim(op.operand(1)))});
+                                    i64(op.intAttr("rows")), i64(lastDim(op.operand(1))),
+                                    i64(accumulate)});
     return true;
+  }
   }
 }
 
@@ -295,6 +302,8 @@ bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
     return true;
   }
   default: { // ReduceSum: shape and axis mask as constant globals.
+    if (isAbsorbedReduce(&op))
+      return true; // summed inside its scan
     const ir::Value *x = op.operand(0);
     std::vector<uint64_t> shape, reduced(x->type().rank(), 0);
     for (int64_t d : x->type().shape())

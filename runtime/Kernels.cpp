@@ -28,12 +28,13 @@ bool inRange(int32_t id, int64_t limit) { return id >= 0 && id < limit; }
 
 /// Row i's log-sum-exp, shifted by the row maximum for stability.
 float logSumExp(const float *row, int64_t n, float &maxOut) {
-  float maxv = row[0];
-  for (int64_t c = 1; c < n; ++c)
-    maxv = std::max(maxv, row[c]);
-  float sum = 0;
-  for (int64_t c = 0; c < n; ++c)
-    sum += std::exp(row[c] - maxv);
+  if (n <= 0) {
+    maxOut = 0;
+    return 0;
+  }
+  Eigen::Map<const Eigen::ArrayXf> values(row, n);
+  float maxv = values.maxCoeff();
+  float sum = (values - maxv).exp().sum();
   maxOut = maxv;
   return std::log(sum) + maxv;
 }
@@ -60,8 +61,11 @@ void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
 }
 
 void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
-                    int64_t k, int64_t n) {
-  MutMap(out, k, n).noalias() = ConstMap(a, m, k).transpose() * ConstMap(b, m, n);
+                    int64_t k, int64_t n, int64_t accumulate) {
+  if (accumulate)
+    MutMap(out, k, n).noalias() += ConstMap(a, m, k).transpose() * ConstMap(b, m, n);
+  else
+    MutMap(out, k, n).noalias() = ConstMap(a, m, k).transpose() * ConstMap(b, m, n);
 }
 
 void rnnc_gather(const float *table, const int32_t *idx, float *out,
@@ -77,8 +81,10 @@ void rnnc_gather(const float *table, const int32_t *idx, float *out,
 }
 
 void rnnc_scatter_add(const int32_t *idx, const float *src, float *out,
-                      int64_t rows, int64_t vocab, int64_t width) {
-  std::memset(out, 0, static_cast<size_t>(vocab * width) * sizeof(float));
+                      int64_t rows, int64_t vocab, int64_t width,
+                      int64_t accumulate) {
+  if (!accumulate)
+    std::memset(out, 0, static_cast<size_t>(vocab * width) * sizeof(float));
   for (int64_t i = 0; i < rows; ++i) {
     if (!inRange(idx[i], vocab))
       continue;
@@ -118,8 +124,8 @@ void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
     float *g = out + i * classes;
     float maxv;
     float lse = logSumExp(row, classes, maxv);
-    for (int64_t c = 0; c < classes; ++c)
-      g[c] = scale * std::exp(row[c] - lse);
+    Eigen::Map<Eigen::ArrayXf>(g, classes) =
+        scale * (Eigen::Map<const Eigen::ArrayXf>(row, classes) - lse).exp();
     if (inRange(labels[i], classes))
       g[labels[i]] -= scale;
   }

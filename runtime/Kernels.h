@@ -26,16 +26,19 @@ void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
 /// out[m,k] = a[m,n] · b[k,n]ᵀ
 void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
                     int64_t n, int64_t k);
-/// out[k,n] = a[m,k]ᵀ · b[m,n]
+/// out[k,n] = a[m,k]ᵀ · b[m,n], or out += that when `accumulate` is non-zero
+/// (a weight gradient summed over time steps in place).
 void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
-                    int64_t k, int64_t n);
+                    int64_t k, int64_t n, int64_t accumulate);
 
 /// out[i,:] = table[idx[i],:] for i < rows; table is [vocab, width].
 void rnnc_gather(const float *table, const int32_t *idx, float *out,
                  int64_t rows, int64_t vocab, int64_t width);
-/// out = zeros[vocab, width]; out[idx[i],:] += src[i,:] for i < rows.
+/// out = zeros[vocab, width] (unless `accumulate`); then
+/// out[idx[i],:] += src[i,:] for i < rows.
 void rnnc_scatter_add(const int32_t *idx, const float *src, float *out,
-                      int64_t rows, int64_t vocab, int64_t width);
+                      int64_t rows, int64_t vocab, int64_t width,
+                      int64_t accumulate);
 /// out[i,:] = onehot(idx[i], depth) for i < rows.
 void rnnc_onehot(const int32_t *idx, float *out, int64_t rows, int64_t depth);
 
