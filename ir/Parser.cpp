@@ -526,7 +526,6 @@ private:
     consume();
     if (!expect("{") || !parseBlockOps(f.body(), false))
       return false;
-    SourceLocation closeAt = tok().loc;
     consume(); // '}'
     const Operation &ret = *f.body().terminator();
     if (ret.numOperands() != resultTypes.size())
@@ -540,7 +539,6 @@ private:
                      "result '" + f.resultNames[i] + "' declared " +
                          resultTypes[i].second.str() + " but returned " +
                          ret.operand(i)->type().str());
-    (void)closeAt;
     return true;
   }
 
