@@ -16,3 +16,22 @@ TEST(GradCheckCells, HandBuiltCharRnn) {
   buildCharRnnForward(m, /*V=*/7, /*H=*/5, /*B=*/3, /*T=*/4);
   checkGradients(m);
 }
+
+namespace {
+const std::pair<std::string, std::string> kSmallH{"H = 256", "H = 5"};
+
+void checkExample(const std::string &file,
+                  std::vector<std::pair<std::string, std::string>> edits) {
+  auto m = lowerExample(file, /*vocab=*/7, /*batch=*/3, /*seqLen=*/4, edits);
+  ASSERT_TRUE(m);
+  checkGradients(*m);
+}
+} // namespace
+
+TEST(GradCheckCells, CharRnnExample) { checkExample("char_rnn.rnn", {kSmallH}); }
+TEST(GradCheckCells, GruExample) { checkExample("gru.rnn", {kSmallH}); }
+TEST(GradCheckCells, LstmExample) { checkExample("lstm.rnn", {kSmallH}); }
+TEST(GradCheckCells, TwoLayerLstmExample) { checkExample("lstm2.rnn", {kSmallH}); }
+TEST(GradCheckCells, EmbeddingGruExample) {
+  checkExample("embed_gru.rnn", {kSmallH, {"E = 64", "E = 4"}});
+}

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "frontend/Frontend.h"
 #include "ir/Interpreter.h"
 #include "ir/ShapeInference.h"
 #include "passes/Autodiff.h"
@@ -16,7 +17,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 namespace rnnc::testing {
 
@@ -76,6 +79,36 @@ inline void buildCharRnnForward(Module &m, int64_t V, int64_t H, int64_t B,
   s.create(OpKind::Yield, {hn, y}, {});
   f->body().create(OpKind::Return, {scan->result(1), scan->result(0)}, {});
   f->resultNames = {"logits", "h"};
+}
+
+/// examples/<file> with every `from` text replaced by `to` (to shrink
+/// default sizes such as `H = 256`), parsed and lowered with the given
+/// bindings; null (and a test failure) on any error.
+inline std::unique_ptr<Module>
+lowerExample(const std::string &file, int64_t vocab, int64_t batch,
+             int64_t seqLen,
+             const std::vector<std::pair<std::string, std::string>> &edits = {}) {
+  std::string path = std::string(RNNC_SOURCE_DIR) + "/examples/" + file;
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string source = text.str();
+  EXPECT_FALSE(source.empty()) << "cannot read " << path;
+  for (const auto &[from, to] : edits) {
+    size_t at = source.find(from);
+    EXPECT_NE(at, std::string::npos) << from << " not in " << file;
+    for (; at != std::string::npos; at = source.find(from, at + to.size()))
+      source.replace(at, from.size(), to);
+  }
+  std::ostringstream messages;
+  auto buffer = std::make_shared<SourceBuffer>(file, source);
+  DiagnosticEngine diags(buffer, messages);
+  auto program = frontend::parseModel(buffer, diags);
+  std::unique_ptr<Module> module;
+  if (program)
+    module = frontend::lowerToIR(*program, {vocab, batch, seqLen}, diags);
+  EXPECT_TRUE(module) << messages.str();
+  return module;
 }
 
 /// Seeded arguments for `fn`: floats uniform in [lo, hi], i32 values (token

@@ -83,3 +83,19 @@ TEST(InterpreterCharRnn, OutOfRangeTokenIsAnError) {
   EXPECT_FALSE(interpret(f, args, &err));
   EXPECT_NE(err.find("out of range"), std::string::npos) << err;
 }
+
+TEST(InterpreterCharRnn, LoweredExampleMatchesLoops) {
+  const int64_t V = 6, H = 256, B = 2, T = 3;
+  auto m = lowerExample("char_rnn.rnn", V, B, T);
+  ASSERT_TRUE(m);
+  const Function &f = *m->function("forward");
+  ASSERT_EQ(f.body().numArguments(), 7u);
+  EXPECT_EQ(f.body().argument(1)->type().shape(), (std::vector<int64_t>{H, H}));
+  std::vector<Tensor> args = randomArguments(f, V, /*seed=*/11, -0.1, 0.1);
+  std::string err;
+  auto out = interpret(f, args, &err);
+  ASSERT_TRUE(out) << err;
+  auto want = referenceCharRnn(args, V, H, B, T);
+  expectAllNear((*out)[0].data, want[0]);
+  expectAllNear((*out)[1].data, want[1]);
+}
