@@ -1,4 +1,11 @@
 //===- IRLexer.cpp - Tokens of the IR text form ---------------------------===//
+///
+/// \file
+/// A single pass over the bytes; columns count UTF-8 code points so carets
+/// line up with DiagnosticEngine's. Lexing stops at the first bad character
+/// and hands the parser an Invalid token carrying the reason.
+///
+//===----------------------------------------------------------------------===//
 #include "ir/IRLexer.h"
 
 #include <cctype>

@@ -1,4 +1,11 @@
 //===- Verifier.cpp - Structural and type checks of the IR ----------------===//
+///
+/// \file
+/// One FunctionVerifier per function walks its blocks with a worklist,
+/// collecting every problem (not just the first) so a broken pass shows all
+/// its damage at once; the checks are listed in ir/Verifier.h.
+///
+//===----------------------------------------------------------------------===//
 #include "ir/Verifier.h"
 
 #include "ir/ShapeInference.h"

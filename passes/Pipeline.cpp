@@ -1,4 +1,10 @@
 //===- Pipeline.cpp - Runs a list of passes with verification -------------===//
+///
+/// \file
+/// For each name: create the pass, run it, verify the whole module, then
+/// print if asked. Reads as the list of steps, like Halide's Lower.cpp.
+///
+//===----------------------------------------------------------------------===//
 #include "passes/Pipeline.h"
 
 #include "ir/Printer.h"
