@@ -8,6 +8,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/Kernels.h"
+#include "runtime/KernelsParallel.h"
 
 #include <Eigen/Core>
 
@@ -23,6 +24,13 @@ namespace {
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMap = Eigen::Map<const RowMatrix>;
 using MutMap = Eigen::Map<RowMatrix>;
+/// A column block of a row-major matrix (row stride = the full width).
+using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+
+double flops(int64_t m, int64_t k, int64_t n) {
+  return 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+}
 
 bool inRange(int32_t id, int64_t limit) { return id >= 0 && id < limit; }
 
@@ -50,22 +58,38 @@ thread_local ArenaCache tlsArena;
 
 extern "C" {
 
+// Each product splits its output columns across the kernel threads (one
+// chunk, i.e. a plain Eigen product, unless RNNC_THREADS > 1).
+
 void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
                  int64_t k, int64_t n) {
-  MutMap(out, m, n).noalias() = ConstMap(a, m, k) * ConstMap(b, k, n);
+  using namespace rnnc::runtime;
+  parallelChunks(n, flops(m, k, n), [&](int64_t c0, int64_t c1) {
+    StridedMap(out + c0, m, c1 - c0, Eigen::OuterStride<>(n)).noalias() =
+        ConstMap(a, m, k) * ConstStridedMap(b + c0, k, c1 - c0, Eigen::OuterStride<>(n));
+  });
 }
 
 void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
                     int64_t n, int64_t k) {
-  MutMap(out, m, k).noalias() = ConstMap(a, m, n) * ConstMap(b, k, n).transpose();
+  using namespace rnnc::runtime;
+  parallelChunks(k, flops(m, n, k), [&](int64_t r0, int64_t r1) {
+    StridedMap(out + r0, m, r1 - r0, Eigen::OuterStride<>(k)).noalias() =
+        ConstMap(a, m, n) * ConstMap(b + r0 * n, r1 - r0, n).transpose();
+  });
 }
 
 void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
                     int64_t k, int64_t n, int64_t accumulate) {
-  if (accumulate)
-    MutMap(out, k, n).noalias() += ConstMap(a, m, k).transpose() * ConstMap(b, m, n);
-  else
-    MutMap(out, k, n).noalias() = ConstMap(a, m, k).transpose() * ConstMap(b, m, n);
+  using namespace rnnc::runtime;
+  parallelChunks(n, flops(m, k, n), [&](int64_t c0, int64_t c1) {
+    StridedMap block(out + c0, k, c1 - c0, Eigen::OuterStride<>(n));
+    ConstStridedMap rhs(b + c0, m, c1 - c0, Eigen::OuterStride<>(n));
+    if (accumulate)
+      block.noalias() += ConstMap(a, m, k).transpose() * rhs;
+    else
+      block.noalias() = ConstMap(a, m, k).transpose() * rhs;
+  });
 }
 
 void rnnc_gather(const float *table, const int32_t *idx, float *out,

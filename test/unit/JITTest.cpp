@@ -12,6 +12,7 @@
 #include "CodegenTestUtil.h"
 
 #include "runtime/Kernels.h"
+#include "runtime/KernelsParallel.h"
 
 using namespace rnnc;
 using namespace rnnc::codegen_test;
@@ -154,4 +155,43 @@ TEST(Kernels, ArenaGrowsAndIsAligned) {
   ASSERT_NE(large, nullptr);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(large) % 64, 0u);
   EXPECT_EQ(rnnc_arena_acquire(10), large); // reused, not shrunk
+}
+
+TEST(Kernels, ThreadedProductsEqualSingleThreaded) {
+  // Large enough to be split: 64 x 96 x 200 (2.5 Mflop).
+  const int64_t m = 64, k = 96, n = 200;
+  std::vector<float> a(m * k), b(k * n), bt(n * k), c(m * n);
+  for (size_t i = 0; i < a.size(); ++i)
+    a[i] = static_cast<float>((i * 37) % 17) / 17.0f - 0.5f;
+  for (size_t i = 0; i < b.size(); ++i)
+    b[i] = static_cast<float>((i * 11) % 23) / 23.0f - 0.5f;
+  for (size_t i = 0; i < bt.size(); ++i)
+    bt[i] = b[(i % k) * n + i / k]; // bt = bᵀ
+  for (size_t i = 0; i < c.size(); ++i)
+    c[i] = static_cast<float>(i % 7) - 3.0f;
+  auto products = [&] {
+    std::vector<float> mm(m * n), nt(m * n), tn(k * n);
+    rnnc_matmul(a.data(), b.data(), mm.data(), m, k, n);
+    rnnc_matmul_nt(a.data(), bt.data(), nt.data(), m, k, n);
+    rnnc_matmul_tn(a.data(), c.data(), tn.data(), m, k, n, 0);
+    rnnc_matmul_tn(a.data(), c.data(), tn.data(), m, k, n, 1); // doubles it
+    return std::vector<std::vector<float>>{mm, nt, tn};
+  };
+  int before = runtime::kernelThreads();
+  runtime::setKernelThreads(1);
+  auto single = products();
+  runtime::setKernelThreads(3);
+  auto threaded = products();
+  runtime::setKernelThreads(before);
+  for (size_t p = 0; p < single.size(); ++p)
+    for (size_t i = 0; i < single[p].size(); ++i)
+      ASSERT_NEAR(threaded[p][i], single[p][i], 1e-4f * (1 + std::fabs(single[p][i])))
+          << "product " << p << " element " << i;
+  // matmul and matmul_nt of the same operands agree; each is a real product.
+  for (size_t i = 0; i < single[0].size(); ++i)
+    ASSERT_NEAR(single[0][i], single[1][i], 1e-4f);
+  float direct = 0;
+  for (int64_t j = 0; j < k; ++j)
+    direct += a[j] * b[j * n];
+  EXPECT_NEAR(single[0][0], direct, 1e-4f);
 }
