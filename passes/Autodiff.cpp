@@ -68,7 +68,7 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
   const Operation *yield = body.terminator();
   if (!yield || yield->numOperands() != nc + nOut ||
       body.numArguments() != scan.numOperands()) {
-    fail(err, "autodiff: malformed scan");
+    fail(err, "malformed scan");
     return nullptr;
   }
   auto plan = std::make_unique<ScanPlan>();
@@ -80,7 +80,7 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
     const Value *arg = body.argument(i);
     bool isFloat = arg->type().elementType() == ElementType::F32;
     if (i < nc && !isFloat) {
-      fail(err, "autodiff: integer scan carried values are not supported");
+      fail(err, "integer scan carried values are not supported");
       return nullptr;
     }
     if (isFloat && (i < nc || outerActive.count(scan.operand(i))))
@@ -128,7 +128,7 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
     adjoints.addInto(yield->operand(i), i < nc ? plan->carriedAdjointArgs[i]
                                                : plan->outputAdjointArgs[i - nc]);
   auto nestedScan = [&](const Operation &) {
-    return fail(err, "autodiff: a scan inside a scan body is not supported");
+    return fail(err, "a scan inside a scan body is not supported");
   };
   if (!adjoints.backprop(body, nestedScan, err))
     return nullptr;
@@ -302,13 +302,13 @@ bool buildTrainStep(Module &module, std::string *error) {
   };
   Function *fwd = module.function("forward");
   if (!fwd)
-    return done(fail(err, "autodiff: the module has no @forward"));
+    return done(fail(err, "the module has no @forward"));
   if (module.function("train_step"))
-    return done(fail(err, "autodiff: the module already has @train_step"));
+    return done(fail(err, "the module already has @train_step"));
   const Block &F = fwd->body();
   const Operation *ret = F.terminator();
   if (!ret || ret->kind() != OpKind::Return || ret->numOperands() < 1)
-    return done(fail(err, "autodiff: @forward must return the logits first"));
+    return done(fail(err, "@forward must return the logits first"));
   const Value *x = nullptr;
   std::set<const Value *> params;
   for (unsigned i = 0; i < F.numArguments(); ++i) {
@@ -318,7 +318,7 @@ bool buildTrainStep(Module &module, std::string *error) {
       x = F.argument(i);
   }
   if (!x)
-    return done(fail(err, "autodiff: @forward has no input argument"));
+    return done(fail(err, "@forward has no input argument"));
 
   // Steps 1-2.
   std::set<const Value *> active = activeValues(F, params);
@@ -396,7 +396,7 @@ public:
     std::string err;
     if (buildTrainStep(module, &err))
       return true;
-    diag.error({}, err);
+    diag.error({}, "autodiff: " + err);
     return false;
   }
 };

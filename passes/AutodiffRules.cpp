@@ -34,7 +34,7 @@ Value *GraphBuilder::op(OpKind kind, std::vector<Value *> operands,
   auto inferred = inferResultTypes(kind, types, attrs, &why);
   if (!inferred) {
     if (error_.empty())
-      error_ = "autodiff built an ill-typed op: " + why;
+      error_ = "internal error: built an ill-typed op: " + why;
     inferred = std::vector<TensorType>{types.empty() ? TensorType() : types[0]};
   }
   return block_.create(kind, std::move(operands), *inferred, std::move(attrs))
@@ -240,7 +240,7 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
     std::sort(axes.begin(), axes.end());
     for (size_t i = 0; i < axes.size(); ++i)
       if (axes[i] != static_cast<int64_t>(i)) {
-        error = "autodiff: reduce_sum over non-leading axes is not supported";
+        error = "reduce_sum over non-leading axes is not supported";
         return false;
       }
     addInto(a, b_.op(OpKind::Add, {b_.constant(a->type(), 0.0), dy}));
@@ -253,7 +253,7 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
     return true;
 
   default:
-    error = std::string("autodiff: no adjoint rule for '") + op.name() + "'";
+    error = std::string("no adjoint rule for '") + op.name() + "'";
     return false;
   }
 }
