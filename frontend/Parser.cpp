@@ -25,6 +25,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -425,6 +426,12 @@ private:
 
 std::shared_ptr<const SourceBuffer> loadSourceFile(const std::string &path,
                                                    std::string *error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    if (error)
+      *error = "cannot read '" + path + "': it is a directory";
+    return nullptr;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (error)
