@@ -16,7 +16,7 @@ checkModel(std::shared_ptr<const SourceBuffer> buffer) {
   if (!model->program)
     return nullptr;
   model->defaults = frontend::lowerToIR(
-      *model->program, {frontend::kUnboundVocabSize, 1, 1}, diags);
+      *model->program, {frontend::kUnboundVocabSize, std::nullopt, std::nullopt}, diags);
   if (!model->defaults)
     return nullptr;
   return model;
