@@ -94,9 +94,11 @@ private:
       if (e == '"' || e == '\\') {
         out += e;
         advance();
-      } else if (e == 'x' && std::isxdigit(static_cast<unsigned char>(peek(1))) &&
+      } else if (e == 'x' &&
+                 std::isxdigit(static_cast<unsigned char>(peek(1))) &&
                  std::isxdigit(static_cast<unsigned char>(peek(2)))) {
-        out += static_cast<char>(std::stoi(text_.substr(pos_ + 1, 2), nullptr, 16));
+        out += static_cast<char>(
+            std::stoi(text_.substr(pos_ + 1, 2), nullptr, 16));
         advance(), advance(), advance();
       } else {
         why = "invalid escape in string";
@@ -196,8 +198,10 @@ private:
     if (std::isprint(static_cast<unsigned char>(c)))
       std::snprintf(shown, sizeof shown, "%c", c);
     else
-      std::snprintf(shown, sizeof shown, "\\x%02x", static_cast<unsigned char>(c));
-    return make(IRTokenKind::Invalid, std::string("unexpected character '") + shown + "'", loc);
+      std::snprintf(shown, sizeof shown, "\\x%02x",
+                    static_cast<unsigned char>(c));
+    return make(IRTokenKind::Invalid,
+                std::string("unexpected character '") + shown + "'", loc);
   }
 
   const std::string &text_;

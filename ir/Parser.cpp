@@ -8,8 +8,9 @@
 ///   func     := 'func' symbol '(' (role %v ':' type),* ')'
 ///               '->' '(' (word ':' type),* ')' '{' op* '}'
 ///   op       := (%v,+ '=')? name '(' %v,* ')' attrs? ':' type,+
-///             | %v,+ '=' 'scan' '(' %v,* ')' attrs '{' ^body '(' (%v ':' type),* ')' ':' op* '}' ':' type,+
+///             | %v,+ '=' 'scan' '(' %v,* ')' attrs '{' body '}' ':' type,+
 ///             | ('yield' | 'return') %v,*
+///   body     := '^body' '(' (%v ':' type),* ')' ':' op*
 ///   type     := ('f32' | 'i32') '[' ((name '=')? int),* ']'
 /// A scan's result types follow its body, so the parser finds them by
 /// skipping to the matching '}' before it creates the op.
@@ -17,11 +18,9 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Parser.h"
 
-#include "ir/IRLexer.h"
+#include "ir/IRTokenParser.h"
 #include "ir/ShapeInference.h"
 
-#include <cerrno>
-#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -31,10 +30,10 @@ namespace {
 
 /// Every parse function reports its error and returns false; the first
 /// error stops the parse (later messages would only be cascades).
-class Parser {
+class Parser : IRTokenParser {
 public:
   Parser(const SourceBuffer &buffer, DiagnosticEngine &diag)
-      : tokens_(lexIRText(buffer.text())), diag_(diag) {}
+      : IRTokenParser(buffer.text(), diag) {}
 
   std::unique_ptr<Module> parse() {
     auto module = std::make_unique<Module>();
@@ -44,188 +43,6 @@ public:
   }
 
 private:
-  // --- token helpers -------------------------------------------------------
-  const IRToken &tok() const { return tokens_[pos_]; }
-  const IRToken &consume() {
-    const IRToken &t = tokens_[pos_];
-    if (t.kind != IRTokenKind::End && t.kind != IRTokenKind::Invalid)
-      ++pos_;
-    return t;
-  }
-  bool error(SourceLocation loc, const std::string &message) {
-    if (!failed_)
-      diag_.error(loc, message);
-    failed_ = true;
-    return false;
-  }
-  /// Reports at the current token; lexer errors take precedence.
-  bool errorHere(const std::string &expected) {
-    if (tok().kind == IRTokenKind::Invalid)
-      return error(tok().loc, tok().text);
-    return error(tok().loc, "expected " + expected + ", got " + describe(tok()));
-  }
-  static std::string describe(const IRToken &t) {
-    switch (t.kind) {
-    case IRTokenKind::End:
-      return "end of input";
-    case IRTokenKind::ValueName:
-      return "'%" + t.text + "'";
-    case IRTokenKind::Symbol:
-      return "'@" + t.text + "'";
-    case IRTokenKind::BlockLabel:
-      return "'^" + t.text + "'";
-    case IRTokenKind::String:
-      return "string \"" + t.text + "\"";
-    default:
-      return "'" + t.text + "'";
-    }
-  }
-  bool expect(const char *punct) {
-    if (!tok().is(punct))
-      return errorHere(std::string("'") + punct + "'");
-    consume();
-    return true;
-  }
-  bool expectKeyword(const char *word) {
-    if (!tok().isIdentifier(word))
-      return errorHere(std::string("'") + word + "'");
-    consume();
-    return true;
-  }
-  /// A bare identifier or a quoted string.
-  bool parseWord(std::string &out, const char *what) {
-    if (tok().kind != IRTokenKind::Identifier && tok().kind != IRTokenKind::String)
-      return errorHere(what);
-    out = consume().text;
-    return true;
-  }
-  bool parseInteger(int64_t &out) {
-    if (tok().kind != IRTokenKind::Integer)
-      return errorHere("an integer");
-    errno = 0;
-    out = std::strtoll(tok().text.c_str(), nullptr, 10);
-    if (errno == ERANGE)
-      return error(tok().loc, "integer '" + tok().text + "' out of range");
-    consume();
-    return true;
-  }
-  bool parseNumber(double &out) {
-    const IRToken &t = tok();
-    if (t.isIdentifier("inf") || t.isIdentifier("nan") ||
-        t.kind == IRTokenKind::Real || t.kind == IRTokenKind::Integer) {
-      out = std::strtod(t.text.c_str(), nullptr);
-      consume();
-      return true;
-    }
-    return errorHere("a number");
-  }
-
-  // --- types and attributes ------------------------------------------------
-  bool parseType(TensorType &out) {
-    ElementType elem;
-    if (tok().isIdentifier("f32"))
-      elem = ElementType::F32;
-    else if (tok().isIdentifier("i32"))
-      elem = ElementType::I32;
-    else
-      return errorHere("a type ('f32[...]' or 'i32[...]')");
-    consume();
-    if (!expect("["))
-      return false;
-    std::vector<Dim> dims;
-    while (!tok().is("]")) {
-      if (!dims.empty() && !expect(","))
-        return false;
-      Dim d;
-      if (tok().kind == IRTokenKind::Identifier) {
-        d.name = consume().text;
-        if (!expect("="))
-          return false;
-      }
-      SourceLocation at = tok().loc;
-      if (!parseInteger(d.size))
-        return false;
-      if (d.size <= 0)
-        return error(at, "dimension size must be positive");
-      dims.push_back(std::move(d));
-    }
-    consume();
-    out = TensorType(elem, std::move(dims));
-    return true;
-  }
-
-  /// One or more comma-separated types; `locs` gets where each starts.
-  bool parseTypeList(std::vector<TensorType> &out,
-                     std::vector<SourceLocation> *locs = nullptr) {
-    do {
-      if (locs)
-        locs->push_back(tok().loc);
-      TensorType t;
-      if (!parseType(t))
-        return false;
-      out.push_back(std::move(t));
-    } while (tok().is(",") && consume().is(","));
-    return true;
-  }
-
-  bool parseAttribute(Attribute &out) {
-    const IRToken &t = tok();
-    if (t.kind == IRTokenKind::Integer) {
-      int64_t i;
-      if (!parseInteger(i))
-        return false;
-      out = i;
-      return true;
-    }
-    if (t.kind == IRTokenKind::String) {
-      out = consume().text;
-      return true;
-    }
-    if (t.is("[")) {
-      consume();
-      std::vector<int64_t> list;
-      while (!tok().is("]")) {
-        int64_t i;
-        if ((!list.empty() && !expect(",")) || !parseInteger(i))
-          return false;
-        list.push_back(i);
-      }
-      consume();
-      out = std::move(list);
-      return true;
-    }
-    double d;
-    if (t.kind != IRTokenKind::Real && !t.isIdentifier("inf") &&
-        !t.isIdentifier("nan"))
-      return errorHere("an attribute value");
-    if (!parseNumber(d))
-      return false;
-    out = d;
-    return true;
-  }
-
-  bool parseAttributes(AttributeMap &attrs) {
-    // A '{' followed by '^body' opens a scan body, not attributes.
-    if (!tok().is("{") || tokens_[pos_ + 1].kind == IRTokenKind::BlockLabel)
-      return true;
-    consume();
-    while (!tok().is("}")) {
-      if (!attrs.empty() && !expect(","))
-        return false;
-      SourceLocation at = tok().loc;
-      std::string key;
-      Attribute value;
-      if (!parseWord(key, "an attribute name") || !expect("=") ||
-          !parseAttribute(value))
-        return false;
-      if (attrs.count(key))
-        return error(at, "attribute '" + key + "' given twice");
-      attrs[key] = std::move(value);
-    }
-    consume();
-    return true;
-  }
-
   // --- values and scopes ----------------------------------------------------
   /// Declares `name` in the innermost scope; names are unique per function.
   bool define(const IRToken &at, Value *v) {
@@ -281,8 +98,9 @@ private:
     }
     Operation *last = block.terminator();
     if (!last || last->kind() != (isBody ? OpKind::Yield : OpKind::Return))
-      return error(tok().loc, std::string(isBody ? "scan body" : "function body") +
-                                  " must end with '" + want + "'");
+      return error(tok().loc,
+                   std::string(isBody ? "scan body" : "function body") +
+                       " must end with '" + want + "'");
     return true;
   }
 
@@ -324,8 +142,8 @@ private:
       return error(nameTok.loc, "unknown operation '" + nameTok.text + "'");
     if (isTerminator(kind)) {
       if (!resultNames.empty())
-        return error(nameTok.loc, std::string("'") + nameTok.text +
-                                      "' has no results");
+        return error(nameTok.loc,
+                     std::string("'") + nameTok.text + "' has no results");
       return parseTerminator(block, kind, start);
     }
     std::vector<Value *> operands;
@@ -333,16 +151,16 @@ private:
     if (!parseOperands(operands) || !parseAttributes(attrs))
       return false;
     if (kind == OpKind::Scan)
-      return parseScan(block, resultNames, std::move(operands), std::move(attrs),
-                       nameTok.loc, start);
+      return parseScan(block, resultNames, std::move(operands),
+                       std::move(attrs), nameTok.loc, start);
     std::vector<TensorType> declared;
     std::vector<SourceLocation> typeLocs;
     if (!expect(":") || !parseTypeList(declared, &typeLocs))
       return false;
     if (declared.size() != resultNames.size())
-      return error(typeLocs.front(), std::to_string(resultNames.size()) +
-                                " result name(s) but " +
-                                std::to_string(declared.size()) + " type(s)");
+      return error(typeLocs.front(),
+                   std::to_string(resultNames.size()) + " result name(s) but " +
+                       std::to_string(declared.size()) + " type(s)");
     Operation *op = block.create(kind, operands, declared, attrs);
     op->loc = start;
     std::string why;
@@ -362,13 +180,14 @@ private:
                      const std::vector<SourceLocation> &locs) {
     if (inferred.size() != declared.size())
       return error(locs.front(), "op has " + std::to_string(inferred.size()) +
-                           " result(s), " + std::to_string(declared.size()) +
-                           " declared");
+                                     " result(s), " +
+                                     std::to_string(declared.size()) +
+                                     " declared");
     for (size_t i = 0; i < inferred.size(); ++i)
       if (inferred[i] != declared[i])
         return error(locs[i], "declared type " + declared[i].str() +
-                             " does not match inferred type " +
-                             inferred[i].str());
+                                  " does not match inferred type " +
+                                  inferred[i].str());
     return true;
   }
 
@@ -413,9 +232,9 @@ private:
       return false;
     size_t after = pos_;
     if (declared.size() != resultNames.size())
-      return error(typeLocs.front(), std::to_string(resultNames.size()) +
-                                " result name(s) but " +
-                                std::to_string(declared.size()) + " type(s)");
+      return error(typeLocs.front(),
+                   std::to_string(resultNames.size()) + " result name(s) but " +
+                       std::to_string(declared.size()) + " type(s)");
     pos_ = bodyStart + 1;
 
     Operation *op = block.create(OpKind::Scan, operands, declared, attrs);
@@ -461,8 +280,9 @@ private:
                                    std::to_string(expected.size()) +
                                    " argument(s)");
       if (type != expected[i])
-        return error(typeAt, "body argument #" + std::to_string(i) + " has type " +
-                                 type.str() + ", expected " + expected[i].str());
+        return error(typeAt, "body argument #" + std::to_string(i) +
+                                 " has type " + type.str() + ", expected " +
+                                 expected[i].str());
       if (!define(name, body.addArgument(type)))
         return false;
     }
@@ -492,7 +312,8 @@ private:
       if (f.body().numArguments() && !expect(","))
         return false;
       ArgRole role;
-      if (tok().kind != IRTokenKind::Identifier || !argRoleFromName(tok().text, role))
+      if (tok().kind != IRTokenKind::Identifier ||
+          !argRoleFromName(tok().text, role))
         return errorHere("an argument role (param, state, input, label)");
       consume();
       if (tok().kind != IRTokenKind::ValueName)
@@ -529,10 +350,10 @@ private:
     consume(); // '}'
     const Operation &ret = *f.body().terminator();
     if (ret.numOperands() != resultTypes.size())
-      return error(ret.loc, "'return' has " + std::to_string(ret.numOperands()) +
-                                " operand(s), the function declares " +
-                                std::to_string(resultTypes.size()) +
-                                " result(s)");
+      return error(ret.loc,
+                   "'return' has " + std::to_string(ret.numOperands()) +
+                       " operand(s), the function declares " +
+                       std::to_string(resultTypes.size()) + " result(s)");
     for (size_t i = 0; i < resultTypes.size(); ++i)
       if (ret.operand(i)->type() != resultTypes[i].second)
         return error(resultTypes[i].first,
@@ -558,18 +379,21 @@ private:
         return error(key.loc, "train setting '" + k + "' given twice");
       bool ok;
       if (k == "loss" || k == "optimizer" || k == "sampling")
-        ok = parseWord(k == "loss" ? t.loss
+        ok = parseWord(k == "loss"        ? t.loss
                        : k == "optimizer" ? t.optimizer
                                           : t.sampling,
                        "a word");
-      else if (k == "lr" || k == "beta1" || k == "beta2" || k == "eps" || k == "clip")
-        ok = parseNumber(k == "lr" ? t.lr
+      else if (k == "lr" || k == "beta1" || k == "beta2" || k == "eps" ||
+               k == "clip")
+        ok = parseNumber(k == "lr"      ? t.lr
                          : k == "beta1" ? t.beta1
                          : k == "beta2" ? t.beta2
                          : k == "eps"   ? t.eps
                                         : t.clip);
       else if (k == "batch" || k == "seq_len" || k == "epochs")
-        ok = parseInteger(k == "batch" ? t.batch : k == "seq_len" ? t.seqLen : t.epochs);
+        ok = parseInteger(k == "batch"     ? t.batch
+                          : k == "seq_len" ? t.seqLen
+                                           : t.epochs);
       else
         return error(key.loc, "unknown train setting '" + k + "'");
       if (!ok)
@@ -585,7 +409,8 @@ private:
       return errorHere("a parameter name ('@name')");
     const IRToken &param = consume();
     if (m.paramInits.count(param.text))
-      return error(param.loc, "initialiser of '@" + param.text + "' given twice");
+      return error(param.loc,
+                   "initialiser of '@" + param.text + "' given twice");
     ParamInit init;
     return expect("=") && parseWord(init.kind, "an initialiser kind") &&
            expect("(") && parseNumber(init.a) && expect(",") &&
@@ -615,10 +440,6 @@ private:
     return true;
   }
 
-  std::vector<IRToken> tokens_;
-  size_t pos_ = 0;
-  DiagnosticEngine &diag_;
-  bool failed_ = false;
   /// Visible values: one map per open block (function body, scan bodies).
   std::vector<std::map<std::string, Value *>> scopes_;
   std::set<std::string> functionNames_;

@@ -9,8 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Printer.h"
 
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -75,7 +75,8 @@ std::string cleanHint(const std::string &hint) {
   std::string s;
   bool allDigits = true;
   for (char c : hint) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+    bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
     s += ok ? c : '_';
     allDigits = allDigits && std::isdigit(static_cast<unsigned char>(c));
   }
@@ -241,8 +242,8 @@ void printFunction(const Function &f, std::ostream &os, unsigned indent) {
       const Operation *owner = frame.block->parentOp();
       stack.pop_back();
       if (owner) // close the scan whose body this was
-        os << pad(stack.back().indent) << "} : "
-           << joinTypes(owner->results()) << '\n';
+        os << pad(stack.back().indent) << "} : " << joinTypes(owner->results())
+           << '\n';
       continue;
     }
     const Operation &op = *frame.block->operations()[frame.next++];

@@ -95,13 +95,15 @@ Result inferMatMul(OpKind kind, const Types &t) {
 Result checkMatMul(OpKind kind, const Types &t, std::string *error) {
   if (t[0].elementType() != ElementType::F32 ||
       t[1].elementType() != ElementType::F32)
-    return fail(kind, error, "operands must be f32, got " + show(t[0]) +
-                                 " and " + show(t[1]));
+    return fail(kind, error,
+                "operands must be f32, got " + show(t[0]) + " and " +
+                    show(t[1]));
   if (Result r = inferMatMul(kind, t))
     return r;
-  const char *rule = kind == OpKind::MatMul     ? "expects [..., K] and [K, N]"
-                     : kind == OpKind::MatMulNT ? "expects [..., N] and [K, N]"
-                                                : "expects [..., K] and [..., N]";
+  const char *rule = kind == OpKind::MatMul ? "expects [..., K] and [K, N]"
+                     : kind == OpKind::MatMulNT
+                         ? "expects [..., N] and [K, N]"
+                         : "expects [..., K] and [..., N]";
   return fail(kind, error,
               std::string(rule) + ", got " + t[0].shapeStr() + " and " +
                   t[1].shapeStr());
@@ -143,10 +145,11 @@ Result inferIndexing(OpKind kind, const Types &t, const AttributeMap &attrs,
     if (idx.elementType() != ElementType::I32)
       return fail(kind, error, "indices must be i32, got " + show(idx));
     if (src.rank() != idx.rank() + 1 || !samePrefix(idx, src, idx.rank()))
-      return fail(kind, error, "source must be indices shape + [E], got " +
-                                   idx.shapeStr() + " and " + src.shapeStr());
-    return Types{TensorType(src.elementType(),
-                            {Dim{rows, ""}, src.dims().back()})};
+      return fail(kind, error,
+                  "source must be indices shape + [E], got " + idx.shapeStr() +
+                      " and " + src.shapeStr());
+    return Types{
+        TensorType(src.elementType(), {Dim{rows, ""}, src.dims().back()})};
   }
   case OpKind::Slice:
   case OpKind::Pad: {
@@ -161,16 +164,17 @@ Result inferIndexing(OpKind kind, const Types &t, const AttributeMap &attrs,
     std::vector<Dim> dims = dimsRange(x, 0, x.rank() - 1);
     if (kind == OpKind::Slice) {
       if (begin < 0 || begin >= end || end > last)
-        return fail(kind, error, "bounds [" + std::to_string(begin) + ", " +
-                                     std::to_string(end) +
-                                     ") out of range for last axis of size " +
-                                     std::to_string(last));
+        return fail(
+            kind, error,
+            "bounds [" + std::to_string(begin) + ", " + std::to_string(end) +
+                ") out of range for last axis of size " + std::to_string(last));
       dims.push_back(Dim{end - begin, ""});
     } else {
       if (begin < 0 || begin + last > end)
-        return fail(kind, error, "cannot place " + std::to_string(last) +
-                                     " elements at " + std::to_string(begin) +
-                                     " in size " + std::to_string(end));
+        return fail(kind, error,
+                    "cannot place " + std::to_string(last) + " elements at " +
+                        std::to_string(begin) + " in size " +
+                        std::to_string(end));
       dims.push_back(Dim{end, ""});
     }
     return Types{TensorType(x.elementType(), std::move(dims))};
@@ -178,16 +182,17 @@ Result inferIndexing(OpKind kind, const Types &t, const AttributeMap &attrs,
   case OpKind::ReduceSum: {
     const TensorType &x = t[0];
     auto it = attrs.find("axes");
-    auto *axes = it == attrs.end() ? nullptr
-                                   : std::get_if<std::vector<int64_t>>(&it->second);
+    auto *axes = it == attrs.end()
+                     ? nullptr
+                     : std::get_if<std::vector<int64_t>>(&it->second);
     if (!axes)
       return fail(kind, error, "missing integer list attribute 'axes'");
     std::set<int64_t> drop;
     for (int64_t a : *axes) {
       if (a < 0 || a >= static_cast<int64_t>(x.rank()))
-        return fail(kind, error, "axis " + std::to_string(a) +
-                                     " out of range for rank " +
-                                     std::to_string(x.rank()));
+        return fail(kind, error,
+                    "axis " + std::to_string(a) + " out of range for rank " +
+                        std::to_string(x.rank()));
       if (!drop.insert(a).second)
         return fail(kind, error, "axis " + std::to_string(a) + " repeated");
     }
@@ -231,9 +236,9 @@ Result inferLoss(OpKind kind, const Types &t, std::string *error) {
     return fail(kind, error, "labels must be i32, got " + show(labels));
   if (logits.rank() != labels.rank() + 1 ||
       !samePrefix(logits, labels, labels.rank()))
-    return fail(kind, error, "logits must be labels shape + [V], got " +
-                                 logits.shapeStr() + " and " +
-                                 labels.shapeStr());
+    return fail(kind, error,
+                "logits must be labels shape + [V], got " + logits.shapeStr() +
+                    " and " + labels.shapeStr());
   if (kind == OpKind::CrossEntropy)
     return Types{TensorType::f32({})};
   if (t[2] != TensorType::f32({}))
@@ -265,8 +270,9 @@ inferResultTypes(OpKind kind, const std::vector<TensorType> &t,
                  const AttributeMap &attrs, std::string *error) {
   int expected = opKindNumOperands(kind);
   if (expected >= 0 && static_cast<int>(t.size()) != expected)
-    return fail(kind, error, "expects " + std::to_string(expected) +
-                                 " operand(s), got " + std::to_string(t.size()));
+    return fail(kind, error,
+                "expects " + std::to_string(expected) + " operand(s), got " +
+                    std::to_string(t.size()));
   if (isElementwiseUnary(kind)) {
     if (t[0].elementType() != ElementType::F32)
       return fail(kind, error, "operand must be f32, got " + show(t[0]));
@@ -275,8 +281,8 @@ inferResultTypes(OpKind kind, const std::vector<TensorType> &t,
   if (isElementwiseBinary(kind)) {
     if (auto r = broadcastTypes(t[0], t[1]))
       return Types{*r};
-    return fail(kind, error, "cannot broadcast " + show(t[0]) + " and " +
-                                 show(t[1]));
+    return fail(kind, error,
+                "cannot broadcast " + show(t[0]) + " and " + show(t[1]));
   }
   switch (kind) {
   case OpKind::MatMul:
@@ -299,7 +305,8 @@ inferResultTypes(OpKind kind, const std::vector<TensorType> &t,
   case OpKind::Return:
     return Types{};
   case OpKind::Constant:
-    return fail(kind, error, "the type of a constant is declared, not inferred");
+    return fail(kind, error,
+                "the type of a constant is declared, not inferred");
   case OpKind::Scan:
     return fail(kind, error, "scan result types come from its body");
   default:
@@ -335,9 +342,9 @@ scanBodyArgumentTypes(const std::vector<TensorType> &t,
       continue;
     }
     if (t[i].rank() < 1)
-      return fail(OpKind::Scan, error, "sequence operand #" +
-                                           std::to_string(i) +
-                                           " must have a leading [T] axis");
+      return fail(OpKind::Scan, error,
+                  "sequence operand #" + std::to_string(i) +
+                      " must have a leading [T] axis");
     if (steps >= 0 && t[i].dim(0) != steps)
       return fail(OpKind::Scan, error,
                   "sequences disagree on the number of steps: " +
@@ -349,10 +356,9 @@ scanBodyArgumentTypes(const std::vector<TensorType> &t,
   return args;
 }
 
-std::optional<std::vector<TensorType>>
-inferScanResultTypes(const std::vector<TensorType> &t, const AttributeMap &attrs,
-                     const std::vector<TensorType> &yieldTypes,
-                     std::string *error) {
+std::optional<std::vector<TensorType>> inferScanResultTypes(
+    const std::vector<TensorType> &t, const AttributeMap &attrs,
+    const std::vector<TensorType> &yieldTypes, std::string *error) {
   if (!scanBodyArgumentTypes(t, attrs, error))
     return std::nullopt;
   size_t carried = static_cast<size_t>(std::get<int64_t>(attrs.at("carried")));
@@ -375,8 +381,8 @@ inferScanResultTypes(const std::vector<TensorType> &t, const AttributeMap &attrs
   return results;
 }
 
-std::optional<std::vector<TensorType>>
-inferResultTypes(const Operation &op, std::string *error) {
+std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
+                                                        std::string *error) {
   Types operandTypes;
   for (Value *v : op.operands())
     operandTypes.push_back(v->type());
@@ -384,8 +390,9 @@ inferResultTypes(const Operation &op, std::string *error) {
     if (!op.operands().empty())
       return fail(op.kind(), error, "takes no operands");
     auto it = op.attrs().find("value");
-    if (it == op.attrs().end() || !(std::holds_alternative<double>(it->second) ||
-                                    std::holds_alternative<int64_t>(it->second)))
+    if (it == op.attrs().end() ||
+        !(std::holds_alternative<double>(it->second) ||
+          std::holds_alternative<int64_t>(it->second)))
       return fail(op.kind(), error, "missing numeric attribute 'value'");
     if (op.numResults() != 1)
       return fail(op.kind(), error, "must have exactly one result");

@@ -39,16 +39,14 @@ scanBodyArgumentTypes(const std::vector<TensorType> &operandTypes,
 /// the carried types, then each per-step output stacked to [T, ...], where T
 /// is the leading dimension of the sequences (all must agree). Checks that
 /// the yielded carried types equal the carried operand types.
-std::optional<std::vector<TensorType>>
-inferScanResultTypes(const std::vector<TensorType> &operandTypes,
-                     const AttributeMap &attrs,
-                     const std::vector<TensorType> &yieldTypes,
-                     std::string *error);
+std::optional<std::vector<TensorType>> inferScanResultTypes(
+    const std::vector<TensorType> &operandTypes, const AttributeMap &attrs,
+    const std::vector<TensorType> &yieldTypes, std::string *error);
 
 /// Result types of an existing op: dispatches to the rules above, taking a
 /// constant's declared type and a scan's body yield into account.
-std::optional<std::vector<TensorType>>
-inferResultTypes(const Operation &op, std::string *error);
+std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
+                                                        std::string *error);
 
 /// The broadcast result of two operand shapes (equal, or one a suffix of the
 /// other), with names merged; nullopt if incompatible.

@@ -47,8 +47,8 @@ private:
     std::set<std::string> names;
     for (auto &a : f_.body().arguments()) {
       if (a->name().empty())
-        report(nullptr, "argument #" + std::to_string(a->argIndex()) +
-                            " has no name");
+        report(nullptr,
+               "argument #" + std::to_string(a->argIndex()) + " has no name");
       else if (!names.insert(a->name()).second)
         report(nullptr, "two arguments are named '" + a->name() + "'");
     }
@@ -86,7 +86,8 @@ private:
     }
   }
 
-  void checkOperands(const Operation &op, const std::set<const Value *> &visible,
+  void checkOperands(const Operation &op,
+                     const std::set<const Value *> &visible,
                      const std::set<const Value *> &inBlock) {
     for (unsigned i = 0; i < op.numOperands(); ++i) {
       const Value *v = op.operand(i);
@@ -130,7 +131,8 @@ private:
     }
     size_t regions = op.kind() == OpKind::Scan ? 1 : 0;
     if (op.regions().size() != regions) {
-      report(&op, "expects " + std::to_string(regions) + " body block(s), has " +
+      report(&op, "expects " + std::to_string(regions) +
+                      " body block(s), has " +
                       std::to_string(op.regions().size()));
       return;
     }

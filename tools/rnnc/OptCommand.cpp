@@ -62,8 +62,8 @@ bool endsWith(const std::string &s, const std::string &suffix) {
 std::unique_ptr<ir::Module> loadModule(const OptOptions &o,
                                        std::shared_ptr<const SourceBuffer> buf,
                                        DiagnosticEngine &diag) {
-  bool isModel = o.language == "rnn" ||
-                 (o.language.empty() && endsWith(o.file, ".rnn"));
+  bool isModel =
+      o.language == "rnn" || (o.language.empty() && endsWith(o.file, ".rnn"));
   if (!isModel)
     return ir::parseModuleText(buf, diag);
   auto program = frontend::parseModel(buf, diag);
@@ -113,8 +113,9 @@ Command addOptCommand(CLI::App &parent) {
   Command c;
   c.app = parent.add_subcommand(
       "opt", "Verify IR, run passes over it in order and print the result");
-  c.app->add_option("-x", options->language,
-                    "Input language (default: rnn for .rnn files, else ir)")
+  c.app
+      ->add_option("-x", options->language,
+                   "Input language (default: rnn for .rnn files, else ir)")
       ->check(CLI::IsMember({"ir", "rnn"}));
   c.app
       ->add_option("--passes", options->passes,
@@ -122,8 +123,9 @@ Command addOptCommand(CLI::App &parent) {
       ->delimiter(',');
   c.app->add_flag("--print-after-all", options->printAfterAll,
                   "Print the IR to stderr after every pass");
-  c.app->add_option("--vocab", options->vocab,
-                    "Vocabulary size for -x rnn models")
+  c.app
+      ->add_option("--vocab", options->vocab,
+                   "Vocabulary size for -x rnn models")
       ->check(CLI::PositiveNumber);
   c.app->add_option("FILE", options->file, "IR text (.rnnir), a model, or -")
       ->required();
