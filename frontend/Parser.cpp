@@ -24,6 +24,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -67,6 +68,17 @@ std::string tokenDisplayName(const antlr4::dfa::Vocabulary &vocab, size_t type) 
   if (type == RnncLexer::NUMBER)
     return "a number";
   return vocab.getDisplayName(type);
+}
+
+/// `'$'`, or `U+0007` for a control character (kept out of the terminal).
+std::string describeChar(const std::string &text) {
+  unsigned char c = text.empty() ? 0 : static_cast<unsigned char>(text[0]);
+  if (text.size() == 1 && (c < 0x20 || c == 0x7F)) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "U+%04X", c);
+    return buf;
+  }
+  return "'" + text + "'";
 }
 
 /// Reports the first syntax error in our words, then stops the parse.
@@ -174,7 +186,7 @@ private:
     }
     sawToken_ = true;
     if (type == RnncLexer::BAD_CHAR) {
-      diags_.error(locOf(&tok), "unexpected character '" + tok.getText() + "'");
+      diags_.error(locOf(&tok), "unexpected character " + describeChar(tok.getText()));
       throw StopParsing{};
     }
     std::string t = tok.getText();
