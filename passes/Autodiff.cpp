@@ -331,6 +331,15 @@ bool buildTrainStep(Module &module, std::string *error) {
       plans[op.get()] = std::move(plan);
     }
 
+  for (const auto &op : F.operations()) {
+    bool producesActive = false;
+    for (const Value *r : op->results())
+      producesActive |= active.count(r) != 0;
+    if (producesActive && op->kind() != OpKind::Scan)
+      if (std::string why = missingAdjointRule(*op); !why.empty())
+        return done(fail(err, why));
+  }
+
   // Step 3.
   Function *ts = module.addFunction("train_step");
   ValueMap map;

@@ -75,6 +75,27 @@ std::set<const Value *> activeValues(const Block &block,
   return active;
 }
 
+std::string missingAdjointRule(const Operation &op) {
+  switch (op.kind()) {
+  case OpKind::CrossEntropyGrad:
+  case OpKind::Scan:
+  case OpKind::Yield:
+  case OpKind::Return:
+    return std::string("no adjoint rule for '") + op.name() + "'";
+  case OpKind::ReduceSum: {
+    // Only leading axes can be broadcast back with suffix broadcasting.
+    std::vector<int64_t> axes = op.intListAttr("axes");
+    std::sort(axes.begin(), axes.end());
+    for (size_t i = 0; i < axes.size(); ++i)
+      if (axes[i] != static_cast<int64_t>(i))
+        return "reduce_sum over non-leading axes is not supported";
+    return "";
+  }
+  default:
+    return "";
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // BlockAdjoints
 //===----------------------------------------------------------------------===//
@@ -235,14 +256,10 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
     return true;
   }
   case OpKind::ReduceSum: {
-    // Only leading axes can be broadcast back with suffix broadcasting.
-    std::vector<int64_t> axes = op.intListAttr("axes");
-    std::sort(axes.begin(), axes.end());
-    for (size_t i = 0; i < axes.size(); ++i)
-      if (axes[i] != static_cast<int64_t>(i)) {
-        error = "reduce_sum over non-leading axes is not supported";
-        return false;
-      }
+    if (std::string why = missingAdjointRule(op); !why.empty()) {
+      error = why;
+      return false;
+    }
     addInto(a, b_.op(OpKind::Add, {b_.constant(a->type(), 0.0), dy}));
     return true;
   }

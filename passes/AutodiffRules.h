@@ -47,6 +47,10 @@ private:
 std::set<const ir::Value *>
 activeValues(const ir::Block &block, const std::set<const ir::Value *> &activeArgs);
 
+/// Why `op` (not a scan) has no adjoint rule, or "" if it has one; lets the
+/// pass refuse a graph before it starts building anything.
+std::string missingAdjointRule(const ir::Operation &op);
+
 /// Reverse-mode adjoints over one block.
 class BlockAdjoints {
 public:

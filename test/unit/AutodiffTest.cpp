@@ -118,3 +118,17 @@ TEST(Autodiff, UnreachableParamGetsZeroGradient) {
   ASSERT_TRUE(r) << err;
   EXPECT_EQ(r->back().data, (std::vector<double>{0, 0}));
 }
+
+TEST(Autodiff, UnsupportedOpIsRefusedBeforeBuildingAnything) {
+  Module m;
+  Function *f = m.addFunction("forward");
+  Value *p = f->addArgument(ArgRole::Param, "p", f32Type({2, 3, 4, 5}));
+  f->addArgument(ArgRole::Input, "x", i32Type({2, 4}));
+  // Summing a middle axis cannot be undone by suffix broadcasting.
+  Value *logits = emit(f->body(), OpKind::ReduceSum, {p}, {{"axes", std::vector<int64_t>{1}}});
+  f->body().create(OpKind::Return, {logits}, {});
+  std::string err;
+  EXPECT_FALSE(passes::buildTrainStep(m, &err));
+  EXPECT_NE(err.find("non-leading axes"), std::string::npos) << err;
+  EXPECT_EQ(m.function("train_step"), nullptr);
+}
