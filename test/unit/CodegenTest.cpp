@@ -298,3 +298,29 @@ TEST(Codegen, ScanOutputsSummedOverTimeOrStackedInPlace) {
   }
 })");
 }
+
+TEST(Codegen, NestedScans) {
+  // The inner scan runs once per outer step over that step's [4,2] slice; its
+  // per-step output is summed over (inner) time, its carried value restarts
+  // from the outer carried value every outer step.
+  checkIR(R"(module @T {
+  func @f(input %c: f32[2], input %s: f32[3,4,2], input %w: f32[2,2])
+      -> (c: f32[2], outs: f32[3,2], sums: f32[3,2]) {
+    %c.1, %outs, %sums = scan(%c, %s, %w) {carried = 1, reverse = 0, sequences = 1} {
+    ^body(%x: f32[2], %rows: f32[4,2], %w.1: f32[2,2]):
+      %y, %ys = scan(%x, %rows, %w.1) {carried = 1, reverse = 1, sequences = 1} {
+      ^body(%z: f32[2], %r: f32[2], %w.2: f32[2,2]):
+        %0 = matmul(%z, %w.2) : f32[2]
+        %1 = add(%0, %r) : f32[2]
+        %2 = tanh(%1) : f32[2]
+        %3 = mul(%2, %r) : f32[2]
+        yield %2, %3
+      } : f32[2], f32[4,2]
+      %sum = reduce_sum(%ys) {axes = [0]} : f32[2]
+      %4 = sub(%y, %x) : f32[2]
+      yield %y, %4, %sum
+    } : f32[2], f32[3,2], f32[3,2]
+    return %c.1, %outs, %sums
+  }
+})");
+}
