@@ -245,3 +245,16 @@ TEST(Interpreter, WrongArgumentCount) {
   EXPECT_FALSE(interpret(f.fn, {Tensor({1}, {1})}, &err));
   EXPECT_NE(err.find("arguments"), std::string::npos);
 }
+
+TEST(Interpreter, MalformedOpsAreErrorsNotCrashes) {
+  Function fn("f");
+  Value *a = fn.addArgument(ArgRole::Input, "a", f32({2}));
+  Operation *add = fn.body().create(OpKind::Add, {a}, {f32({2})}); // one operand
+  fn.body().create(OpKind::Return, {add->result()}, {});
+  std::string err;
+  EXPECT_FALSE(interpret(fn, {Tensor::filled({2})}, &err));
+  EXPECT_NE(err.find("operands"), std::string::npos) << err;
+
+  OneOp oh(OpKind::OneHot, {i32({1})}, f32({1, 0}), {{"depth", int64_t(0)}});
+  EXPECT_NE(oh.error({Tensor({1}, {0})}).find("depth"), std::string::npos);
+}
