@@ -127,7 +127,8 @@ void FunctionLowering::planStorage() {
       default:
         break;
       }
-      if (accumulateInto_.count(&op))
+      planElementwiseFusion(op);
+      if (accumulateInto_.count(&op) || isFusedProducer(&op))
         continue;
       for (const ir::Value *r : op.results())
         if (!directStacked_.count(r))

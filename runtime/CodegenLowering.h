@@ -11,7 +11,8 @@
 /// slices and invariants are pointers into the operands' buffers. One-hot
 /// values that only feed the left side of matmul / matmul_tn, and constants
 /// that only feed elementwise ops, get no storage: they are folded into a row
-/// gather / scatter-add or into the loop as an immediate.
+/// gather / scatter-add or into the loop as an immediate. Elementwise ops
+/// fused into their user's loop (CodegenElementwise.cpp) get no storage.
 ///
 /// Scan outputs: a per-step output whose only use is `reduce_sum` over the
 /// time axis is never stacked; it is summed into the reduction's result as
@@ -79,6 +80,10 @@ public:
   bool isAbsorbedReduce(const ir::Operation *op) const {
     return absorbedReduces_.count(op) != 0;
   }
+  /// Whether `op` is an elementwise op computed inside its user's loop.
+  bool isFusedProducer(const ir::Operation *op) const {
+    return fusedDepth_.count(op) != 0;
+  }
   /// Whether `op` is a constant inlined into its elementwise users.
   bool isInlinedConstant(const ir::Operation *op) const {
     return inlinedConstants_.count(op) != 0;
@@ -91,6 +96,7 @@ public:
 private:
   void planStorage();
   void planScanOutputs(const ir::Operation &scan);
+  void planElementwiseFusion(const ir::Operation &op);
   int64_t allocate(int64_t bytes);
   void assign(const ir::Value *v, int64_t offset);
   bool lowerBlockBody(const ir::Block &block);
@@ -110,6 +116,8 @@ private:
   std::map<std::pair<const ir::Operation *, unsigned>, int64_t> yieldStage_;
   std::unordered_set<const ir::Operation *> foldedOneHots_;
   std::unordered_set<const ir::Operation *> inlinedConstants_;
+  /// Fused elementwise producer -> depth of its fused tree.
+  std::unordered_map<const ir::Operation *, int> fusedDepth_;
   /// Scan result -> the reduce_sum over time it is accumulated into.
   std::unordered_map<const ir::Value *, const ir::Operation *> accumulatedOutputs_;
   std::unordered_set<const ir::Operation *> absorbedReduces_;

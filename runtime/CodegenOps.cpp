@@ -1,17 +1,13 @@
 //===- CodegenOps.cpp - LLVM IR for each rnnc IR operation ----------------===//
 ///
 /// \file
-/// One emitter per op group. Elementwise ops become loops over the result
-/// (two nested loops when one operand broadcasts as a suffix of the other),
-/// with tanh as Eigen's rational approximation so the loop stays
-/// vectorisable. Everything with a non-trivial access pattern calls a kernel
-/// from runtime/Kernels.h. Sizes are compile-time constants: the IR is
+/// One emitter per op group (elementwise loops: CodegenElementwise.cpp).
+/// Everything with a non-trivial access pattern calls a kernel from
+/// runtime/Kernels.h. Sizes are compile-time constants: the IR is
 /// fully specialised.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/CodegenLowering.h"
-
-#include <llvm/IR/Intrinsics.h>
 
 namespace rnnc::runtime::codegen {
 
@@ -28,74 +24,6 @@ int64_t lastDim(const ir::Value *v) {
 int64_t leadingRows(const ir::Value *v) {
   int64_t width = lastDim(v);
   return width ? v->type().numElements() / width : 0;
-}
-
-/// Eigen's generic_fast_tanh_float: a 13/6 rational approximation on the
-/// clamped input, exact to a few ulp, and free of calls.
-llvm::Value *emitTanh(llvm::IRBuilder<> &b, llvm::Value *x) {
-  auto c = [&](double v) { return llvm::ConstantFP::get(b.getFloatTy(), v); };
-  llvm::Value *clamped = b.CreateMinNum(b.CreateMaxNum(x, c(-7.90531110763549805)),
-                                        c(7.90531110763549805));
-  llvm::Value *x2 = b.CreateFMul(clamped, clamped);
-  const double alpha[] = {-2.76076847742355e-16, 2.00018790482477e-13,
-                          -8.60467152213735e-11, 5.12229709037114e-08,
-                          1.48572235717979e-05,  6.37261928875436e-04,
-                          4.89352455891786e-03};
-  const double beta[] = {1.19825839466702e-06, 1.18534705686654e-04,
-                         2.26843463243900e-03, 4.89352518554385e-03};
-  llvm::Value *p = c(alpha[0]);
-  for (size_t i = 1; i < std::size(alpha); ++i)
-    p = b.CreateFAdd(b.CreateFMul(x2, p), c(alpha[i]));
-  p = b.CreateFMul(clamped, p);
-  llvm::Value *q = c(beta[0]);
-  for (size_t i = 1; i < std::size(beta); ++i)
-    q = b.CreateFAdd(b.CreateFMul(x2, q), c(beta[i]));
-  llvm::Value *approx = b.CreateFDiv(p, q);
-  // Near zero tanh(x) ~= x is more accurate than the ratio.
-  llvm::Value *tiny = b.CreateFCmpOLT(
-      b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), c(0.0004));
-  return b.CreateSelect(tiny, x, approx, "tanh");
-}
-
-llvm::Value *emitUnary(llvm::IRBuilder<> &b, OpKind kind, llvm::Value *x) {
-  llvm::Value *zero = llvm::ConstantFP::get(b.getFloatTy(), 0.0);
-  llvm::Value *one = llvm::ConstantFP::get(b.getFloatTy(), 1.0);
-  switch (kind) {
-  case OpKind::Neg:
-    return b.CreateFNeg(x);
-  case OpKind::Tanh:
-    return emitTanh(b, x);
-  case OpKind::Sigmoid: {
-    llvm::Value *e = b.CreateUnaryIntrinsic(llvm::Intrinsic::exp, b.CreateFNeg(x));
-    return b.CreateFDiv(one, b.CreateFAdd(one, e), "sigmoid");
-  }
-  case OpKind::Relu:
-    return b.CreateSelect(b.CreateFCmpOGT(x, zero), x, zero, "relu");
-  case OpKind::Exp:
-    return b.CreateUnaryIntrinsic(llvm::Intrinsic::exp, x);
-  case OpKind::Log:
-    return b.CreateUnaryIntrinsic(llvm::Intrinsic::log, x);
-  case OpKind::Step:
-    return b.CreateSelect(b.CreateFCmpOGT(x, zero), one, zero, "step");
-  default:
-    return nullptr;
-  }
-}
-
-llvm::Value *emitBinary(llvm::IRBuilder<> &b, OpKind kind, llvm::Value *x,
-                        llvm::Value *y) {
-  switch (kind) {
-  case OpKind::Add:
-    return b.CreateFAdd(x, y);
-  case OpKind::Sub:
-    return b.CreateFSub(x, y);
-  case OpKind::Mul:
-    return b.CreateFMul(x, y);
-  case OpKind::Div:
-    return b.CreateFDiv(x, y);
-  default:
-    return nullptr;
-  }
 }
 
 } // namespace
@@ -144,68 +72,6 @@ bool FunctionLowering::lowerConstant(const ir::Operation &op) {
   emitLoop(r->type().numElements(), [&](llvm::Value *i) {
     b_.CreateStore(fill, b_.CreateInBoundsGEP(elem, out, i));
   });
-  return true;
-}
-
-bool FunctionLowering::lowerElementwise(const ir::Operation &op) {
-  const ir::Value *r = op.result();
-  for (const ir::Value *v : op.operands())
-    if (v->type().elementType() != ir::ElementType::F32)
-      return fail(std::string("codegen supports '") + op.name() +
-                  "' on f32 only, got " + v->type().str());
-  llvm::Type *f = b_.getFloatTy();
-  int64_t n = r->type().numElements();
-  llvm::Value *out = ptr(r);
-
-  // Operands that are one value for the whole loop: inlined constants and
-  // single-element tensors, loaded once before it.
-  std::vector<llvm::Value *> uniform(op.numOperands(), nullptr);
-  for (unsigned i = 0; i < op.numOperands(); ++i) {
-    const ir::Value *v = op.operand(i);
-    const ir::Operation *def = v->definingOp();
-    if (def && isInlinedConstant(def))
-      uniform[i] = f32(def->realAttr("value"));
-    else if (v->type().numElements() == 1)
-      uniform[i] = b_.CreateLoad(f, ptr(v));
-  }
-  auto compute = [&](llvm::Value *fullIndex, llvm::Value *suffixIndex) {
-    std::vector<llvm::Value *> in;
-    for (unsigned i = 0; i < op.numOperands(); ++i) {
-      const ir::Value *v = op.operand(i);
-      if (uniform[i]) {
-        in.push_back(uniform[i]);
-        continue;
-      }
-      llvm::Value *index = v->type().numElements() == n ? fullIndex : suffixIndex;
-      in.push_back(b_.CreateLoad(f, b_.CreateInBoundsGEP(f, ptr(v), index)));
-    }
-    llvm::Value *value = ir::isElementwiseUnary(op.kind())
-                             ? emitUnary(b_, op.kind(), in[0])
-                             : emitBinary(b_, op.kind(), in[0], in[1]);
-    b_.CreateStore(value, b_.CreateInBoundsGEP(f, out, fullIndex));
-  };
-
-  // The broadcast operand (a proper suffix of the result), if any.
-  int64_t inner = n;
-  for (unsigned i = 0; i < op.numOperands(); ++i) {
-    int64_t m = op.operand(i)->type().numElements();
-    if (!uniform[i] && m != n) {
-      if (m == 0 || n % m != 0)
-        return fail(std::string("codegen cannot broadcast ") +
-                    op.operand(i)->type().str() + " to " + r->type().str());
-      inner = m;
-    }
-  }
-  if (inner == n) {
-    emitLoop(n, [&](llvm::Value *i) { compute(i, i); });
-    return true;
-  }
-  emitLoop(n / inner, [&](llvm::Value *o) {
-    llvm::Value *base = b_.CreateMul(o, i64(inner), "", true, true);
-    emitLoop(inner, [&](llvm::Value *j) {
-      compute(b_.CreateAdd(base, j, "", true, true), j);
-    }, "j");
-  }, "o");
   return true;
 }
 
