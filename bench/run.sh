@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# bench/run.sh - one command, one run: rnnc vs PyTorch and JAX on the d2l recipe.
+#
+# Installs the peers' packages if missing (Debian's python3-torch; jax[cpu]
+# from PyPI into <build>/bench-venv, skipped with a message when PyPI cannot
+# be reached), builds rnnc and the Eigen GEMM probe, then runs
+# bench/bench.py, which prints the table (see bench/README.md).
+#
+#   bench/run.sh [--quick] [bench.py options...]
+#
+# RNNC_BENCH_BUILD_DIR=<dir> builds rnnc there with cmake + ninja instead of
+# scripts/build.sh (which uses ./build). Not part of the tests.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+build="${RNNC_BENCH_BUILD_DIR:-$repo/build}"
+out="$build/bench"
+venv="$build/bench-venv"
+peer_python=/usr/bin/python3 # Debian's: python3-torch lives there, not in pyenv's
+mkdir -p "$out"
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+# 1. PyTorch (Debian, OpenBLAS) for the PyTorch peers.
+if ! "$peer_python" -c 'import torch' 2>/dev/null; then
+  echo "bench: installing python3-torch (apt)" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    python3-torch python3-venv >/dev/null
+fi
+
+# 2. JAX (CPU) from PyPI into a venv of its own.
+jax_python=""
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import jax' 2>/dev/null; then
+  jax_python="$venv/bin/python"
+else
+  echo "bench: installing jax[cpu] into $venv (pip)" >&2
+  if "$peer_python" -m venv "$venv" >/dev/null 2>&1 &&
+    "$venv/bin/pip" install -q --timeout 20 --retries 1 "jax[cpu]" >"$out/pip-jax.log" 2>&1 &&
+    "$venv/bin/python" -c 'import jax' 2>/dev/null; then
+    jax_python="$venv/bin/python"
+  else
+    echo "bench: JAX SKIPPED: could not install jax[cpu] from PyPI (unreachable?);" \
+      "see $out/pip-jax.log" >&2
+  fi
+fi
+
+# 3. rnnc itself.
+if [ "$build" = "$repo/build" ]; then
+  "$repo/scripts/build.sh"
+else
+  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  ninja -C "$build" -j2 rnnc >/dev/null
+fi
+rnnc="$build/tools/rnnc/rnnc"
+
+# 4. The Eigen probe, compiled for this host.
+eigen="$out/eigen_gemm"
+if [ ! -x "$eigen" ] || [ "$repo/bench/eigen_gemm.cpp" -nt "$eigen" ]; then
+  g++ -O3 -march=native -fopenmp -DNDEBUG -I/usr/include/eigen3 \
+    "$repo/bench/eigen_gemm.cpp" -o "$eigen"
+fi
+
+# 5. Everything side by side; the table goes to stdout.
+exec "$peer_python" "$repo/bench/bench.py" --repo "$repo" --rnnc "$rnnc" \
+  --eigen "$eigen" --jax-python "$jax_python" --out "$out" "$@"
