@@ -411,9 +411,8 @@ std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
   return module;
 }
 
-namespace {
-
-bool lowerInto(llvm::Module &module, const ir::Function &fn, std::string *error) {
+bool lowerFunctionInto(llvm::Module &module, const ir::Function &fn,
+                       std::string *error) {
   std::string message;
   codegen::FunctionLowering lowering(module, fn);
   if (!lowering.run(message)) {
@@ -424,14 +423,12 @@ bool lowerInto(llvm::Module &module, const ir::Function &fn, std::string *error)
   return true;
 }
 
-} // namespace
-
 std::optional<std::string> emitLLVMText(const ir::Module &irModule,
                                         std::string *error) {
   llvm::LLVMContext context;
   llvm::Module module("rnnc." + irModule.name, context);
   for (const auto &fn : irModule.functions())
-    if (!lowerInto(module, *fn, error))
+    if (!lowerFunctionInto(module, *fn, error))
       return std::nullopt;
   std::string text;
   llvm::raw_string_ostream os(text);

@@ -28,6 +28,7 @@
 namespace llvm {
 class LLVMContext;
 class Module;
+class TargetMachine;
 } // namespace llvm
 
 namespace rnnc::runtime {
@@ -37,6 +38,16 @@ namespace rnnc::runtime {
 std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
                                           llvm::LLVMContext &context,
                                           std::string *error);
+
+/// Lowers `fn` into an existing `module` as the entry `@<fn.name()>` (so
+/// several functions share one module, e.g. for an object file); kernel
+/// declarations are shared. False with `*error` set on unsupported input.
+bool lowerFunctionInto(llvm::Module &module, const ir::Function &fn,
+                       std::string *error);
+
+/// Sets `module`'s data layout and triple from `tm` and runs LLVM's O3
+/// module pipeline for it (loop and SLP vectorisation on).
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);
 
 /// The unoptimised LLVM IR of `fn` as text.
 std::optional<std::string> emitLLVMText(const ir::Function &fn,

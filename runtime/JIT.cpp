@@ -61,9 +61,15 @@ std::unique_ptr<llvm::Module> lowerAndOptimise(const ir::Function &fn,
   std::unique_ptr<llvm::Module> module = lowerToLLVM(fn, context, error);
   if (!module)
     return nullptr;
-  module->setDataLayout(tm.createDataLayout());
-  module->setTargetTriple(tm.getTargetTriple().str());
+  optimizeModule(*module, tm);
+  return module;
+}
 
+} // namespace
+
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm) {
+  module.setDataLayout(tm.createDataLayout());
+  module.setTargetTriple(tm.getTargetTriple().str());
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -77,11 +83,8 @@ std::unique_ptr<llvm::Module> lowerAndOptimise(const ir::Function &fn,
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(*module, mam);
-  return module;
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
 }
-
-} // namespace
 
 struct CompiledFunction::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
