@@ -3,12 +3,14 @@
 /// \file
 /// The driver of the code generator:
 ///   1. plan storage: one arena offset per op result (worklist over the
-///      function body and nested scan bodies), folding one-hots and inlining
-///      constants where their users allow;
+///      function body and nested scan bodies), folding one-hots, inlining
+///      constants and fusing elementwise chains where their users allow, and
+///      choosing which scan outputs are summed over time in place or written
+///      straight into their stacked row (CodegenLowering.h);
 ///   2. entry prologue: acquire the arena, load argument pointers, form one
 ///      pointer per planned value;
-///   3. lower each op in program order (CodegenOps.cpp); a scan becomes a
-///      loop over time (below);
+///   3. lower each op in program order (CodegenOps.cpp,
+///      CodegenElementwise.cpp); a scan becomes a loop over time (below);
 ///   4. copy the returned values into the caller's result buffers.
 ///
 //===----------------------------------------------------------------------===//
