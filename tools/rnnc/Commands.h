@@ -24,5 +24,6 @@ Command addEmitCommand(CLI::App &parent);
 Command addOptCommand(CLI::App &parent);
 Command addTrainCommand(CLI::App &parent);
 Command addGenerateCommand(CLI::App &parent);
+Command addCompileCommand(CLI::App &parent);
 
 } // namespace rnnc::tool

@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
       addOptCommand(app),
       addTrainCommand(app),
       addGenerateCommand(app),
+      addCompileCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,0 +1,208 @@
+//===- CApi.cpp - The rnnc_capi_* entry points ----------------------------===//
+///
+/// \file
+/// The C functions the generated `<prefix>_*` wrappers forward to. Each one
+/// checks its context, catches every C++ exception (out of memory above all)
+/// and turns failures into a status code plus a message kept in the context:
+/// nothing here aborts or lets an exception cross into C.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/capi/ModelContext.h"
+
+#include "runtime/Utf8.h"
+
+#include <new>
+
+using rnnc::runtime::capi::ModelContext;
+using rnnc::runtime::capi::ModelDescription;
+
+/// The C handle is the C++ context.
+struct rnnc_capi_context : ModelContext {
+  using ModelContext::ModelContext;
+};
+
+namespace {
+
+/// Runs `body` (returning bool) and maps its outcome to a status code.
+template <typename Body>
+int guarded(rnnc_capi_context *ctx, int failureCode, Body body) {
+  if (!ctx)
+    return RNNC_CAPI_ERROR_ARGUMENT;
+  try {
+    ctx->error.clear();
+    return body() ? RNNC_CAPI_OK : failureCode;
+  } catch (const std::bad_alloc &) {
+    ctx->error = "out of memory";
+    return RNNC_CAPI_ERROR_MEMORY;
+  } catch (const std::exception &e) {
+    ctx->error = std::string("internal error: ") + e.what();
+    return failureCode;
+  } catch (...) {
+    ctx->error = "internal error";
+    return failureCode;
+  }
+}
+
+bool requirePath(rnnc_capi_context *ctx, const char *path) {
+  if (path && *path)
+    return true;
+  ctx->error = "the path must be a non-empty string";
+  return false;
+}
+
+} // namespace
+
+extern "C" {
+
+rnnc_capi_context *rnnc_capi_create(const rnnc_model_descriptor *descriptor) {
+  if (!descriptor || descriptor->abi_version != RNNC_CAPI_ABI_VERSION ||
+      !descriptor->model_json || !descriptor->forward || !descriptor->train_step)
+    return nullptr;
+  try {
+    std::string error;
+    auto description = ModelDescription::parse(descriptor->model_json, &error);
+    if (!description)
+      return nullptr;
+    return new rnnc_capi_context(*descriptor, std::move(*description));
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void rnnc_capi_destroy(rnnc_capi_context *ctx) { delete ctx; }
+
+const char *rnnc_capi_last_error(const rnnc_capi_context *ctx) {
+  return ctx ? ctx->error.c_str() : "no context (null pointer)";
+}
+
+const char *rnnc_capi_model_name(const rnnc_capi_context *ctx) {
+  return ctx ? ctx->model().name.c_str() : "";
+}
+int64_t rnnc_capi_vocab_size(const rnnc_capi_context *ctx) {
+  return ctx ? ctx->model().vocabSize : 0;
+}
+int64_t rnnc_capi_batch_size(const rnnc_capi_context *ctx) {
+  return ctx ? ctx->model().batch : 0;
+}
+int64_t rnnc_capi_seq_len(const rnnc_capi_context *ctx) {
+  return ctx ? ctx->model().seqLen : 0;
+}
+int64_t rnnc_capi_num_params(const rnnc_capi_context *ctx) {
+  if (!ctx)
+    return 0;
+  int64_t n = 0;
+  for (const auto &p : ctx->model().params)
+    n += static_cast<int64_t>(p.size());
+  return n;
+}
+
+const char *rnnc_capi_token_text(rnnc_capi_context *ctx, int32_t id) {
+  if (!ctx || !ctx->model().vocabulary || id < 0 ||
+      id >= ctx->model().vocabulary->size())
+    return nullptr;
+  try {
+    ctx->scratch.clear();
+    rnnc::runtime::appendUtf8(ctx->scratch, ctx->model().vocabulary->charOf(id));
+    return ctx->scratch.c_str();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+int rnnc_capi_encode(rnnc_capi_context *ctx, const char *utf8, int64_t length,
+                     int32_t *ids, int64_t capacity, int64_t *count) {
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] {
+    if (!utf8 || length < 0 || !count || (capacity > 0 && !ids)) {
+      ctx->error = "encode: bad arguments";
+      return false;
+    }
+    if (!ctx->model().vocabulary) {
+      ctx->error = "the model has no vocabulary (compiled with --vocab)";
+      return false;
+    }
+    auto tokens = ctx->model().vocabulary->encodeUtf8(
+        std::string_view(utf8, static_cast<size_t>(length)), &ctx->error);
+    if (!tokens)
+      return false;
+    *count = static_cast<int64_t>(tokens->size());
+    if (*count > capacity) {
+      ctx->error = "encode: the text has " + std::to_string(*count) +
+                   " characters, more than the capacity " +
+                   std::to_string(capacity);
+      return false;
+    }
+    std::copy(tokens->begin(), tokens->end(), ids);
+    return true;
+  });
+}
+
+int rnnc_capi_init_params(rnnc_capi_context *ctx, uint64_t seed) {
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] { return ctx->initParams(seed); });
+}
+
+int rnnc_capi_load(rnnc_capi_context *ctx, const char *path) {
+  return guarded(ctx, RNNC_CAPI_ERROR_IO,
+                 [&] { return requirePath(ctx, path) && ctx->load(path); });
+}
+
+int rnnc_capi_save(rnnc_capi_context *ctx, const char *path) {
+  return guarded(ctx, RNNC_CAPI_ERROR_IO,
+                 [&] { return requirePath(ctx, path) && ctx->save(path); });
+}
+
+int rnnc_capi_set_learning_rate(rnnc_capi_context *ctx, double lr) {
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] { return ctx->setLearningRate(lr); });
+}
+
+int rnnc_capi_train_step(rnnc_capi_context *ctx, const int32_t *x,
+                         const int32_t *y, float *loss) {
+  return guarded(ctx, RNNC_CAPI_ERROR_NUMERIC,
+                 [&] { return ctx->trainStep(x, y, loss); });
+}
+
+int rnnc_capi_reset_train_state(rnnc_capi_context *ctx) {
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] {
+    ctx->resetTrainState();
+    return true;
+  });
+}
+
+int rnnc_capi_set_training_data(rnnc_capi_context *ctx, const int32_t *tokens,
+                                int64_t count, uint64_t seed) {
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT,
+                 [&] { return ctx->setTrainingData(tokens, count, seed); });
+}
+
+int rnnc_capi_train_epoch(rnnc_capi_context *ctx, double *mean_loss) {
+  return guarded(ctx, RNNC_CAPI_ERROR_NUMERIC,
+                 [&] { return ctx->trainEpoch(mean_loss); });
+}
+
+int rnnc_capi_step(rnnc_capi_context *ctx, int32_t token, float *logits) {
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT,
+                 [&] { return ctx->step(token, logits); });
+}
+
+int rnnc_capi_reset_state(rnnc_capi_context *ctx) {
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] {
+    ctx->resetState();
+    return true;
+  });
+}
+
+int rnnc_capi_generate(rnnc_capi_context *ctx, const char *prefix,
+                       int64_t count, double temperature, int64_t top_k,
+                       uint64_t seed, const char **text) {
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] {
+    if (!prefix || !text) {
+      ctx->error = "generate: prefix and text must not be null";
+      return false;
+    }
+    if (!ctx->generate(prefix, count, temperature, top_k, seed, &ctx->scratch))
+      return false;
+    *text = ctx->scratch.c_str();
+    return true;
+  });
+}
+
+} // extern "C"

@@ -1,0 +1,207 @@
+//===- ModelRun.cpp - Training and inference through compiled code --------===//
+///
+/// \file
+/// The loops of runtime/Trainer.cpp (one epoch: sampler, state reset or
+/// carry, train step, finiteness check, clipping, optimizer) and
+/// runtime/Generator.cpp (prefix fed from a zero state, then greedy or
+/// sampled tokens) over the object's compiled `@train_step` and `@forward`.
+/// They are kept in the same order of operations and random draws so a seed
+/// gives what `rnnc train` and `rnnc generate` give.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/capi/ModelContext.h"
+
+#include "runtime/Decoding.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rnnc::runtime::capi {
+
+namespace {
+
+void zero(Buffers &buffers) {
+  for (auto &b : buffers)
+    std::fill(b.begin(), b.end(), 0.0f);
+}
+
+bool allFinite(const Buffers &buffers) {
+  for (const auto &b : buffers)
+    for (float v : b)
+      if (!std::isfinite(v))
+        return false;
+  return true;
+}
+
+} // namespace
+
+bool ModelContext::setLearningRate(double lr) {
+  if (!(lr > 0) || !std::isfinite(lr))
+    return fail("the learning rate must be a positive number");
+  model_.optimizer.lr = lr;
+  if (optimizer_)
+    optimizer_->setLearningRate(lr);
+  return true;
+}
+
+bool ModelContext::ensureOptimizer() {
+  if (!paramsReady_)
+    return fail("no parameters yet: call init_params or load first");
+  if (!optimizer_) {
+    optimizer_ = makeOptimizer(model_.optimizer, &error);
+    if (!optimizer_)
+      return false;
+  }
+  return true;
+}
+
+bool ModelContext::runTrainStep(const int32_t *x, const int32_t *y,
+                                float *loss) {
+  // Arguments: params, states, x, y. Results: loss, states, grads.
+  std::vector<void *> args, results;
+  for (auto &p : params_)
+    args.push_back(p.data());
+  for (auto &s : trainStates_)
+    args.push_back(s.data());
+  args.push_back(const_cast<int32_t *>(x));
+  args.push_back(const_cast<int32_t *>(y));
+  float value = 0;
+  results.push_back(&value);
+  for (auto &s : trainNext_)
+    results.push_back(s.data());
+  for (auto &g : grads_)
+    results.push_back(g.data());
+  descriptor_.train_step(args.data(), results.data());
+  *loss = value;
+  if (!std::isfinite(value) || !allFinite(grads_))
+    return fail("non-finite loss or gradient; the parameters were not updated");
+  std::swap(trainStates_, trainNext_); // carried, already detached
+  std::vector<FloatSpan> paramSpans, gradSpans;
+  std::vector<ConstFloatSpan> gradConst;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    paramSpans.emplace_back(params_[i]);
+    gradSpans.emplace_back(grads_[i]);
+    gradConst.emplace_back(grads_[i]);
+  }
+  if (model_.clip > 0)
+    clipByGlobalNorm(gradSpans, model_.clip);
+  return optimizer_->step(paramSpans, gradConst, &error);
+}
+
+bool ModelContext::trainStep(const int32_t *x, const int32_t *y, float *loss) {
+  if (!x || !y || !loss)
+    return fail("train_step: x, y and loss must not be null");
+  const int64_t n = model_.batch * model_.seqLen;
+  for (int64_t i = 0; i < n; ++i)
+    if (x[i] < 0 || x[i] >= model_.vocabSize || y[i] < 0 ||
+        y[i] >= model_.vocabSize)
+      return fail("train_step: token id out of range at position " +
+                  std::to_string(i));
+  return ensureOptimizer() && runTrainStep(x, y, loss);
+}
+
+void ModelContext::resetTrainState() { zero(trainStates_); }
+
+bool ModelContext::setTrainingData(const int32_t *tokens, int64_t count,
+                                   uint64_t seed) {
+  if (!tokens || count < 0)
+    return fail("set_training_data: no tokens");
+  for (int64_t i = 0; i < count; ++i)
+    if (tokens[i] < 0 || tokens[i] >= model_.vocabSize)
+      return fail("set_training_data: token id " + std::to_string(tokens[i]) +
+                  " at index " + std::to_string(i) + " is out of range");
+  sampler_.reset();
+  auto sampler = Sampler::create(std::vector<int32_t>(tokens, tokens + count),
+                                 model_.sampling, model_.batch, model_.seqLen,
+                                 seed, &error);
+  if (!sampler)
+    return false;
+  sampler_.emplace(std::move(*sampler));
+  return true;
+}
+
+bool ModelContext::trainEpoch(double *meanLoss) {
+  if (!sampler_)
+    return fail("train_epoch: call set_training_data first");
+  if (!ensureOptimizer())
+    return false;
+  sampler_->startEpoch();
+  zero(trainStates_); // consecutive: zeroed once per epoch
+  Minibatch batch;
+  double lossSum = 0;
+  int64_t steps = 0;
+  while (sampler_->next(batch)) {
+    if (sampler_->resetsStateEveryBatch())
+      zero(trainStates_);
+    float loss = 0;
+    if (!runTrainStep(batch.inputs.data(), batch.labels.data(), &loss))
+      return false;
+    lossSum += loss;
+    ++steps;
+  }
+  ++epochsDone_;
+  if (meanLoss)
+    *meanLoss = steps ? lossSum / static_cast<double>(steps) : 0;
+  return true;
+}
+
+bool ModelContext::step(int32_t token, float *logits) {
+  if (!paramsReady_)
+    return fail("no parameters yet: call init_params or load first");
+  if (!logits)
+    return fail("step: logits must not be null");
+  if (token < 0 || token >= model_.vocabSize)
+    return fail("step: token id " + std::to_string(token) + " is out of range");
+  // Arguments: params, states, x. Results: logits, states.
+  std::vector<void *> args, results;
+  for (auto &p : params_)
+    args.push_back(p.data());
+  for (auto &s : stepStates_)
+    args.push_back(s.data());
+  args.push_back(&token);
+  results.push_back(logits);
+  for (auto &s : stepNext_)
+    results.push_back(s.data());
+  descriptor_.forward(args.data(), results.data());
+  std::swap(stepStates_, stepNext_);
+  return true;
+}
+
+void ModelContext::resetState() { zero(stepStates_); }
+
+bool ModelContext::generate(const std::string &prefixUtf8, int64_t count,
+                            double temperature, int64_t topK, uint64_t seed,
+                            std::string *text) {
+  if (!model_.vocabulary)
+    return fail("the model has no vocabulary (compiled with --vocab): load a "
+                "checkpoint first");
+  if (count < 0)
+    return fail("generate: the count must not be negative");
+  SamplingOptions sampling{temperature, topK};
+  if (!validateSamplingOptions(sampling, &error))
+    return false;
+  std::string why;
+  auto prefix = model_.vocabulary->encodeUtf8(prefixUtf8, &why);
+  if (!prefix)
+    return fail("prefix: " + why);
+  if (prefix->empty())
+    return fail("the prefix is empty: give at least one character");
+  TokenChooser chooser = temperature > 0 || topK > 0
+                             ? TokenChooser(sampling, seed)
+                             : TokenChooser();
+  resetState();
+  std::vector<float> logits(static_cast<size_t>(model_.vocabSize));
+  std::vector<int32_t> tokens = *prefix;
+  size_t total = prefix->size() + static_cast<size_t>(count);
+  for (size_t t = 0; t + 1 < total; ++t) {
+    if (!step(tokens[t], logits.data()))
+      return false;
+    if (t + 1 >= prefix->size())
+      tokens.push_back(chooser.choose(logits.data(), logits.size()));
+  }
+  resetState();
+  *text = model_.vocabulary->decode(tokens);
+  return true;
+}
+
+} // namespace rnnc::runtime::capi

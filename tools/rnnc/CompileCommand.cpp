@@ -1,0 +1,163 @@
+//===- CompileCommand.cpp - `rnnc compile MODEL -o OUT.o --header OUT.h` --===//
+///
+/// \file
+/// Ahead-of-time compilation: lowers the model twice (the train block's B, T
+/// for `@train_step`; B = T = 1 for the inference step), differentiates it,
+/// and writes one object (runtime/AOTCompiler.h) plus a C header that a C or
+/// C++ program links with the runtime library `rnnc_capi`. The vocabulary
+/// comes from a corpus (--data, as `rnnc train` builds it), a checkpoint
+/// (--from) or just its size (--vocab; characters then come from the first
+/// checkpoint loaded at run time).
+///
+//===----------------------------------------------------------------------===//
+#include "tools/rnnc/Commands.h"
+#include "tools/rnnc/ModelLoading.h"
+
+#include "runtime/AOTCompiler.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/Corpus.h"
+#include "runtime/Vocabulary.h"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+namespace rnnc::tool {
+
+namespace {
+struct CompileArgs {
+  std::string model, output, header, emit = "obj", targetCPU, name;
+  std::optional<int64_t> vocab;
+  std::string data, from;
+};
+
+int fail(const std::string &message) {
+  std::cerr << "rnnc: error: " << message << '\n';
+  return 1;
+}
+
+/// The vocabulary (characters when known, else just its size).
+bool resolveVocabulary(const CompileArgs &a,
+                       std::optional<std::u32string> &chars, int64_t &size) {
+  std::string error;
+  if (!a.data.empty()) {
+    auto corpus = runtime::loadCorpus(a.data, runtime::CorpusOptions{}, &error);
+    if (!corpus)
+      return fail(error), false;
+    chars = runtime::Vocabulary::fromText(corpus->text).chars();
+  } else if (!a.from.empty()) {
+    auto ckpt = runtime::loadCheckpoint(a.from, &error);
+    if (!ckpt)
+      return fail(error), false;
+    auto vocab = runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary, &error);
+    if (!vocab)
+      return fail(a.from + ": " + error), false;
+    chars = vocab->chars();
+  }
+  size = chars ? static_cast<int64_t>(chars->size()) : *a.vocab;
+  return true;
+}
+
+bool writeText(const std::string &path, const std::string &text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return static_cast<bool>(out);
+}
+
+int runCompile(const CompileArgs &a) {
+  int sources = !a.data.empty() + !a.from.empty() + a.vocab.has_value();
+  if (sources != 1) {
+    std::cerr << "rnnc: error: give exactly one of --vocab, --data, --from\n";
+    return 2;
+  }
+  runtime::AOTOptions options;
+  options.targetCPU = a.targetCPU;
+  options.emit = a.emit == "asm"    ? runtime::AOTEmitKind::Assembly
+                 : a.emit == "llvm" ? runtime::AOTEmitKind::LLVM
+                                    : runtime::AOTEmitKind::Object;
+  auto model = loadModelFile(a.model);
+  if (!model)
+    return 1;
+  options.prefix = a.name.empty() ? runtime::defaultPrefix(model->defaults->name) : a.name;
+  if (!runtime::isValidPrefix(options.prefix)) {
+    std::cerr << "rnnc: error: invalid --name '" << options.prefix
+              << "': use a C identifier that does not start with 'rnnc_'\n";
+    return 2;
+  }
+  std::optional<std::u32string> chars;
+  int64_t vocab = 0;
+  if (!resolveVocabulary(a, chars, vocab))
+    return 1;
+  const ir::TrainConfig &cfg = model->defaults->train;
+  auto trainModule = lowerModel(*model, {vocab, cfg.batch, cfg.seqLen}, true);
+  auto stepModule = lowerModel(*model, {vocab, 1, 1}, false);
+  if (!trainModule || !stepModule)
+    return 1;
+
+  runtime::AOTModelFacts facts;
+  facts.source = model->source->text();
+  facts.hash = runtime::hashModelSource(facts.source);
+  facts.vocabulary = chars;
+  facts.hyperParametersJson =
+      nlohmann::json{{"optimizer", cfg.optimizer}, {"lr", cfg.lr},
+                     {"clip", cfg.clip},           {"batch", cfg.batch},
+                     {"seq_len", cfg.seqLen},      {"sampling", cfg.sampling},
+                     {"compiled", true}}
+          .dump();
+  std::string error;
+  auto json = runtime::describeModel(*stepModule, *trainModule, facts, &error);
+  if (!json)
+    return fail(error);
+  if (!runtime::emitCompiledModel(*stepModule->function("forward"),
+                                  *trainModule->function("train_step"), *json,
+                                  options, a.output, &error))
+    return fail(error);
+
+  if (!a.header.empty()) {
+    runtime::AOTHeaderInfo info;
+    info.prefix = options.prefix;
+    info.modelName = model->defaults->name;
+    info.vocab = vocab;
+    info.batch = cfg.batch;
+    info.seqLen = cfg.seqLen;
+    info.hasVocabulary = chars.has_value();
+    auto layout = runtime::ModelLayout::fromFunction(*trainModule->function("train_step"), &error);
+    for (const auto &p : layout ? layout->params : std::vector<runtime::TensorSlot>{}) {
+      std::string shape;
+      for (int64_t d : p.shape)
+        shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+      info.params.push_back(p.name + ": [" + shape + "]");
+    }
+    if (!writeText(a.header, runtime::generateCHeader(info)))
+      return fail("cannot write '" + a.header + "'");
+  }
+  return 0;
+}
+} // namespace
+
+Command addCompileCommand(CLI::App &parent) {
+  Command c;
+  c.app = parent.add_subcommand(
+      "compile", "Compile a model ahead of time into an object file and a C header");
+  auto a = std::make_shared<CompileArgs>();
+  CLI::App &app = *c.app;
+  app.add_option("model", a->model, "The model (.rnn)")->required();
+  app.add_option("-o,--output", a->output, "The object file to write")->required();
+  app.add_option("--header", a->header, "The C header to write");
+  app.add_option("--vocab", a->vocab, "Vocabulary size V (characters come from a checkpoint at run time)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--data", a->data, "Build the vocabulary from this corpus, as `rnnc train --data` does");
+  app.add_option("--from", a->from, "Take the vocabulary from this checkpoint");
+  app.add_option("--emit", a->emit, "What to write")
+      ->check(CLI::IsMember({"obj", "asm", "llvm"}))
+      ->capture_default_str();
+  app.add_option("--target-cpu", a->targetCPU,
+                 "LLVM CPU name, e.g. x86-64-v3 for a portable object (default: this host's CPU)");
+  app.add_option("--name", a->name, "Prefix of the C entry points (default: from the model name)");
+  c.run = [a] { return runCompile(*a); };
+  return c;
+}
+
+} // namespace rnnc::tool
