@@ -128,20 +128,22 @@ bool ModelContext::trainEpoch(double *meanLoss) {
   sampler_->startEpoch();
   zero(trainStates_); // consecutive: zeroed once per epoch
   Minibatch batch;
+  // As runtime/Progress.h's EpochMeter: a token-weighted mean.
   double lossSum = 0;
-  int64_t steps = 0;
+  int64_t tokens = 0;
+  const int64_t tokensPerBatch = model_.batch * model_.seqLen;
   while (sampler_->next(batch)) {
     if (sampler_->resetsStateEveryBatch())
       zero(trainStates_);
     float loss = 0;
     if (!runTrainStep(batch.inputs.data(), batch.labels.data(), &loss))
       return false;
-    lossSum += loss;
-    ++steps;
+    lossSum += static_cast<double>(loss) * static_cast<double>(tokensPerBatch);
+    tokens += tokensPerBatch;
   }
   ++epochsDone_;
   if (meanLoss)
-    *meanLoss = steps ? lossSum / static_cast<double>(steps) : 0;
+    *meanLoss = tokens ? lossSum / static_cast<double>(tokens) : 0;
   return true;
 }
 
