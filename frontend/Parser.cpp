@@ -10,8 +10,9 @@
 ///      recursive descent never recurses deeply;
 ///   3. ANTLR parses; the first syntax error becomes one located diagnostic
 ///      (`unexpected 'x', expected ')'`) and parsing stops;
-///   4. an explicit-stack walk bounds the parse tree's depth (long `a+b+...`
-///      chains are left-deep), so every later recursive walk is bounded;
+///   4. long `a + b + ...` chains build left-deep trees: step 2 also caps the
+///      operators per statement, and an explicit-stack walk bounds the parse
+///      tree's depth, so every later recursive walk is bounded;
 ///   5. the parse tree becomes the AST.
 /// ANTLR types and exceptions never leave this file.
 ///
@@ -38,6 +39,7 @@ using rnnc_antlr::RnncParser;
 namespace {
 
 constexpr int kMaxNesting = 256;
+constexpr int kMaxOperators = 1000;
 constexpr size_t kMaxTreeDepth = 2000;
 
 /// Thrown by the error listener to stop ANTLR at the first syntax error;
@@ -200,11 +202,23 @@ private:
                                     std::to_string(kMaxNesting) + " levels)");
       throw StopParsing{};
     }
+    // Operators since the last statement boundary: bounds the depth of the
+    // left-deep tree a long `a + b + ...` chain builds.
+    bool isOperator = t == "+" || t == "-" || t == "*" || t == "/" || t == "@";
+    bool isBoundary = t == "=" || t == ";" || t == "{" || t == "}" ||
+                      t == "let" || t == "return";
+    operators_ = isOperator ? operators_ + 1 : isBoundary ? 0 : operators_;
+    if (operators_ > kMaxOperators) {
+      diags_.error(locOf(&tok), "expression too long (more than " +
+                                    std::to_string(kMaxOperators) +
+                                    " operators)");
+      throw StopParsing{};
+    }
   }
 
   RnncLexer &lexer_;
   DiagnosticEngine &diags_;
-  int depth_ = 0, minusRun_ = 0;
+  int depth_ = 0, minusRun_ = 0, operators_ = 0;
   bool sawToken_ = false;
 };
 
