@@ -16,3 +16,7 @@ config.substitutions.append(("%rnnc", os.path.join(tools, "rnnc")))
 config.substitutions.append(("%examples", os.path.join(config.rnnc_src_root, "examples")))
 config.substitutions.append(("%shared", config.shared_data_dir))
 config.substitutions.append(("%python", "python3"))
+# `rnnc compile` tests build C programs against the runtime library.
+config.substitutions.append(("%capi_lib", os.path.join(config.rnnc_obj_root, "runtime", "librnnc_capi.a")))
+config.substitutions.append(("%capi_include", os.path.join(config.rnnc_src_root, "runtime", "capi")))
+config.substitutions.append(("%cc", getattr(config, "c_compiler", "cc")))
