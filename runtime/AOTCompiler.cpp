@@ -101,8 +101,8 @@ std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const std::string &cpu,
         target->createMCSubtargetInfo(triple, "generic", ""));
     if (!info || !info->isCPUStringValid(cpu)) {
       *error = "unknown target CPU '" + cpu + "' for " + triple +
-               " (try x86-64, x86-64-v3, skylake-avx512, native names of "
-               "`llc -mcpu=help`)";
+               " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` "
+               "lists them)";
       return nullptr;
     }
   }
