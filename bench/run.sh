@@ -21,12 +21,17 @@ mkdir -p "$out"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
-# 1. PyTorch (Debian, OpenBLAS) for the PyTorch peers.
-if ! "$peer_python" -c 'import torch' 2>/dev/null; then
-  echo "bench: installing python3-torch (apt)" >&2
+# 1. PyTorch (Debian) for the PyTorch peers, on OpenBLAS: without it
+#    (a Recommends only) torch falls back to the reference BLAS, ~30x slower.
+missing=()
+for p in python3-torch libopenblas0-pthread python3-venv; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: installing ${missing[*]} (apt)" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    python3-torch python3-venv >/dev/null
+    "${missing[@]}" >/dev/null
 fi
 
 # 2. JAX (CPU) from PyPI into a venv of its own.

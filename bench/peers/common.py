@@ -93,6 +93,16 @@ def time_iterations(step, batches, warmup, iters):
     return statistics.median(times), times
 
 
+def loaded_blas():
+    """File names of the BLAS libraries mapped into this process (Linux)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower()}
+    except OSError:
+        return []
+    return sorted({os.path.relpath(p, "/usr/lib/x86_64-linux-gnu") for p in paths})
+
+
 def report(name, args, vocab, median_ms, times, **extra):
     """Prints the BENCH line the driver parses."""
     record = {
@@ -108,6 +118,7 @@ def report(name, args, vocab, median_ms, times, **extra):
         "B": args.batch,
         "T": args.seq_len,
         "tokens_per_s": round(args.batch * args.seq_len / (median_ms / 1e3), 1),
+        "blas": loaded_blas(),
     }
     record.update(extra)
     print("BENCH " + json.dumps(record), flush=True)
