@@ -55,7 +55,8 @@ enum {
 
 typedef struct @P@_context @P@_context;
 
-/* A new context (parameters not yet set), or NULL when out of memory. */
+/* A new context (parameters not yet set), or NULL when out of memory or
+ * when the runtime library is too old or too new for this object. */
 @P@_context *@P@_create(void);
 void @P@_destroy(@P@_context *ctx);
 /* The message of the last failed call ("" after a success). */
