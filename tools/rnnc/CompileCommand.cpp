@@ -38,7 +38,7 @@ int fail(const std::string &message) {
 }
 
 /// The vocabulary (characters when known, else just its size).
-bool resolveVocabulary(const CompileArgs &a,
+bool resolveVocabulary(const CompileArgs &a, const std::string &modelHash,
                        std::optional<std::u32string> &chars, int64_t &size) {
   std::string error;
   if (!a.data.empty()) {
@@ -50,6 +50,11 @@ bool resolveVocabulary(const CompileArgs &a,
     auto ckpt = runtime::loadCheckpoint(a.from, &error);
     if (!ckpt)
       return fail(error), false;
+    // The program will load this checkpoint: refuse it now, not at run time.
+    if (ckpt->metadata.modelHash != modelHash)
+      return fail(a.from + ": the checkpoint was saved for a different model "
+                           "than '" + a.model + "'"),
+             false;
     auto vocab = runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary, &error);
     if (!vocab)
       return fail(a.from + ": " + error), false;
@@ -88,7 +93,8 @@ int runCompile(const CompileArgs &a) {
   }
   std::optional<std::u32string> chars;
   int64_t vocab = 0;
-  if (!resolveVocabulary(a, chars, vocab))
+  if (!resolveVocabulary(a, runtime::hashModelSource(model->source->text()),
+                         chars, vocab))
     return 1;
   const ir::TrainConfig &cfg = model->defaults->train;
   auto trainModule = lowerModel(*model, {vocab, cfg.batch, cfg.seqLen}, true);
