@@ -166,6 +166,10 @@ def print_table(a, eigen, rows, fortunes, V):
     print("Eigen 1120x256 @ 256x1027 product: " +
           (", ".join(f"{t} thread{'s' if t > 1 else ''} {g:.1f} GFLOP/s"
                      for t, g in sorted(eigen.items())) or "probe failed"))
+    blas = next((r["blas"] for _, label, r, _ in rows
+                 if r and label.startswith("PyTorch") and r.get("blas")), None)
+    if blas is not None:
+        print("PyTorch's BLAS: " + (", ".join(blas) or "none found"))
     print()
     header = ["model", "runner", "setting", "ms/iter", "rnnc x faster", "GFLOP/s",
               "compile ms", "peak RSS MB", "tokens/s"]

@@ -51,11 +51,16 @@ else
 fi
 
 # 3. rnnc itself.
-if [ "$build" = "$repo/build" ]; then
+echo "bench: building rnnc into $build" >&2
+if ! { if [ "$build" = "$repo/build" ]; then
   "$repo/scripts/build.sh"
 else
-  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  ninja -C "$build" -j2 rnnc >/dev/null
+  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release &&
+    ninja -C "$build" -j2 rnnc
+fi; } >"$out/build.log" 2>&1; then
+  tail -n 20 "$out/build.log" >&2
+  echo "bench: building rnnc failed; see $out/build.log" >&2
+  exit 1
 fi
 rnnc="$build/tools/rnnc/rnnc"
 
