@@ -8,6 +8,7 @@
 #include "tools/rnnc/Commands.h"
 
 #include <exception>
+#include <string>
 #include <iostream>
 #include <vector>
 
@@ -25,6 +26,18 @@ int main(int argc, char **argv) {
       addGenerateCommand(app),
       addCompileCommand(app),
   };
+  // CLI11 reports an unknown subcommand as a missing one; name it instead.
+  std::string known;
+  bool isKnown = false;
+  for (const Command &c : commands) {
+    known += (known.empty() ? "" : ", ") + c.app->get_name();
+    isKnown |= argc > 1 && c.app->get_name() == argv[1];
+  }
+  if (argc > 1 && argv[1][0] != '-' && !isKnown) {
+    std::cerr << "rnnc: error: unknown subcommand '" << argv[1]
+              << "' (expected one of: " << known << ")\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
