@@ -96,16 +96,8 @@ std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const std::string &cpu,
   if (cpu.empty())
     for (const auto &feature : llvm::sys::getHostCPUFeatures())
       features.AddFeature(feature.first(), feature.second);
-  else {
-    std::unique_ptr<llvm::MCSubtargetInfo> info(
-        target->createMCSubtargetInfo(triple, "generic", ""));
-    if (!info || !info->isCPUStringValid(cpu)) {
-      *error = "unknown target CPU '" + cpu + "' for " + triple +
-               " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` "
-               "lists them)";
-      return nullptr;
-    }
-  }
+  else if (!isKnownTargetCPU(cpu, error))
+    return nullptr;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpuName, features.getString(), llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
@@ -181,6 +173,22 @@ void addEntryPoints(llvm::Module &module, const std::string &prefix,
 }
 
 } // namespace
+
+bool isKnownTargetCPU(const std::string &cpu, std::string *error) {
+  if (cpu.empty())
+    return true;
+  initialiseNativeTargetOnce();
+  std::string triple = llvm::sys::getProcessTriple(), lookupError;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target ? target->createMCSubtargetInfo(triple, "generic", "") : nullptr);
+  if (info && info->isCPUStringValid(cpu))
+    return true;
+  *error = "unknown target CPU '" + cpu + "' for " + triple +
+           " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` lists "
+           "them)";
+  return false;
+}
 
 bool isValidPrefix(const std::string &prefix) {
   if (prefix.empty() || std::isdigit(static_cast<unsigned char>(prefix[0])) ||
@@ -321,6 +329,8 @@ bool emitCompiledModel(const ir::Function &forward, const ir::Function &trainSte
                                     ? llvm::CodeGenFileType::ObjectFile
                                     : llvm::CodeGenFileType::AssemblyFile)) {
       *error = "the target cannot emit this file type";
+      out.close();
+      llvm::sys::fs::remove(outputPath);
       return false;
     }
     pm.run(module);
@@ -329,6 +339,8 @@ bool emitCompiledModel(const ir::Function &forward, const ir::Function &trainSte
   if (out.has_error()) {
     *error = "cannot write '" + outputPath + "': " + out.error().message();
     out.clear_error();
+    out.close();
+    llvm::sys::fs::remove(outputPath); // no partial object under the real name
     return false;
   }
   return true;

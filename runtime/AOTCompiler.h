@@ -46,6 +46,10 @@ struct AOTModelFacts {
 /// symbols (letters, digits, '_', not starting with a digit or "rnnc_").
 bool isValidPrefix(const std::string &prefix);
 
+/// True if `cpu` is empty (the host) or an LLVM CPU name for this host's
+/// target; otherwise false with a message naming it.
+bool isKnownTargetCPU(const std::string &cpu, std::string *error);
+
 /// The prefix derived from a model name: `CharRNN` -> `char_rnn`.
 std::string defaultPrefix(const std::string &modelName);
 

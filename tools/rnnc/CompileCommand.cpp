@@ -18,6 +18,7 @@
 #include "runtime/Corpus.h"
 #include "runtime/Vocabulary.h"
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -82,6 +83,11 @@ int runCompile(const CompileArgs &a) {
   options.emit = a.emit == "asm"    ? runtime::AOTEmitKind::Assembly
                  : a.emit == "llvm" ? runtime::AOTEmitKind::LLVM
                                     : runtime::AOTEmitKind::Object;
+  std::string cpuError;
+  if (!runtime::isKnownTargetCPU(a.targetCPU, &cpuError)) {
+    std::cerr << "rnnc: error: " << cpuError << '\n';
+    return 2;
+  }
   auto model = loadModelFile(a.model);
   if (!model)
     return 1;
@@ -116,11 +122,7 @@ int runCompile(const CompileArgs &a) {
   auto json = runtime::describeModel(*stepModule, *trainModule, facts, &error);
   if (!json)
     return fail(error);
-  if (!runtime::emitCompiledModel(*stepModule->function("forward"),
-                                  *trainModule->function("train_step"), *json,
-                                  options, a.output, &error))
-    return fail(error);
-
+  // The header first: it is cheap, and a failure then leaves no object.
   if (!a.header.empty()) {
     runtime::AOTHeaderInfo info;
     info.prefix = options.prefix;
@@ -138,6 +140,13 @@ int runCompile(const CompileArgs &a) {
     }
     if (!writeText(a.header, runtime::generateCHeader(info)))
       return fail("cannot write '" + a.header + "'");
+  }
+  if (!runtime::emitCompiledModel(*stepModule->function("forward"),
+                                  *trainModule->function("train_step"), *json,
+                                  options, a.output, &error)) {
+    if (!a.header.empty())
+      std::remove(a.header.c_str()); // no header without its object
+    return fail(error);
   }
   return 0;
 }
