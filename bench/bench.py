@@ -56,7 +56,11 @@ def flops_per_iter(cell, V, H, B, T):
 
 
 def run(cmd, log_name, out_dir, env_extra=None):
-    """Runs cmd under /usr/bin/time -v; returns (stdout, stderr, peak RSS MB, rc)."""
+    """Runs cmd under /usr/bin/time -v.
+
+    Returns (stdout, stderr, rc, usage) where usage holds the peak RSS in MB
+    and the share of a CPU the process got (low: the machine was busy).
+    """
     env = dict(os.environ)
     for key, value in (env_extra or {}).items():
         if value is None:
@@ -69,8 +73,10 @@ def run(cmd, log_name, out_dir, env_extra=None):
         f.write("$ " + " ".join(cmd) + "\n" + json.dumps(env_extra or {}) + "\n")
         f.write(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    rss = int(m.group(1)) / 1024 if m else None
-    return proc.stdout, proc.stderr, rss, proc.returncode
+    cpu = re.search(r"Percent of CPU this job got: (\d+)%", proc.stderr)
+    usage = {"rss_mb": int(m.group(1)) / 1024 if m else None,
+             "cpu_percent": int(cpu.group(1)) if cpu else None}
+    return proc.stdout, proc.stderr, proc.returncode, usage
 
 
 def bench_lines(stdout):
@@ -78,7 +84,7 @@ def bench_lines(stdout):
 
 
 def eigen_probe(a):
-    stdout, _, _, rc = run([a.eigen, "1120", "256", "1027", "30" if a.quick else "100"],
+    stdout, _, rc, _ = run([a.eigen, "1120", "256", "1027", "30" if a.quick else "100"],
                            "eigen_gemm", a.out)
     return {r["threads"]: r["gflops"] for r in bench_lines(stdout)} if rc == 0 else {}
 
@@ -94,7 +100,7 @@ def rnnc_train(a, cell, threads, data, chars, epochs, tag):
            "--batch", str(B), "--seq-len", str(T), "--sampling", "random",
            "--lr", "100", "--clip", "0.01", "--predict-every", "0",
            "--predict-length", "0", "--metrics-json", metrics]
-    _, stderr, rss, rc = run(cmd, tag, a.out, {"RNNC_THREADS": str(threads)})
+    _, stderr, rc, usage = run(cmd, tag, a.out, {"RNNC_THREADS": str(threads)})
     if rc != 0 or not os.path.exists(metrics):
         print(f"  rnnc {tag} failed (exit {rc}); see {a.out}/{tag}.log", file=sys.stderr)
         return None
@@ -113,7 +119,7 @@ def rnnc_train(a, cell, threads, data, chars, epochs, tag):
         "ms_per_iter": statistics.median(per_iter),
         "tokens_per_s": statistics.median(e["tokens_per_s"] for e in timed),
         "compile_ms": float(compiled.group(1)) if compiled else None,
-        "rss_mb": rss, "V": int(vocab.group(1)) if vocab else None,
+        **usage, "V": int(vocab.group(1)) if vocab else None,
         "chars": int(chars_seen.group(1)) if chars_seen else None,
         "epochs_timed": len(timed), "iters_per_epoch": batches,
         "final_perplexity": epochs_seen[-1]["perplexity"],
@@ -127,13 +133,13 @@ def peer(a, python, script, tag, threads, openblas, cell="rnn"):
            "--warmup", str(a.warmup), "--iters", str(a.iters)]
     env = {"OPENBLAS_NUM_THREADS": None if openblas is None else str(openblas),
            "OMP_NUM_THREADS": None}
-    stdout, _, rss, rc = run(cmd, tag, a.out, env)
+    stdout, _, rc, usage = run(cmd, tag, a.out, env)
     lines = bench_lines(stdout)
     if rc != 0 or not lines:
         print(f"  peer {tag} failed (exit {rc}); see {a.out}/{tag}.log", file=sys.stderr)
         return None
     r = lines[-1]
-    r["rss_mb"] = rss
+    r.update(usage)
     r["setting"] = (f"torch {threads or 'default'} thr, OpenBLAS {openblas or 'default'}"
                     if script.startswith("torch") else f"XLA {'1 core' if threads == 1 else 'default'}")
     return r
@@ -172,18 +178,19 @@ def print_table(a, eigen, rows, fortunes, V):
         print("PyTorch's BLAS: " + (", ".join(blas) or "none found"))
     print()
     header = ["model", "runner", "setting", "ms/iter", "rnnc x faster", "GFLOP/s",
-              "compile ms", "peak RSS MB", "tokens/s"]
+              "compile ms", "peak RSS MB", "tokens/s", "CPU %"]
     table = [header]
     for cell, label, r, ref in rows:
         if r is None:
-            table.append([cell.upper(), label, "not run", "-", "-", "-", "-", "-", "-"])
+            table.append([cell.upper(), label, "not run"] + ["-"] * (len(header) - 3))
             continue
         ms = r["ms_per_iter"]
         ratio = "" if ref is None or r is ref else fmt(ms / ref["ms_per_iter"], ".2f")
         gflops = flops_per_iter(cell, r.get("V") or V, H, B, T) / (ms / 1e3) / 1e9
         table.append([cell.upper(), label, r["setting"], fmt(ms, ".1f"), ratio,
                       fmt(gflops, ".1f"), fmt(r.get("compile_ms"), ".0f"),
-                      fmt(r.get("rss_mb"), ".0f"), fmt(r.get("tokens_per_s"), ".0f")])
+                      fmt(r.get("rss_mb"), ".0f"), fmt(r.get("tokens_per_s"), ".0f"),
+                      fmt(r.get("cpu_percent"), "d")])
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for i, row in enumerate(table):
         print(" | ".join(str(c).ljust(w) if j < 3 else str(c).rjust(w)
@@ -205,7 +212,9 @@ def print_table(a, eigen, rows, fortunes, V):
               f"{fortunes['ms_per_iter']:.1f} ms/iter, compile {fmt(fortunes['compile_ms'], '.0f')} ms, "
               f"peak RSS {fmt(fortunes['rss_mb'], '.0f')} MB")
     print("rnnc x faster = peer ms/iter / rnnc ms/iter (> 1: rnnc is faster). "
-          "rnnc: median over epochs 2..N; peers: median over timed iterations.")
+          "rnnc: median over epochs 2..N; peers: median over timed iterations.\n"
+          "CPU % = share of one core the whole process got (/usr/bin/time); "
+          "far below 100 x threads means the machine was busy.")
 
 
 def main():
