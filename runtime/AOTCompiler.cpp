@@ -49,26 +49,41 @@ struct ApiFunction {
 };
 
 const ApiFunction kApi[] = {
-    {"create", 'p', ""},          {"destroy", 'v', "p"},
-    {"last_error", 'p', "p"},     {"model_name", 'p', "p"},
-    {"vocab_size", 'l', "p"},     {"batch_size", 'l', "p"},
-    {"seq_len", 'l', "p"},        {"num_params", 'l', "p"},
-    {"token_text", 'p', "pi"},    {"encode", 'i', "pplplp"},
-    {"init_params", 'i', "pl"},   {"load", 'i', "pp"},
-    {"save", 'i', "pp"},          {"set_learning_rate", 'i', "pd"},
-    {"train_step", 'i', "pppp"},  {"reset_train_state", 'i', "p"},
-    {"set_training_data", 'i', "ppll"}, {"train_epoch", 'i', "pp"},
-    {"step", 'i', "pip"},         {"reset_state", 'i', "p"},
+    {"create", 'p', ""},
+    {"destroy", 'v', "p"},
+    {"last_error", 'p', "p"},
+    {"model_name", 'p', "p"},
+    {"vocab_size", 'l', "p"},
+    {"batch_size", 'l', "p"},
+    {"seq_len", 'l', "p"},
+    {"num_params", 'l', "p"},
+    {"token_text", 'p', "pi"},
+    {"encode", 'i', "pplplp"},
+    {"init_params", 'i', "pl"},
+    {"load", 'i', "pp"},
+    {"save", 'i', "pp"},
+    {"set_learning_rate", 'i', "pd"},
+    {"train_step", 'i', "pppp"},
+    {"reset_train_state", 'i', "p"},
+    {"set_training_data", 'i', "ppll"},
+    {"train_epoch", 'i', "pp"},
+    {"step", 'i', "pip"},
+    {"reset_state", 'i', "p"},
     {"generate", 'i', "ppldllp"},
 };
 
 llvm::Type *typeOf(char code, llvm::LLVMContext &ctx) {
   switch (code) {
-  case 'v': return llvm::Type::getVoidTy(ctx);
-  case 'i': return llvm::Type::getInt32Ty(ctx);
-  case 'l': return llvm::Type::getInt64Ty(ctx);
-  case 'd': return llvm::Type::getDoubleTy(ctx);
-  default: return llvm::PointerType::get(ctx, 0);
+  case 'v':
+    return llvm::Type::getVoidTy(ctx);
+  case 'i':
+    return llvm::Type::getInt32Ty(ctx);
+  case 'l':
+    return llvm::Type::getInt64Ty(ctx);
+  case 'd':
+    return llvm::Type::getDoubleTy(ctx);
+  default:
+    return llvm::PointerType::get(ctx, 0);
   }
 }
 
@@ -86,7 +101,8 @@ std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const std::string &cpu,
   initialiseNativeTargetOnce();
   std::string triple = llvm::sys::getProcessTriple();
   std::string lookupError;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, lookupError);
   if (!target) {
     *error = "no target for '" + triple + "': " + lookupError;
     return nullptr;
@@ -121,7 +137,8 @@ void optimise(llvm::Module &module, llvm::TargetMachine &tm) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
+      .run(module, mam);
 }
 
 /// The internal descriptor and the exported wrappers.
@@ -132,24 +149,27 @@ void addEntryPoints(llvm::Module &module, const std::string &prefix,
   llvm::Type *ptr = llvm::PointerType::get(ctx, 0);
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
   auto *json = new llvm::GlobalVariable(
-      module, llvm::ArrayType::get(llvm::Type::getInt8Ty(ctx), modelJson.size() + 1),
+      module,
+      llvm::ArrayType::get(llvm::Type::getInt8Ty(ctx), modelJson.size() + 1),
       true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantDataArray::getString(ctx, modelJson, true),
       "__rnnc_" + prefix + "_model_json");
   auto *descType = llvm::StructType::get(ctx, {i64, ptr, ptr, ptr});
   auto *descriptor = new llvm::GlobalVariable(
       module, descType, true, llvm::GlobalValue::InternalLinkage,
-      llvm::ConstantStruct::get(descType, {llvm::ConstantInt::get(i64, 1), json,
-                                           forward, trainStep}),
+      llvm::ConstantStruct::get(
+          descType, {llvm::ConstantInt::get(i64, 1), json, forward, trainStep}),
       "__rnnc_" + prefix + "_descriptor");
 
   for (const ApiFunction &api : kApi) {
     std::vector<llvm::Type *> params;
     for (const char *c = api.params; *c; ++c)
       params.push_back(typeOf(*c, ctx));
-    auto *type = llvm::FunctionType::get(typeOf(api.result, ctx), params, false);
-    auto *wrapper = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
-                                           prefix + "_" + api.suffix, module);
+    auto *type =
+        llvm::FunctionType::get(typeOf(api.result, ctx), params, false);
+    auto *wrapper =
+        llvm::Function::Create(type, llvm::Function::ExternalLinkage,
+                               prefix + "_" + api.suffix, module);
     std::vector<llvm::Type *> calleeParams = params;
     std::vector<llvm::Value *> args;
     bool isCreate = std::string(api.suffix) == "create";
@@ -179,7 +199,8 @@ bool isKnownTargetCPU(const std::string &cpu, std::string *error) {
     return true;
   initialiseNativeTargetOnce();
   std::string triple = llvm::sys::getProcessTriple(), lookupError;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, lookupError);
   std::unique_ptr<llvm::MCSubtargetInfo> info(
       target ? target->createMCSubtargetInfo(triple, "generic", "") : nullptr);
   if (info && info->isCPUStringValid(cpu))
@@ -243,28 +264,40 @@ std::optional<std::string> describeModel(const ir::Module &forwardModule,
   nlohmann::json params = nlohmann::json::array();
   for (const TensorSlot &s : train->params) {
     auto it = trainModule.paramInits.find(s.name);
-    ir::ParamInit init = it == trainModule.paramInits.end() ? ir::ParamInit{} : it->second;
-    params.push_back({{"name", s.name},
-                      {"shape", s.shape},
-                      {"init", {{"kind", init.kind}, {"a", init.a}, {"b", init.b}}}});
+    ir::ParamInit init =
+        it == trainModule.paramInits.end() ? ir::ParamInit{} : it->second;
+    params.push_back(
+        {{"name", s.name},
+         {"shape", s.shape},
+         {"init", {{"kind", init.kind}, {"a", init.a}, {"b", init.b}}}});
   }
   const ir::TrainConfig &cfg = trainModule.train;
-  nlohmann::json j = {
-      {"abi", 1}, {"name", trainModule.name}, {"source", facts.source},
-      {"hash", facts.hash}, {"vocab_size", step->vocab},
-      {"batch", train->batch}, {"seq_len", train->seqLen},
-      {"params", params}, {"train_states", slots(train->states)},
-      {"step_states", slots(step->states)},
-      {"train", {{"optimizer", cfg.optimizer}, {"lr", cfg.lr},
-                 {"beta1", cfg.beta1}, {"beta2", cfg.beta2}, {"eps", cfg.eps},
-                 {"clip", cfg.clip}, {"sampling", cfg.sampling}}},
-      {"hyper_parameters", facts.hyperParametersJson}};
+  nlohmann::json j = {{"abi", 1},
+                      {"name", trainModule.name},
+                      {"source", facts.source},
+                      {"hash", facts.hash},
+                      {"vocab_size", step->vocab},
+                      {"batch", train->batch},
+                      {"seq_len", train->seqLen},
+                      {"params", params},
+                      {"train_states", slots(train->states)},
+                      {"step_states", slots(step->states)},
+                      {"train",
+                       {{"optimizer", cfg.optimizer},
+                        {"lr", cfg.lr},
+                        {"beta1", cfg.beta1},
+                        {"beta2", cfg.beta2},
+                        {"eps", cfg.eps},
+                        {"clip", cfg.clip},
+                        {"sampling", cfg.sampling}}},
+                      {"hyper_parameters", facts.hyperParametersJson}};
   if (facts.vocabulary)
     j["vocabulary"] = encodeUtf8(*facts.vocabulary);
   return j.dump();
 }
 
-bool emitCompiledModel(const ir::Function &forward, const ir::Function &trainStep,
+bool emitCompiledModel(const ir::Function &forward,
+                       const ir::Function &trainStep,
                        const std::string &modelJson, const AOTOptions &options,
                        const std::string &outputPath, std::string *error) {
   if (!isValidPrefix(options.prefix)) {
@@ -272,7 +305,8 @@ bool emitCompiledModel(const ir::Function &forward, const ir::Function &trainSte
              "': a C identifier not starting with 'rnnc_'";
     return false;
   }
-  std::unique_ptr<llvm::TargetMachine> tm = makeTargetMachine(options.targetCPU, error);
+  std::unique_ptr<llvm::TargetMachine> tm =
+      makeTargetMachine(options.targetCPU, error);
   if (!tm)
     return false;
   llvm::LLVMContext context;

@@ -36,8 +36,8 @@ struct AOTOptions {
 
 /// What the object records about the model besides its IR.
 struct AOTModelFacts {
-  std::string source;                      ///< model text (saved in checkpoints)
-  std::string hash;                        ///< hashModelSource(source)
+  std::string source; ///< model text (saved in checkpoints)
+  std::string hash;   ///< hashModelSource(source)
   std::optional<std::u32string> vocabulary; ///< characters in id order
   std::string hyperParametersJson = "{}";
 };
@@ -64,7 +64,8 @@ std::optional<std::string> describeModel(const ir::Module &forwardModule,
 
 /// Writes the object (or assembly / LLVM IR) to `outputPath`. Fails with a
 /// message on an unknown CPU, a codegen error or an unwritable path.
-bool emitCompiledModel(const ir::Function &forward, const ir::Function &trainStep,
+bool emitCompiledModel(const ir::Function &forward,
+                       const ir::Function &trainStep,
                        const std::string &modelJson, const AOTOptions &options,
                        const std::string &outputPath, std::string *error);
 

@@ -56,7 +56,8 @@ extern "C" {
 
 rnnc_capi_context *rnnc_capi_create(const rnnc_model_descriptor *descriptor) {
   if (!descriptor || descriptor->abi_version != RNNC_CAPI_ABI_VERSION ||
-      !descriptor->model_json || !descriptor->forward || !descriptor->train_step)
+      !descriptor->model_json || !descriptor->forward ||
+      !descriptor->train_step)
     return nullptr;
   try {
     std::string error;
@@ -102,7 +103,8 @@ const char *rnnc_capi_token_text(rnnc_capi_context *ctx, int32_t id) {
     return nullptr;
   try {
     ctx->scratch.clear();
-    rnnc::runtime::appendUtf8(ctx->scratch, ctx->model().vocabulary->charOf(id));
+    rnnc::runtime::appendUtf8(ctx->scratch,
+                              ctx->model().vocabulary->charOf(id));
     return ctx->scratch.c_str();
   } catch (...) {
     return nullptr;
@@ -137,7 +139,8 @@ int rnnc_capi_encode(rnnc_capi_context *ctx, const char *utf8, int64_t length,
 }
 
 int rnnc_capi_init_params(rnnc_capi_context *ctx, uint64_t seed) {
-  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] { return ctx->initParams(seed); });
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT,
+                 [&] { return ctx->initParams(seed); });
 }
 
 int rnnc_capi_load(rnnc_capi_context *ctx, const char *path) {
@@ -151,7 +154,8 @@ int rnnc_capi_save(rnnc_capi_context *ctx, const char *path) {
 }
 
 int rnnc_capi_set_learning_rate(rnnc_capi_context *ctx, double lr) {
-  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] { return ctx->setLearningRate(lr); });
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT,
+                 [&] { return ctx->setLearningRate(lr); });
 }
 
 int rnnc_capi_train_step(rnnc_capi_context *ctx, const int32_t *x,

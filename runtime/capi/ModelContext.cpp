@@ -72,7 +72,8 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
                           p.at("shape").get<std::vector<int64_t>>()});
       const auto &init = p.at("init");
       d.inits.push_back({init.at("kind").get<std::string>(),
-                         init.at("a").get<double>(), init.at("b").get<double>()});
+                         init.at("a").get<double>(),
+                         init.at("b").get<double>()});
     }
     d.trainStates = slotsFrom(j.at("train_states"));
     d.stepStates = slotsFrom(j.at("step_states"));
@@ -92,7 +93,8 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
     d.hyperParametersJson = j.at("hyper_parameters").get<std::string>();
     return d;
   } catch (const nlohmann::json::exception &e) {
-    *error = std::string("the compiled model's description is incomplete: ") + e.what();
+    *error = std::string("the compiled model's description is incomplete: ") +
+             e.what();
     return std::nullopt;
   }
 }
@@ -141,7 +143,8 @@ bool ModelContext::load(const std::string &path) {
   if (!checkCheckpoint(*ckpt, path, expected, &why))
     return fail(why);
   if (!model_.vocabulary &&
-      static_cast<int64_t>(ckpt->metadata.vocabulary.size()) != model_.vocabSize)
+      static_cast<int64_t>(ckpt->metadata.vocabulary.size()) !=
+          model_.vocabSize)
     return fail(path + ": the checkpoint's vocabulary has " +
                 std::to_string(ckpt->metadata.vocabulary.size()) +
                 " characters, the compiled model " +
@@ -169,8 +172,8 @@ bool ModelContext::save(const std::string &path) {
   meta.epoch = epochsDone_;
   std::vector<TensorView> views;
   for (size_t i = 0; i < params_.size(); ++i)
-    views.push_back({model_.params[i].name, model_.params[i].shape,
-                     params_[i].data()});
+    views.push_back(
+        {model_.params[i].name, model_.params[i].shape, params_[i].data()});
   std::string why;
   if (!saveCheckpoint(path, meta, views, &why))
     return fail(why);

@@ -58,8 +58,8 @@ public:
                         ModelDescription description);
 
   const ModelDescription &model() const { return model_; }
-  std::string error;     ///< the last error message
-  std::string scratch;   ///< storage for returned strings
+  std::string error;   ///< the last error message
+  std::string scratch; ///< storage for returned strings
 
   bool initParams(uint64_t seed);
   bool load(const std::string &path);

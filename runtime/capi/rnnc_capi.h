@@ -27,10 +27,11 @@ extern "C" {
 typedef void (*rnnc_capi_entry)(void **args, void **results);
 
 typedef struct rnnc_model_descriptor {
-  int64_t abi_version;       /**< RNNC_CAPI_ABI_VERSION */
-  const char *model_json;    /**< NUL-terminated */
-  rnnc_capi_entry forward;   /**< params, states, x[1,1] -> logits, states */
-  rnnc_capi_entry train_step; /**< params, states, x, y -> loss, states, grads */
+  int64_t abi_version;     /**< RNNC_CAPI_ABI_VERSION */
+  const char *model_json;  /**< NUL-terminated */
+  rnnc_capi_entry forward; /**< params, states, x[1,1] -> logits, states */
+  rnnc_capi_entry
+      train_step; /**< params, states, x, y -> loss, states, grads */
 } rnnc_model_descriptor;
 
 typedef struct rnnc_capi_context rnnc_capi_context;

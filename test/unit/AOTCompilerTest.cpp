@@ -43,13 +43,29 @@ TEST(AOTCompiler, HeaderDeclaresEveryEntryPointWithThePrefix) {
   info.seqLen = 8;
   info.params = {"W: [27, 16]"};
   std::string header = generateCHeader(info);
-  for (const char *fn :
-       {"create", "destroy", "last_error", "model_name", "vocab_size",
-        "batch_size", "seq_len", "num_params", "token_text", "encode",
-        "init_params", "load", "save", "set_learning_rate", "train_step",
-        "reset_train_state", "set_training_data", "train_epoch", "step",
-        "reset_state", "generate"})
-    EXPECT_NE(header.find(std::string("my_model_") + fn + "("), std::string::npos)
+  for (const char *fn : {"create",
+                         "destroy",
+                         "last_error",
+                         "model_name",
+                         "vocab_size",
+                         "batch_size",
+                         "seq_len",
+                         "num_params",
+                         "token_text",
+                         "encode",
+                         "init_params",
+                         "load",
+                         "save",
+                         "set_learning_rate",
+                         "train_step",
+                         "reset_train_state",
+                         "set_training_data",
+                         "train_epoch",
+                         "step",
+                         "reset_state",
+                         "generate"})
+    EXPECT_NE(header.find(std::string("my_model_") + fn + "("),
+              std::string::npos)
         << fn;
   EXPECT_NE(header.find("#define MY_MODEL_VOCAB_SIZE 27"), std::string::npos);
   EXPECT_NE(header.find("#define MY_MODEL_BATCH_SIZE 4"), std::string::npos);
@@ -75,12 +91,15 @@ TEST(AOTCompiler, BadPrefixAndUnknownCpuAreErrors) {
   AOTOptions options;
   options.prefix = "1bad";
   std::string error;
-  EXPECT_FALSE(emitCompiledModel(*m->function("forward"), *m->function("train_step"),
-                                 "{}", options, "/dev/null", &error));
+  EXPECT_FALSE(emitCompiledModel(*m->function("forward"),
+                                 *m->function("train_step"), "{}", options,
+                                 "/dev/null", &error));
   EXPECT_NE(error.find("invalid --name"), std::string::npos) << error;
   options.prefix = "ok";
   options.targetCPU = "no-such-cpu";
-  EXPECT_FALSE(emitCompiledModel(*m->function("forward"), *m->function("train_step"),
-                                 "{}", options, "/dev/null", &error));
-  EXPECT_NE(error.find("unknown target CPU 'no-such-cpu'"), std::string::npos) << error;
+  EXPECT_FALSE(emitCompiledModel(*m->function("forward"),
+                                 *m->function("train_step"), "{}", options,
+                                 "/dev/null", &error));
+  EXPECT_NE(error.find("unknown target CPU 'no-such-cpu'"), std::string::npos)
+      << error;
 }

@@ -53,10 +53,13 @@ bool resolveVocabulary(const CompileArgs &a, const std::string &modelHash,
       return fail(error), false;
     // The program will load this checkpoint: refuse it now, not at run time.
     if (ckpt->metadata.modelHash != modelHash)
-      return fail(a.from + ": the checkpoint was saved for a different model "
-                           "than '" + a.model + "'"),
+      return fail(a.from +
+                  ": the checkpoint was saved for a different model "
+                  "than '" +
+                  a.model + "'"),
              false;
-    auto vocab = runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary, &error);
+    auto vocab =
+        runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary, &error);
     if (!vocab)
       return fail(a.from + ": " + error), false;
     chars = vocab->chars();
@@ -91,7 +94,8 @@ int runCompile(const CompileArgs &a) {
   auto model = loadModelFile(a.model);
   if (!model)
     return 1;
-  options.prefix = a.name.empty() ? runtime::defaultPrefix(model->defaults->name) : a.name;
+  options.prefix =
+      a.name.empty() ? runtime::defaultPrefix(model->defaults->name) : a.name;
   if (!runtime::isValidPrefix(options.prefix)) {
     std::cerr << "rnnc: error: invalid --name '" << options.prefix
               << "': use a C identifier that does not start with 'rnnc_'\n";
@@ -112,12 +116,14 @@ int runCompile(const CompileArgs &a) {
   facts.source = model->source->text();
   facts.hash = runtime::hashModelSource(facts.source);
   facts.vocabulary = chars;
-  facts.hyperParametersJson =
-      nlohmann::json{{"optimizer", cfg.optimizer}, {"lr", cfg.lr},
-                     {"clip", cfg.clip},           {"batch", cfg.batch},
-                     {"seq_len", cfg.seqLen},      {"sampling", cfg.sampling},
-                     {"compiled", true}}
-          .dump();
+  facts.hyperParametersJson = nlohmann::json{
+      {"optimizer", cfg.optimizer},
+      {"lr", cfg.lr},
+      {"clip", cfg.clip},
+      {"batch", cfg.batch},
+      {"seq_len", cfg.seqLen},
+      {"sampling", cfg.sampling},
+      {"compiled", true}}.dump();
   std::string error;
   auto json = runtime::describeModel(*stepModule, *trainModule, facts, &error);
   if (!json)
@@ -131,8 +137,10 @@ int runCompile(const CompileArgs &a) {
     info.batch = cfg.batch;
     info.seqLen = cfg.seqLen;
     info.hasVocabulary = chars.has_value();
-    auto layout = runtime::ModelLayout::fromFunction(*trainModule->function("train_step"), &error);
-    for (const auto &p : layout ? layout->params : std::vector<runtime::TensorSlot>{}) {
+    auto layout = runtime::ModelLayout::fromFunction(
+        *trainModule->function("train_step"), &error);
+    for (const auto &p :
+         layout ? layout->params : std::vector<runtime::TensorSlot>{}) {
       std::string shape;
       for (int64_t d : p.shape)
         shape += (shape.empty() ? "" : ", ") + std::to_string(d);
@@ -155,22 +163,30 @@ int runCompile(const CompileArgs &a) {
 Command addCompileCommand(CLI::App &parent) {
   Command c;
   c.app = parent.add_subcommand(
-      "compile", "Compile a model ahead of time into an object file and a C header");
+      "compile",
+      "Compile a model ahead of time into an object file and a C header");
   auto a = std::make_shared<CompileArgs>();
   CLI::App &app = *c.app;
   app.add_option("model", a->model, "The model (.rnn)")->required();
-  app.add_option("-o,--output", a->output, "The object file to write")->required();
+  app.add_option("-o,--output", a->output, "The object file to write")
+      ->required();
   app.add_option("--header", a->header, "The C header to write");
-  app.add_option("--vocab", a->vocab, "Vocabulary size V (characters come from a checkpoint at run time)")
+  app.add_option(
+         "--vocab", a->vocab,
+         "Vocabulary size V (characters come from a checkpoint at run time)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--data", a->data, "Build the vocabulary from this corpus, as `rnnc train --data` does");
+  app.add_option(
+      "--data", a->data,
+      "Build the vocabulary from this corpus, as `rnnc train --data` does");
   app.add_option("--from", a->from, "Take the vocabulary from this checkpoint");
   app.add_option("--emit", a->emit, "What to write")
       ->check(CLI::IsMember({"obj", "asm", "llvm"}))
       ->capture_default_str();
   app.add_option("--target-cpu", a->targetCPU,
-                 "LLVM CPU name, e.g. x86-64-v3 for a portable object (default: this host's CPU)");
-  app.add_option("--name", a->name, "Prefix of the C entry points (default: from the model name)");
+                 "LLVM CPU name, e.g. x86-64-v3 for a portable object "
+                 "(default: this host's CPU)");
+  app.add_option("--name", a->name,
+                 "Prefix of the C entry points (default: from the model name)");
   c.run = [a] { return runCompile(*a); };
   return c;
 }
