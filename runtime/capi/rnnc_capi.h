@@ -30,8 +30,8 @@ typedef struct rnnc_model_descriptor {
   int64_t abi_version;     /**< RNNC_CAPI_ABI_VERSION */
   const char *model_json;  /**< NUL-terminated */
   rnnc_capi_entry forward; /**< params, states, x[1,1] -> logits, states */
-  rnnc_capi_entry
-      train_step; /**< params, states, x, y -> loss, states, grads */
+  /** params, states, x, y -> loss, states, grads */
+  rnnc_capi_entry train_step;
 } rnnc_model_descriptor;
 
 typedef struct rnnc_capi_context rnnc_capi_context;
