@@ -11,6 +11,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/AOTCompiler.h"
+#include "runtime/Codegen.h"
 #include "runtime/CodegenLowering.h"
 #include "runtime/ModelProgram.h"
 #include "runtime/Utf8.h"
@@ -120,25 +121,6 @@ std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const std::string &cpu,
   if (!tm)
     *error = "cannot create a target machine for '" + cpuName + "'";
   return tm;
-}
-
-/// The JIT's pipeline (runtime/JIT.cpp): O3 with both vectorizers.
-void optimise(llvm::Module &module, llvm::TargetMachine &tm) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PipelineTuningOptions tuning;
-  tuning.LoopVectorization = true;
-  tuning.SLPVectorization = true;
-  llvm::PassBuilder pb(&tm, tuning);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
-      .run(module, mam);
 }
 
 /// The internal descriptor and the exported wrappers.
@@ -321,7 +303,7 @@ bool emitCompiledModel(const ir::Function &forward,
       return false;
     }
   }
-  optimise(module, *tm);
+  optimizeModule(module, *tm); // the JIT's O3 pipeline, so results agree
   llvm::Function *forwardFn = module.getFunction(forward.name());
   llvm::Function *trainFn = module.getFunction(trainStep.name());
   if (!forwardFn || !trainFn) {
