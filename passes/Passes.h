@@ -6,4 +6,8 @@
 namespace rnnc::passes {
 // One line per pass, matching PassRegistry.def.
 std::unique_ptr<Pass> createAutodiffPass();
+std::unique_ptr<Pass> createSimplifyPass();
+std::unique_ptr<Pass> createDeadCodeEliminationPass();
+std::unique_ptr<Pass> createCommonSubexpressionsPass();
+std::unique_ptr<Pass> createHoistScanPass();
 } // namespace rnnc::passes

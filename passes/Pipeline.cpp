@@ -44,4 +44,8 @@ bool runPasses(ir::Module &module, const std::vector<std::string> &names,
   return true;
 }
 
+std::vector<std::string> defaultTrainPipeline() {
+  return {"simplify", "dce", "hoist-scan", "cse", "dce"};
+}
+
 } // namespace rnnc::passes

@@ -27,4 +27,8 @@ std::string printAfterHeader(const std::string &name);
 bool runPasses(ir::Module &module, const std::vector<std::string> &names,
                DiagnosticEngine &diag, std::ostream *printAfterEach);
 
+/// The optimising passes that are safe after autodiff, in order: one-hot
+/// products to gathers, time batching out of the scans, then clean-up.
+std::vector<std::string> defaultTrainPipeline();
+
 } // namespace rnnc::passes

@@ -1,0 +1,180 @@
+//===- Simplify.cpp - One-hot products, identities, constant folding -----===//
+///
+/// \file
+/// The `simplify` pass. In every block (function bodies and scan bodies),
+/// until nothing changes:
+///  1. matmul(onehot(idx){depth = V}, W[V, N])  -> gather(W, idx): a row
+///     lookup instead of a V-deep product of mostly zeros.
+///  2. matmul_tn(onehot(idx){depth = V}, dY)    -> scatter_add(idx, dY)
+///     {rows = V}: its adjoint, touching only the rows that were looked up.
+///  3. Identities with a splat constant c: x + 0, 0 + x, x - 0, x * 1, 1 * x,
+///     x / 1 -> x (only where the result type equals x's, so broadcasting
+///     never changes a shape); x * 0, 0 * x -> splat 0; neg(neg(x)) -> x.
+///  4. An elementwise op whose operands are all splat constants becomes one
+///     splat constant (folded in double, like the interpreter).
+/// Replaced ops are erased; operands that become dead (the one-hot) are left
+/// to `dce`.
+/// Tests: test/lit/passes/simplify-*.rnnir, test/unit/PassSimplifyTest.cpp.
+///
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+#include "passes/RewriteUtil.h"
+
+#include "ir/ShapeInference.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <memory>
+
+namespace rnnc::passes {
+
+using namespace ir;
+
+namespace {
+
+/// Builds `kind(operands)` before `at`, checks its inferred type equals
+/// `at`'s result type, and replaces `at` with it; false if the types differ.
+bool replaceWith(Operation *at, OpKind kind, std::vector<Value *> operands,
+                 AttributeMap attrs = {}) {
+  std::vector<TensorType> types;
+  for (Value *v : operands)
+    types.push_back(v->type());
+  auto inferred = inferResultTypes(kind, types, attrs, nullptr);
+  if (!inferred || inferred->size() != 1 || (*inferred)[0] != at->result()->type())
+    return false;
+  Block *block = at->parentBlock();
+  auto op = std::make_unique<Operation>(kind, std::move(operands),
+                                        std::vector<TensorType>{at->result()->type()},
+                                        std::move(attrs));
+  op->loc = at->loc;
+  Operation *made = block->insert(block->indexOf(at), std::move(op));
+  at->result()->replaceAllUsesWith(made->result());
+  block->erase(at);
+  return true;
+}
+
+bool replaceWithValue(Operation *at, Value *v) {
+  if (v->type() != at->result()->type())
+    return false;
+  at->result()->replaceAllUsesWith(v);
+  at->parentBlock()->erase(at);
+  return true;
+}
+
+bool replaceWithSplat(Operation *at, double value) {
+  Block *block = at->parentBlock();
+  auto op = std::make_unique<Operation>(
+      OpKind::Constant, std::vector<Value *>{},
+      std::vector<TensorType>{at->result()->type()}, AttributeMap{{"value", value}});
+  op->loc = at->loc;
+  Operation *made = block->insert(block->indexOf(at), std::move(op));
+  at->result()->replaceAllUsesWith(made->result());
+  block->erase(at);
+  return true;
+}
+
+const Operation *oneHotOperand(const Operation *op, unsigned i) {
+  const Operation *def = op->operand(i)->definingOp();
+  return def && def->kind() == OpKind::OneHot ? def : nullptr;
+}
+
+bool isSplat(const Value *v, double c) {
+  double value;
+  return splatConstant(v, value) && value == c;
+}
+
+std::optional<double> fold(OpKind kind, double a, double b) {
+  switch (kind) {
+  case OpKind::Neg: return -a;
+  case OpKind::Tanh: return std::tanh(a);
+  case OpKind::Sigmoid: return 1.0 / (1.0 + std::exp(-a));
+  case OpKind::Relu: return a > 0 ? a : 0.0;
+  case OpKind::Exp: return std::exp(a);
+  case OpKind::Log: return std::log(a);
+  case OpKind::Step: return a > 0 ? 1.0 : 0.0;
+  case OpKind::Add: return a + b;
+  case OpKind::Sub: return a - b;
+  case OpKind::Mul: return a * b;
+  case OpKind::Div: return a / b;
+  default: return std::nullopt;
+  }
+}
+
+/// Tries every rule on `op`; true if it was replaced.
+bool simplifyOp(Operation *op) {
+  OpKind k = op->kind();
+  if (op->numResults() != 1 || op->result()->type().elementType() != ElementType::F32)
+    return false;
+  if (k == OpKind::MatMul) {
+    const Operation *hot = oneHotOperand(op, 0);
+    const TensorType &w = op->operand(1)->type();
+    if (hot && w.rank() == 2 && w.dim(0) == hot->intAttr("depth"))
+      return replaceWith(op, OpKind::Gather, {op->operand(1), hot->operand(0)});
+  }
+  if (k == OpKind::MatMulTN) {
+    const Operation *hot = oneHotOperand(op, 0);
+    const TensorType &dy = op->operand(1)->type();
+    const TensorType &idx = hot ? hot->operand(0)->type() : dy;
+    if (hot && dy.rank() == idx.rank() + 1 &&
+        std::equal(idx.dims().begin(), idx.dims().end(), dy.dims().begin()))
+      return replaceWith(op, OpKind::ScatterAdd, {hot->operand(0), op->operand(1)},
+                         {{"rows", hot->intAttr("depth")}});
+  }
+  if (!isElementwise(k))
+    return false;
+  // Folding: all operands splat constants.
+  double a = 0, b = 0;
+  bool constA = splatConstant(op->operand(0), a);
+  bool constB = op->numOperands() > 1 && splatConstant(op->operand(1), b);
+  if (constA && (op->numOperands() == 1 || constB))
+    if (auto v = fold(k, a, b); v && std::isfinite(*v))
+      return replaceWithSplat(op, *v);
+  if (k == OpKind::Neg) {
+    const Operation *inner = op->operand(0)->definingOp();
+    return inner && inner->kind() == OpKind::Neg &&
+           replaceWithValue(op, inner->operand(0));
+  }
+  if (op->numOperands() != 2)
+    return false;
+  Value *x = op->operand(0), *y = op->operand(1);
+  switch (k) {
+  case OpKind::Add:
+    return (isSplat(y, 0) && replaceWithValue(op, x)) ||
+           (isSplat(x, 0) && replaceWithValue(op, y));
+  case OpKind::Sub:
+    return isSplat(y, 0) && replaceWithValue(op, x);
+  case OpKind::Mul:
+    if ((isSplat(y, 1) && replaceWithValue(op, x)) ||
+        (isSplat(x, 1) && replaceWithValue(op, y)))
+      return true;
+    return (isSplat(x, 0) || isSplat(y, 0)) && replaceWithSplat(op, 0.0);
+  case OpKind::Div:
+    return isSplat(y, 1) && replaceWithValue(op, x);
+  default:
+    return false;
+  }
+}
+
+class SimplifyPass : public Pass {
+public:
+  const char *name() const override { return "simplify"; }
+  bool run(Module &module, DiagnosticEngine &) override {
+    for (Block *block : allBlocks(module)) {
+      bool changed = true;
+      for (int round = 0; changed && round < 100; ++round) {
+        changed = false;
+        for (size_t i = 0; i < block->operations().size(); ++i)
+          if (simplifyOp(block->operations()[i].get()))
+            changed = true;
+      }
+    }
+    return true;
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createSimplifyPass() { return std::make_unique<SimplifyPass>(); }
+
+} // namespace rnnc::passes

@@ -1,0 +1,94 @@
+//===- PassExamplesTest.cpp - Each optimising pass keeps every example's results -===//
+///
+/// \file
+/// For every model in examples/ (V = 11, B = 3, T = 5): @forward and
+/// @train_step are interpreted before and after simplify, dce, cse,
+/// hoist-scan and the default train pipeline, on three random argument sets,
+/// and must agree to 1e-9 relative (passes/*.cpp; PassTestUtil.h). Each
+/// pass is also checked to have done its job where the model allows it.
+///
+//===----------------------------------------------------------------------===//
+#include "PassTestUtil.h"
+
+using namespace rnnc;
+using namespace rnnc::pass_test;
+
+namespace {
+
+struct Example {
+  const char *file;
+  double weightRange;
+};
+
+class PassExamples : public ::testing::TestWithParam<Example> {
+protected:
+  /// Runs `passes` on a fresh copy and compares it with an untouched one.
+  std::unique_ptr<ir::Module> checkPasses(const std::vector<std::string> &passes) {
+    auto before = loadTrainStep(GetParam().file, 11, 3, 5);
+    auto after = loadTrainStep(GetParam().file, 11, 3, 5);
+    if (!before || !after || !runPassList(*after, passes))
+      return nullptr;
+    for (const char *name : {"forward", "train_step"}) {
+      SCOPED_TRACE(name);
+      const ir::Function *a = before->function(name), *b = after->function(name);
+      EXPECT_TRUE(a && b);
+      if (a && b)
+        EXPECT_GT(expectSameResults(*a, *b, 11, GetParam().weightRange), 0u);
+    }
+    return after;
+  }
+};
+
+} // namespace
+
+TEST_P(PassExamples, SimplifyKeepsResults) {
+  auto m = checkPasses({"simplify", "dce"});
+  ASSERT_TRUE(m);
+  // No one-hot product survives: each became a gather or a scatter-add.
+  for (const auto &fn : m->functions()) {
+    int hotProducts = 0;
+    forEachOp(*fn, [&](const ir::Operation &op, int) {
+      if (op.kind() == ir::OpKind::MatMul || op.kind() == ir::OpKind::MatMulTN) {
+        const ir::Operation *def = op.operand(0)->definingOp();
+        hotProducts += def && def->kind() == ir::OpKind::OneHot;
+      }
+    });
+    EXPECT_EQ(hotProducts, 0) << fn->name();
+  }
+}
+
+TEST_P(PassExamples, DceKeepsResults) { EXPECT_TRUE(checkPasses({"dce"})); }
+
+TEST_P(PassExamples, CseKeepsResults) { EXPECT_TRUE(checkPasses({"cse", "dce"})); }
+
+TEST_P(PassExamples, HoistScanKeepsResults) {
+  auto m = checkPasses({"simplify", "dce", "hoist-scan"});
+  ASSERT_TRUE(m);
+  const ir::Function *train = m->function("train_step");
+  ASSERT_TRUE(train);
+  // Every weight-gradient product left the reverse scan and the input
+  // lookups left the forward one.
+  EXPECT_EQ(countOps(*train, ir::OpKind::MatMulTN, 1), 0);
+  EXPECT_EQ(countOps(*train, ir::OpKind::ScatterAdd, 1), 0);
+  EXPECT_EQ(countOps(*train, ir::OpKind::Gather, 1), 0);
+  EXPECT_GT(countOps(*train, ir::OpKind::MatMulTN, 0), 0);
+}
+
+TEST_P(PassExamples, HoistScanAloneKeepsResults) {
+  EXPECT_TRUE(checkPasses({"hoist-scan"}));
+}
+
+TEST_P(PassExamples, DefaultTrainPipelineKeepsResults) {
+  EXPECT_TRUE(checkPasses(passes::defaultTrainPipeline()));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllExamples, PassExamples,
+                         ::testing::Values(Example{"char_rnn.rnn", 0.5},
+                                           Example{"gru.rnn", 0.5},
+                                           Example{"lstm.rnn", 0.5},
+                                           Example{"lstm2.rnn", 0.5},
+                                           Example{"embed_gru.rnn", 0.5}),
+                         [](const auto &info) {
+                           std::string n = info.param.file;
+                           return n.substr(0, n.find('.'));
+                         });

@@ -1,0 +1,113 @@
+//===- PassTestUtil.h - Interpreter checks for the optimising passes -*- C++ -*-===//
+///
+/// \file
+/// Loads an example model with small bindings and its train step, runs a
+/// list of passes over a copy, and compares every result of @forward and
+/// @train_step before and after in the double-precision interpreter
+/// (|after - before| <= 1e-9 · max(|before|, 1e-3 · largest |before| of
+/// that result): reassociated sums differ by rounding only).
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "CodegenTestUtil.h"
+
+#include "frontend/Frontend.h"
+#include "passes/Autodiff.h"
+#include "passes/Pipeline.h"
+
+#include <functional>
+
+namespace rnnc::pass_test {
+
+inline std::unique_ptr<ir::Module> loadTrainStep(const std::string &file, int64_t vocab,
+                                                 int64_t batch, int64_t seqLen) {
+  std::string error;
+  auto buffer = frontend::loadSourceFile(
+      std::string(RNNC_SOURCE_DIR) + "/examples/" + file, &error);
+  EXPECT_TRUE(buffer != nullptr) << error;
+  if (!buffer)
+    return nullptr;
+  std::ostringstream diagText;
+  DiagnosticEngine diags(buffer, diagText);
+  auto program = frontend::parseModel(buffer, diags);
+  EXPECT_TRUE(program != nullptr) << diagText.str();
+  if (!program)
+    return nullptr;
+  frontend::ModelBindings bindings{vocab, batch, seqLen};
+  auto module = frontend::lowerToIR(*program, bindings, diags);
+  EXPECT_TRUE(module != nullptr) << diagText.str();
+  if (module && !passes::buildTrainStep(*module, &error)) {
+    ADD_FAILURE() << "autodiff failed: " << error;
+    return nullptr;
+  }
+  return module;
+}
+
+inline bool runPassList(ir::Module &module, const std::vector<std::string> &names) {
+  std::ostringstream diagText;
+  DiagnosticEngine diags(nullptr, diagText);
+  bool ok = passes::runPasses(module, names, diags, nullptr);
+  EXPECT_TRUE(ok) << diagText.str();
+  return ok;
+}
+
+/// Every op of `fn`, nested ones included, with its nesting depth.
+inline void forEachOp(const ir::Function &fn,
+                      const std::function<void(const ir::Operation &, int)> &visit) {
+  std::vector<std::pair<const ir::Block *, int>> work{{&fn.body(), 0}};
+  while (!work.empty()) {
+    auto [block, depth] = work.back();
+    work.pop_back();
+    for (const auto &op : block->operations()) {
+      visit(*op, depth);
+      for (const auto &region : op->regions())
+        work.push_back({region.get(), depth + 1});
+    }
+  }
+}
+
+inline int countOps(const ir::Function &fn, ir::OpKind kind, int minDepth = 0) {
+  int n = 0;
+  forEachOp(fn, [&](const ir::Operation &op, int depth) {
+    n += op.kind() == kind && depth >= minDepth;
+  });
+  return n;
+}
+
+/// Interprets `before` and `after` on the same random arguments (three
+/// seeds) and expects equal results; returns the number of compared values.
+inline size_t expectSameResults(const ir::Function &before, const ir::Function &after,
+                                int64_t tokenLimit, double w) {
+  size_t compared = 0;
+  for (uint64_t seed : {7u, 8u, 9u}) {
+    std::vector<ir::Tensor> args = codegen_test::makeArguments(before, tokenLimit, -w, w, seed);
+    std::string error;
+    auto ref = ir::interpret(before, args, &error);
+    EXPECT_TRUE(ref.has_value()) << error;
+    auto got = ir::interpret(after, args, &error);
+    EXPECT_TRUE(got.has_value()) << error;
+    if (!ref || !got)
+      return compared;
+    EXPECT_EQ(ref->size(), got->size());
+    for (size_t r = 0; r < std::min(ref->size(), got->size()); ++r) {
+      const auto &a = (*ref)[r].data, &b = (*got)[r].data;
+      EXPECT_EQ((*ref)[r].shape, (*got)[r].shape) << before.resultNames[r];
+      if (a.size() != b.size())
+        continue;
+      double largest = 0;
+      for (double v : a)
+        largest = std::max(largest, std::fabs(v));
+      int bad = 0;
+      for (size_t i = 0; i < a.size(); ++i, ++compared)
+        if (std::fabs(a[i] - b[i]) > 1e-9 * std::max(std::fabs(a[i]), 1e-3 * largest) &&
+            ++bad <= 3)
+          ADD_FAILURE() << before.name() << " result " << before.resultNames[r]
+                        << " element " << i << ": " << a[i] << " before, " << b[i]
+                        << " after";
+    }
+  }
+  return compared;
+}
+
+} // namespace rnnc::pass_test
