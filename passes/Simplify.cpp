@@ -12,6 +12,8 @@
 ///     never changes a shape); x * 0, 0 * x -> splat 0; neg(neg(x)) -> x.
 ///  4. An elementwise op whose operands are all splat constants becomes one
 ///     splat constant (folded in double, like the interpreter).
+///  5. reduce_sum(reduce_sum(x){A}){B} -> one reduce_sum(x) over A and the
+///     axes of x that B names (when the inner sum has no other use).
 /// Replaced ops are erased; operands that become dead (the one-hot) are left
 /// to `dce`.
 /// Tests: test/lit/passes/simplify-*.rnnir, test/unit/PassSimplifyTest.cpp.
@@ -120,6 +122,20 @@ bool simplifyOp(Operation *op) {
         std::equal(idx.dims().begin(), idx.dims().end(), dy.dims().begin()))
       return replaceWith(op, OpKind::ScatterAdd, {hot->operand(0), op->operand(1)},
                          {{"rows", hot->intAttr("depth")}});
+  }
+  if (k == OpKind::ReduceSum) {
+    const Operation *inner = op->operand(0)->definingOp();
+    if (inner && inner->kind() == OpKind::ReduceSum && op->operand(0)->users().size() == 1) {
+      std::vector<int64_t> innerAxes = inner->intListAttr("axes"), kept, axes = innerAxes;
+      for (int64_t i = 0; i < static_cast<int64_t>(inner->operand(0)->type().rank()); ++i)
+        if (std::find(innerAxes.begin(), innerAxes.end(), i) == innerAxes.end())
+          kept.push_back(i);
+      for (int64_t a : op->intListAttr("axes"))
+        if (a >= 0 && a < static_cast<int64_t>(kept.size()))
+          axes.push_back(kept[static_cast<size_t>(a)]);
+      std::sort(axes.begin(), axes.end());
+      return replaceWith(op, OpKind::ReduceSum, {inner->operand(0)}, {{"axes", axes}});
+    }
   }
   if (!isElementwise(k))
     return false;
