@@ -45,7 +45,8 @@ bool runPasses(ir::Module &module, const std::vector<std::string> &names,
 }
 
 std::vector<std::string> defaultTrainPipeline() {
-  return {"simplify", "dce", "hoist-scan", "cse", "dce"};
+  // simplify again after hoist-scan: it leaves sums of sums to merge.
+  return {"simplify", "dce", "hoist-scan", "simplify", "cse", "dce"};
 }
 
 } // namespace rnnc::passes
