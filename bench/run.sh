@@ -24,7 +24,7 @@ sudo=""
 # 1. PyTorch (Debian) for the PyTorch peers, on OpenBLAS: without it
 #    (a Recommends only) torch falls back to the reference BLAS, ~30x slower.
 missing=()
-for p in python3-torch libopenblas0-pthread python3-venv; do
+for p in python3-torch libopenblas0-pthread python3-venv time; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -71,6 +71,7 @@ if [ ! -x "$eigen" ] || [ "$repo/bench/eigen_gemm.cpp" -nt "$eigen" ]; then
     "$repo/bench/eigen_gemm.cpp" -o "$eigen"
 fi
 
-# 5. Everything side by side; the table goes to stdout.
-exec "$peer_python" "$repo/bench/bench.py" --repo "$repo" --rnnc "$rnnc" \
-  --eigen "$eigen" --jax-python "$jax_python" --out "$out" "$@"
+# 5. Everything side by side; the table goes to stdout and $out/table.txt.
+"$peer_python" "$repo/bench/bench.py" --repo "$repo" --rnnc "$rnnc" \
+  --eigen "$eigen" --jax-python "$jax_python" --out "$out" "$@" | tee "$out/table.txt"
+exit "${PIPESTATUS[0]}"
