@@ -16,7 +16,8 @@
 ///  5. Sink out: body ops whose results feed only per-step outputs (h_t·W_hq
 ///     + b_q) run once after the scan on stacked operands, which become new
 ///     per-step outputs where they are not already.
-///  6. Dead code (the moved ops, dropped outputs) is removed.
+///  6. Dead code (the moved ops, dropped outputs) is removed, and steps
+///     1-6 repeat while they move something (at most 8 rounds).
 /// A batched op must type-check as [T] + its per-step result type; binary
 /// elementwise ops batch only where every time-varying operand already has
 /// the result's shape, so broadcasting cannot pair the wrong axes.
@@ -216,16 +217,21 @@ Operation *hoistIn(Operation *scan) {
   return made ? made : scan; // outer copies left unused on failure: dce
 }
 
-/// Step 3.
-void forwardSequences(Operation *scan) {
+/// Step 3; true if a result was replaced.
+bool forwardSequences(Operation *scan) {
+  bool changed = false;
   Operation *yield = scan->body().terminator();
   unsigned nc = scan->scanNumCarried(), ns = scan->scanNumSequences();
   for (unsigned r = nc; r < scan->numResults(); ++r) {
     Value *y = yield->operand(r);
     if (y->ownerBlock() == &scan->body() && y->argIndex() >= nc && y->argIndex() < nc + ns &&
-        scan->operand(y->argIndex())->type() == scan->result(r)->type())
+        scan->operand(y->argIndex())->type() == scan->result(r)->type() &&
+        scan->result(r)->hasUses()) {
       scan->result(r)->replaceAllUsesWith(scan->operand(y->argIndex()));
+      changed = true;
+    }
   }
+  return changed;
 }
 
 /// Rebuilds `scan` with extra per-step outputs for `values` (body values);
@@ -386,23 +392,45 @@ Operation *sinkOut(Operation *scan) {
   return made;
 }
 
+/// Ops inside scan bodies: what the pass tries to shrink.
+size_t countBodyOps(Module &module) {
+  size_t n = 0;
+  for (Block *block : allBlocks(module))
+    if (block->parentOp())
+      n += block->operations().size();
+  return n;
+}
+
 class HoistScanPass : public Pass {
 public:
   const char *name() const override { return "hoist-scan"; }
   bool run(Module &module, DiagnosticEngine &) override {
-    std::vector<Operation *> scans;
-    for (Block *block : allBlocks(module))
-      for (const auto &op : block->operations())
-        if (op->kind() == OpKind::Scan)
-          scans.push_back(op.get());
-    // Inner scans first: rebuilding an outer scan keeps inner ops alive.
-    for (auto it = scans.rbegin(); it != scans.rend(); ++it) {
-      Operation *scan = hoistIn(*it);
-      forwardSequences(scan);
-      scan = batchTimeSums(scan);
-      sinkOut(scan);
+    // Moving ops out can free more (a value whose last in-body reader left
+    // becomes sinkable once dead code is gone): repeat until nothing moves.
+    size_t lastInBodies = countBodyOps(module);
+    for (int round = 0; round < 8; ++round) {
+      std::vector<Operation *> scans;
+      for (Block *block : allBlocks(module))
+        for (const auto &op : block->operations())
+          if (op->kind() == OpKind::Scan)
+            scans.push_back(op.get());
+      bool changed = false;
+      // Inner scans first: rebuilding an outer scan keeps inner ops alive.
+      for (auto it = scans.rbegin(); it != scans.rend(); ++it) {
+        Operation *scan = hoistIn(*it);
+        changed = changed || scan != *it;
+        changed = forwardSequences(scan) || changed;
+        Operation *summed = batchTimeSums(scan);
+        changed = changed || summed != scan;
+        changed = sinkOut(summed) != summed || changed;
+      }
+      removeDeadCode(module);
+      size_t inBodies = countBodyOps(module);
+      changed = changed || inBodies < lastInBodies;
+      lastInBodies = inBodies;
+      if (!changed)
+        break;
     }
-    removeDeadCode(module);
     return true;
   }
 };

@@ -127,12 +127,15 @@ TEST(PassHoistScan, DefaultPipelineOnEveryCase) {
 }
 
 TEST(PassHoistScan, PipelineIsIdempotent) {
-  auto module = loadTrainStep("lstm.rnn", 11, 3, 5);
-  ASSERT_TRUE(module);
-  ASSERT_TRUE(runPassList(*module, passes::defaultTrainPipeline()));
-  std::ostringstream once, twice;
-  ir::printModule(*module, once);
-  ASSERT_TRUE(runPassList(*module, passes::defaultTrainPipeline()));
-  ir::printModule(*module, twice);
-  EXPECT_TRUE(once.str() == twice.str()) << "second run changed:\n" << twice.str();
+  for (const char *file : {"char_rnn.rnn", "gru.rnn", "lstm.rnn", "lstm2.rnn", "embed_gru.rnn"}) {
+    SCOPED_TRACE(file);
+    auto module = loadTrainStep(file, 11, 3, 5);
+    ASSERT_TRUE(module);
+    ASSERT_TRUE(runPassList(*module, passes::defaultTrainPipeline()));
+    std::ostringstream once, twice;
+    ir::printModule(*module, once);
+    ASSERT_TRUE(runPassList(*module, passes::defaultTrainPipeline()));
+    ir::printModule(*module, twice);
+    EXPECT_TRUE(once.str() == twice.str()) << "second run changed:\n" << twice.str();
+  }
 }
