@@ -7,7 +7,7 @@
 ///     result types, replace this op's results by the earlier op's and erase
 ///     it (every IR op is pure, so equal inputs give equal outputs).
 /// Constants merge too (same type and value). Scans are left alone.
-/// Tests: test/lit/passes/cse-*.rnnir, test/unit/PassDceCseTest.cpp.
+/// Tests: test/lit/passes/cse-*.rnnir, test/unit/PassExamplesTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"

@@ -9,7 +9,7 @@
 ///     argument is unused, by rebuilding the scan (passes/RewriteUtil.h).
 ///     The body ops that only fed a dropped output die in the next round.
 /// Every op of the IR is pure, so "unused" is the only criterion.
-/// Tests: test/lit/passes/dce-*.rnnir, test/unit/PassDceCseTest.cpp.
+/// Tests: test/lit/passes/dce-*.rnnir, test/unit/PassExamplesTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"

@@ -21,7 +21,8 @@
 /// A batched op must type-check as [T] + its per-step result type; binary
 /// elementwise ops batch only where every time-varying operand already has
 /// the result's shape, so broadcasting cannot pair the wrong axes.
-/// Tests: test/lit/passes/hoist-scan-*.rnnir, test/unit/PassHoistScanTest.cpp.
+/// Tests: test/lit/passes/hoist-scan-*.rnnir, pipeline-char-rnn.test,
+/// test/unit/PassHoistScanTest.cpp, PassExamplesTest.cpp, PassPipelineJITTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"

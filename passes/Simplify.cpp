@@ -16,7 +16,7 @@
 ///     axes of x that B names (when the inner sum has no other use).
 /// Replaced ops are erased; operands that become dead (the one-hot) are left
 /// to `dce`.
-/// Tests: test/lit/passes/simplify-*.rnnir, test/unit/PassSimplifyTest.cpp.
+/// Tests: test/lit/passes/simplify-*.rnnir, test/unit/PassExamplesTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
