@@ -2,6 +2,7 @@
 #include "tools/rnnc/ModelLoading.h"
 
 #include "passes/Autodiff.h"
+#include "passes/Pipeline.h"
 
 #include <iostream>
 
@@ -49,6 +50,9 @@ std::unique_ptr<ir::Module> lowerModel(const LoadedModel &model,
     std::cerr << "rnnc: error: autodiff: " << error << '\n';
     return nullptr;
   }
+  if (trainStep &&
+      !passes::runPasses(*module, passes::defaultTrainPipeline(), diags, nullptr))
+    return nullptr;
   return module;
 }
 

@@ -33,7 +33,8 @@ std::unique_ptr<LoadedModel> loadModelFile(const std::string &path);
 std::unique_ptr<LoadedModel> loadModelText(const std::string &name,
                                            const std::string &text);
 
-/// Lowers with the bindings; with `trainStep`, also runs autodiff.
+/// Lowers with the bindings; with `trainStep`, also runs autodiff and the
+/// default optimisation pipeline (passes/Pipeline.h).
 std::unique_ptr<ir::Module> lowerModel(const LoadedModel &model,
                                        const frontend::ModelBindings &bindings,
                                        bool trainStep);
