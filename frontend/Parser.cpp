@@ -250,26 +250,10 @@ bool checkTreeDepth(antlr4::tree::ParseTree *root, DiagnosticEngine &diags) {
 
 std::shared_ptr<const SourceBuffer> loadSourceFile(const std::string &path,
                                                    std::string *error) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    if (error)
-      *error = "cannot read '" + path + "': it is a directory";
+  auto text = readFileBytes(path, "", error);
+  if (!text)
     return nullptr;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (error)
-      *error = "cannot open '" + path + "': " + std::strerror(errno);
-    return nullptr;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    if (error)
-      *error = "cannot read '" + path + "'";
-    return nullptr;
-  }
-  return std::make_shared<SourceBuffer>(path, text.str());
+  return std::make_shared<SourceBuffer>(path, std::move(*text));
 }
 
 std::unique_ptr<ast::Program>

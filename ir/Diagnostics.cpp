@@ -10,7 +10,12 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Diagnostics.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <ostream>
+#include <sstream>
 
 namespace rnnc {
 
@@ -30,6 +35,28 @@ std::string_view SourceBuffer::lineText(uint32_t line) const {
   if (end > begin && text_[end - 1] == '\r')
     --end;
   return std::string_view(text_).substr(begin, end - begin);
+}
+
+std::optional<std::string> readFileBytes(const std::string &path,
+                                         std::string_view what,
+                                         std::string *error) {
+  auto fail = [&](const std::string &message) -> std::optional<std::string> {
+    if (error)
+      *error = message;
+    return std::nullopt;
+  };
+  std::string named = std::string(what) + "'" + path + "'";
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return fail("cannot read " + named + ": it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return fail("cannot open " + named + ": " + std::strerror(errno));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad())
+    return fail("cannot read " + named);
+  return contents.str();
 }
 
 DiagnosticEngine::DiagnosticEngine(std::shared_ptr<const SourceBuffer> buffer,

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,13 @@ private:
   std::string text_;
   std::vector<size_t> lineStarts_;
 };
+
+/// The whole of a file as bytes. `what` names the kind of file in messages
+/// ("corpus " gives "cannot open corpus 'x': No such file or directory");
+/// a directory or an unreadable file is an error, never an exception.
+std::optional<std::string> readFileBytes(const std::string &path,
+                                         std::string_view what,
+                                         std::string *error);
 
 enum class Severity { Error, Warning, Note };
 

@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Checkpoint.h"
 
+#include "ir/Diagnostics.h"
+
 #include "runtime/Utf8.h"
 
 #include <algorithm>
@@ -390,21 +392,10 @@ std::optional<Checkpoint> parseCheckpoint(std::string_view bytes,
 
 std::optional<Checkpoint> loadCheckpoint(const std::string &path,
                                          std::string *error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (error)
-      *error = fmt::format("cannot open checkpoint '{}': {}", path,
-                           std::strerror(errno));
+  auto bytes = readFileBytes(path, "checkpoint ", error);
+  if (!bytes)
     return std::nullopt;
-  }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) {
-    if (error)
-      *error = fmt::format("cannot read checkpoint '{}'", path);
-    return std::nullopt;
-  }
-  return parseCheckpoint(contents.str(), path, error);
+  return parseCheckpoint(*bytes, path, error);
 }
 
 bool checkCheckpoint(const Checkpoint &checkpoint, const std::string &name,

@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Corpus.h"
 
+#include "ir/Diagnostics.h"
+
 #include "runtime/Utf8.h"
 
 #include <cerrno>
@@ -139,27 +141,10 @@ std::optional<CorpusFormat> parseCorpusFormat(std::string_view word) {
 
 std::optional<std::string> readCorpusBytes(const std::string &path,
                                            std::string *error) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    if (error)
-      *error = fmt::format("cannot read corpus '{}': it is a directory", path);
+  auto read = readFileBytes(path, "corpus ", error);
+  if (!read)
     return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (error)
-      *error = fmt::format("cannot open corpus '{}': {}", path,
-                           std::strerror(errno));
-    return std::nullopt;
-  }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) {
-    if (error)
-      *error = fmt::format("cannot read corpus '{}'", path);
-    return std::nullopt;
-  }
-  std::string bytes = contents.str();
+  std::string bytes = std::move(*read);
   if (looksLikeEmptyZip(bytes)) {
     if (error)
       *error = fmt::format("zip archive '{}' contains no file", path);
