@@ -88,15 +88,6 @@ llvm::Type *typeOf(char code, llvm::LLVMContext &ctx) {
   }
 }
 
-void initialiseNativeTargetOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    llvm::InitializeNativeTargetAsmParser();
-  });
-}
-
 std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const std::string &cpu,
                                                        std::string *error) {
   initialiseNativeTargetOnce();

@@ -45,6 +45,9 @@ std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
 bool lowerFunctionInto(llvm::Module &module, const ir::Function &fn,
                        std::string *error);
 
+/// Registers the host target with LLVM (once per process; thread-safe).
+void initialiseNativeTargetOnce();
+
 /// Sets `module`'s data layout and triple from `tm` and runs LLVM's O3
 /// module pipeline for it (loop and SLP vectorisation on).
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);

@@ -29,8 +29,6 @@
 
 namespace rnnc::runtime {
 
-namespace {
-
 void initialiseNativeTargetOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -40,6 +38,7 @@ void initialiseNativeTargetOnce() {
   });
 }
 
+namespace {
 
 llvm::orc::JITTargetMachineBuilder hostMachineBuilder() {
   llvm::orc::JITTargetMachineBuilder jtmb(

@@ -129,6 +129,25 @@ bool AdamOptimizer::restoreState(long long steps,
   return true;
 }
 
+std::optional<double> clipAndUpdate(std::vector<std::vector<float>> &params,
+                                    std::vector<std::vector<float>> &grads,
+                                    double clip, Optimizer &optimizer,
+                                    std::string *error) {
+  std::vector<FloatSpan> paramSpans, gradSpans;
+  std::vector<ConstFloatSpan> gradConst;
+  for (size_t i = 0; i < params.size(); ++i)
+    paramSpans.emplace_back(params[i]);
+  for (auto &g : grads) {
+    gradSpans.emplace_back(g);
+    gradConst.emplace_back(g);
+  }
+  double norm = clip > 0 ? clipByGlobalNorm(gradSpans, clip)
+                         : globalL2Norm(gradConst);
+  if (!optimizer.step(paramSpans, gradConst, error))
+    return std::nullopt;
+  return norm;
+}
+
 std::unique_ptr<Optimizer> makeOptimizer(const OptimizerConfig &config,
                                          std::string *error) {
   auto fail = [&](const std::string &message) -> std::unique_ptr<Optimizer> {

@@ -116,6 +116,14 @@ private:
 
 /// An optimizer from its config; unknown kinds or bad values (lr <= 0,
 /// betas outside [0,1), eps < 0) are an error.
+/// One update of the training loop: clip `grads` to global L2 norm `clip`
+/// (0: no clipping), then step `optimizer`. Returns the norm before
+/// clipping, or nullopt with `*error` if the buffers do not match.
+std::optional<double> clipAndUpdate(std::vector<std::vector<float>> &params,
+                                    std::vector<std::vector<float>> &grads,
+                                    double clip, Optimizer &optimizer,
+                                    std::string *error);
+
 std::unique_ptr<Optimizer> makeOptimizer(const OptimizerConfig &config,
                                          std::string *error);
 

@@ -75,13 +75,6 @@ bool Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
   TensorBuffers states = allocateBuffers(layout.states);
   TensorBuffers nextStates = allocateBuffers(layout.states);
   TensorBuffers grads = allocateBuffers(layout.params);
-  std::vector<FloatSpan> paramSpans, gradSpans;
-  std::vector<ConstFloatSpan> gradConst;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    paramSpans.emplace_back(params_[i]);
-    gradSpans.emplace_back(grads[i]);
-    gradConst.emplace_back(grads[i]);
-  }
 
   ProgressDisplay progress;
   ProgressState state;
@@ -115,10 +108,10 @@ bool Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
         return false;
       }
       std::swap(states, nextStates); // carried, already detached
-      normSum += options_.clip > 0 ? clipByGlobalNorm(gradSpans, options_.clip)
-                                   : globalL2Norm(gradConst);
-      if (!optimizer->step(paramSpans, gradConst, error))
+      auto norm = clipAndUpdate(params_, grads, options_.clip, *optimizer, error);
+      if (!norm)
         return false;
+      normSum += *norm;
       meter.add(loss, tokensPerBatch);
       double elapsed = std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - trainStart)

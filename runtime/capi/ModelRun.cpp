@@ -76,16 +76,7 @@ bool ModelContext::runTrainStep(const int32_t *x, const int32_t *y,
   if (!std::isfinite(value) || !allFinite(grads_))
     return fail("non-finite loss or gradient; the parameters were not updated");
   std::swap(trainStates_, trainNext_); // carried, already detached
-  std::vector<FloatSpan> paramSpans, gradSpans;
-  std::vector<ConstFloatSpan> gradConst;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    paramSpans.emplace_back(params_[i]);
-    gradSpans.emplace_back(grads_[i]);
-    gradConst.emplace_back(grads_[i]);
-  }
-  if (model_.clip > 0)
-    clipByGlobalNorm(gradSpans, model_.clip);
-  return optimizer_->step(paramSpans, gradConst, &error);
+  return clipAndUpdate(params_, grads_, model_.clip, *optimizer_, &error).has_value();
 }
 
 bool ModelContext::trainStep(const int32_t *x, const int32_t *y, float *loss) {
