@@ -12,11 +12,15 @@
 
 #include "runtime/Checkpoint.h"
 #include "runtime/Corpus.h"
+#include "runtime/KernelsParallel.h"
 #include "runtime/Trainer.h"
 #include "runtime/Vocabulary.h"
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
+#include <thread>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -34,6 +38,7 @@ struct TrainArgs {
   uint64_t seed = 0;
   std::string save, resume, metricsJson;
   int64_t predictEvery = 50, predictLength = 50;
+  int threads = 0; ///< 0: RNNC_THREADS if set, else every core
   std::vector<std::string> prefixes;
 };
 
@@ -53,6 +58,11 @@ std::vector<std::string> defaultPrefixes(const runtime::Vocabulary &vocab,
 }
 
 int runTrain(const TrainArgs &a) {
+  if (a.threads > 0)
+    runtime::setKernelThreads(a.threads);
+  else if (!std::getenv("RNNC_THREADS"))
+    runtime::setKernelThreads(
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   auto model = loadModelFile(a.model);
   if (!model)
     return 1;
@@ -194,6 +204,9 @@ Command addTrainCommand(CLI::App &parent) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--prefix", a->prefixes, "A prefix to continue (repeatable)");
+  app.add_option("--threads", a->threads,
+                 "Threads for large matrix products (default: RNNC_THREADS, else every core)")
+      ->check(CLI::Range(1, 64));
   c.run = [a] { return runTrain(*a); };
   return c;
 }
