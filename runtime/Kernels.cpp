@@ -32,6 +32,12 @@ double flops(int64_t m, int64_t k, int64_t n) {
   return 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
 }
 
+/// A softmax row costs about as much as this many flops per element (exp and
+/// three passes), for deciding whether to split rows across threads.
+double softmaxWork(int64_t rows, int64_t classes) {
+  return 16.0 * static_cast<double>(rows) * static_cast<double>(classes);
+}
+
 bool inRange(int32_t id, int64_t limit) { return id >= 0 && id < limit; }
 
 /// Row i's log-sum-exp, shifted by the row maximum for stability.
@@ -128,14 +134,26 @@ void rnnc_onehot(const int32_t *idx, float *out, int64_t rows, int64_t depth) {
 
 void rnnc_cross_entropy(const float *logits, const int32_t *labels, float *out,
                         int64_t rows, int64_t classes) {
+  // Rows run in parallel chunks; each row's term lands in its own slot and
+  // the slots are summed in row order, so the loss is bit-identical for any
+  // thread count. The slots are cached per thread (no allocation per call).
+  thread_local std::vector<double> rowLoss;
+  if (static_cast<int64_t>(rowLoss.size()) < rows)
+    rowLoss.resize(static_cast<size_t>(rows));
+  double *terms = rowLoss.data();
+  rnnc::runtime::parallelChunks(rows, softmaxWork(rows, classes), [&](int64_t r0, int64_t r1) {
+    for (int64_t i = r0; i < r1; ++i) {
+      terms[i] = 0;
+      if (!inRange(labels[i], classes))
+        continue;
+      const float *row = logits + i * classes;
+      float maxv;
+      terms[i] = static_cast<double>(logSumExp(row, classes, maxv)) - row[labels[i]];
+    }
+  });
   double total = 0;
-  for (int64_t i = 0; i < rows; ++i) {
-    if (!inRange(labels[i], classes))
-      continue;
-    const float *row = logits + i * classes;
-    float maxv;
-    total += static_cast<double>(logSumExp(row, classes, maxv)) - row[labels[i]];
-  }
+  for (int64_t i = 0; i < rows; ++i)
+    total += terms[i];
   *out = rows ? static_cast<float>(total / static_cast<double>(rows)) : 0.0f;
 }
 
@@ -143,16 +161,19 @@ void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
                              const float *dloss, float *out, int64_t rows,
                              int64_t classes) {
   float scale = rows ? *dloss / static_cast<float>(rows) : 0.0f;
-  for (int64_t i = 0; i < rows; ++i) {
-    const float *row = logits + i * classes;
-    float *g = out + i * classes;
-    float maxv;
-    float lse = logSumExp(row, classes, maxv);
-    Eigen::Map<Eigen::ArrayXf>(g, classes) =
-        scale * (Eigen::Map<const Eigen::ArrayXf>(row, classes) - lse).exp();
-    if (inRange(labels[i], classes))
-      g[labels[i]] -= scale;
-  }
+  // Rows are independent: parallel chunks give the same bits as one thread.
+  rnnc::runtime::parallelChunks(rows, softmaxWork(rows, classes), [&](int64_t r0, int64_t r1) {
+    for (int64_t i = r0; i < r1; ++i) {
+      const float *row = logits + i * classes;
+      float *g = out + i * classes;
+      float maxv;
+      float lse = logSumExp(row, classes, maxv);
+      Eigen::Map<Eigen::ArrayXf>(g, classes) =
+          scale * (Eigen::Map<const Eigen::ArrayXf>(row, classes) - lse).exp();
+      if (inRange(labels[i], classes))
+        g[labels[i]] -= scale;
+    }
+  });
 }
 
 void rnnc_copy_columns(const void *src, void *dst, int64_t rows,

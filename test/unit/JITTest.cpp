@@ -158,8 +158,8 @@ TEST(Kernels, ArenaGrowsAndIsAligned) {
 }
 
 TEST(Kernels, ThreadedProductsEqualSingleThreaded) {
-  // Large enough to be split: 64 x 96 x 200 (2.5 Mflop).
-  const int64_t m = 64, k = 96, n = 200;
+  // Large enough to be split: 64 x 96 x 720 (8.8 Mflop).
+  const int64_t m = 64, k = 96, n = 720;
   std::vector<float> a(m * k), b(k * n), bt(n * k), c(m * n);
   for (size_t i = 0; i < a.size(); ++i)
     a[i] = static_cast<float>((i * 37) % 17) / 17.0f - 0.5f;
