@@ -4,9 +4,10 @@
 /// A small fixed pool that runs the column blocks of one large matrix
 /// product on several threads. Off by default: the number of threads comes
 /// from the environment variable RNNC_THREADS (read once; 1 when unset), or
-/// from setKernelThreads. Workers sleep on a condition variable between
-/// jobs, so an oversubscribed machine slows down gently rather than
-/// spinning.
+/// from setKernelThreads. Workers poll for a new job for at most 200 us
+/// (the next per-time-step product usually comes sooner), then sleep on a
+/// condition variable, so an oversubscribed machine slows down gently rather
+/// than spinning.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
