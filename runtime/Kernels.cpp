@@ -164,12 +164,15 @@ void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
   // Rows are independent: parallel chunks give the same bits as one thread.
   rnnc::runtime::parallelChunks(rows, softmaxWork(rows, classes), [&](int64_t r0, int64_t r1) {
     for (int64_t i = r0; i < r1; ++i) {
-      const float *row = logits + i * classes;
       float *g = out + i * classes;
-      float maxv;
-      float lse = logSumExp(row, classes, maxv);
-      Eigen::Map<Eigen::ArrayXf>(g, classes) =
-          scale * (Eigen::Map<const Eigen::ArrayXf>(row, classes) - lse).exp();
+      if (classes <= 0)
+        continue;
+      // One exp per element: exp(x - max) into the output, then one scale
+      // by 1/sum (rather than exp twice, for the sum and for the output).
+      Eigen::Map<const Eigen::ArrayXf> row(logits + i * classes, classes);
+      Eigen::Map<Eigen::ArrayXf> grad(g, classes);
+      grad = (row - row.maxCoeff()).exp();
+      grad *= scale / grad.sum();
       if (inRange(labels[i], classes))
         g[labels[i]] -= scale;
     }
