@@ -63,6 +63,22 @@ void zeroBuffers(TensorBuffers &buffers) {
     std::fill(b.begin(), b.end(), 0.0f);
 }
 
+bool loadFromCheckpoint(const Checkpoint &checkpoint,
+                        const std::vector<TensorSlot> &slots,
+                        TensorBuffers &buffers, std::string *error) {
+  buffers.resize(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const NamedTensor *t = checkpoint.find(slots[i].name);
+    if (!t || t->shape != slots[i].shape) {
+      *error = "the checkpoint has no parameter '" + slots[i].name +
+               "' of the model's shape";
+      return false;
+    }
+    buffers[i] = t->data;
+  }
+  return true;
+}
+
 std::unique_ptr<TrainStepProgram>
 TrainStepProgram::compile(const ir::Module &module, std::string *error) {
   const ir::Function *step = module.function("train_step");

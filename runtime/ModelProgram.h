@@ -11,6 +11,7 @@
 #pragma once
 
 #include "ir/IR.h"
+#include "runtime/Checkpoint.h"
 #include "runtime/JIT.h"
 
 #include <cstdint>
@@ -44,6 +45,12 @@ struct ModelLayout {
 using TensorBuffers = std::vector<std::vector<float>>;
 TensorBuffers allocateBuffers(const std::vector<TensorSlot> &slots);
 void zeroBuffers(TensorBuffers &buffers);
+
+/// Copies every slot's tensor from `checkpoint` into `buffers` (parallel to
+/// `slots`). False with `*error` if one is missing or has another shape.
+bool loadFromCheckpoint(const Checkpoint &checkpoint,
+                        const std::vector<TensorSlot> &slots,
+                        TensorBuffers &buffers, std::string *error);
 
 /// The JIT-compiled `@train_step`: loss, next states and gradients.
 class TrainStepProgram {

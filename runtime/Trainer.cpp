@@ -40,25 +40,7 @@ bool Trainer::initParameters(const std::map<std::string, ir::ParamInit> &inits,
 }
 
 bool Trainer::loadParameters(const Checkpoint &checkpoint, std::string *error) {
-  const auto &slots = step_.layout().params;
-  for (size_t i = 0; i < slots.size(); ++i) {
-    const NamedTensor *t = checkpoint.find(slots[i].name);
-    if (!t || t->shape != slots[i].shape) {
-      *error = "the checkpoint has no parameter '" + slots[i].name +
-               "' of the model's shape";
-      return false;
-    }
-    params_[i] = t->data;
-  }
-  return true;
-}
-
-static bool allFinite(const TensorBuffers &buffers) {
-  for (const auto &b : buffers)
-    for (float v : b)
-      if (!std::isfinite(v))
-        return false;
-  return true;
+  return loadFromCheckpoint(checkpoint, step_.layout().params, params_, error);
 }
 
 bool Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
@@ -96,7 +78,8 @@ bool Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
       float loss = step_.run(params_, states, batch.inputs.data(),
                              batch.labels.data(), nextStates, grads);
       ++steps;
-      if (!std::isfinite(loss) || !allFinite(grads)) {
+      if (!std::isfinite(loss) ||
+          !allFinite(std::vector<ConstFloatSpan>(grads.begin(), grads.end()))) {
         progress.clear();
         *error = fmt::format("non-finite loss at epoch {}, step {}; stopping",
                              epoch, steps);

@@ -60,16 +60,10 @@ int runGenerate(const GenerateArgs &a) {
   auto step = compileGenerateStep(*model, vocab->size());
   if (!step)
     return 1;
-  runtime::TensorBuffers params = runtime::allocateBuffers(step->layout().params);
-  for (size_t i = 0; i < params.size(); ++i) {
-    const auto &slot = step->layout().params[i];
-    const runtime::NamedTensor *t = ckpt->find(slot.name);
-    if (!t || t->shape != slot.shape) {
-      std::cerr << "rnnc: error: " << a.checkpoint << ": no parameter '"
-                << slot.name << "' of the model's shape\n";
-      return 1;
-    }
-    params[i] = t->data;
+  runtime::TensorBuffers params;
+  if (!runtime::loadFromCheckpoint(*ckpt, step->layout().params, params, &error)) {
+    std::cerr << "rnnc: error: " << a.checkpoint << ": " << error << '\n';
+    return 1;
   }
   runtime::SamplingOptions sampling{a.temperature, a.topK};
   if (!runtime::validateSamplingOptions(sampling, &error)) {
