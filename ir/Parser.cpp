@@ -155,22 +155,40 @@ private:
                        std::move(attrs), nameTok.loc, start);
     std::vector<TensorType> declared;
     std::vector<SourceLocation> typeLocs;
+    if (!parseResultTypes(resultNames, declared, typeLocs))
+      return false;
+    Operation *op = block.create(kind, operands, declared, attrs);
+    op->loc = start;
+    return checkAndDefineResults(*op, nameTok.loc, declared, typeLocs, resultNames);
+  }
+
+  /// `: type, ...` after an op, one type per result name.
+  bool parseResultTypes(const std::vector<IRToken> &resultNames,
+                        std::vector<TensorType> &declared,
+                        std::vector<SourceLocation> &typeLocs) {
     if (!expect(":") || !parseTypeList(declared, &typeLocs))
       return false;
     if (declared.size() != resultNames.size())
       return error(typeLocs.front(),
                    std::to_string(resultNames.size()) + " result name(s) but " +
                        std::to_string(declared.size()) + " type(s)");
-    Operation *op = block.create(kind, operands, declared, attrs);
-    op->loc = start;
+    return true;
+  }
+
+  /// The declared result types must be the inferred ones; then the result
+  /// names are bound.
+  bool checkAndDefineResults(Operation &op, SourceLocation nameLoc,
+                             const std::vector<TensorType> &declared,
+                             const std::vector<SourceLocation> &typeLocs,
+                             const std::vector<IRToken> &resultNames) {
     std::string why;
-    auto inferred = inferResultTypes(*op, &why);
+    auto inferred = inferResultTypes(op, &why);
     if (!inferred)
-      return error(nameTok.loc, why);
+      return error(nameLoc, why);
     if (!checkDeclared(*inferred, declared, typeLocs))
       return false;
     for (size_t i = 0; i < resultNames.size(); ++i)
-      if (!define(resultNames[i], op->result(i)))
+      if (!define(resultNames[i], op.result(i)))
         return false;
     return true;
   }
@@ -228,13 +246,9 @@ private:
       return errorHere("'}' closing the scan body");
     std::vector<TensorType> declared;
     std::vector<SourceLocation> typeLocs;
-    if (!expect(":") || !parseTypeList(declared, &typeLocs))
+    if (!parseResultTypes(resultNames, declared, typeLocs))
       return false;
     size_t after = pos_;
-    if (declared.size() != resultNames.size())
-      return error(typeLocs.front(),
-                   std::to_string(resultNames.size()) + " result name(s) but " +
-                       std::to_string(declared.size()) + " type(s)");
     pos_ = bodyStart + 1;
 
     Operation *op = block.create(OpKind::Scan, operands, declared, attrs);
@@ -245,15 +259,7 @@ private:
       return false;
     scopes_.pop_back();
     pos_ = after;
-    auto inferred = inferResultTypes(*op, &why);
-    if (!inferred)
-      return error(nameAt, why);
-    if (!checkDeclared(*inferred, declared, typeLocs))
-      return false;
-    for (size_t i = 0; i < resultNames.size(); ++i)
-      if (!define(resultNames[i], op->result(i)))
-        return false;
-    return true;
+    return checkAndDefineResults(*op, nameAt, declared, typeLocs, resultNames);
   }
 
   bool parseBodyArgs(Block &body, const std::vector<TensorType> &expected) {
