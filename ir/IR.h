@@ -47,6 +47,12 @@ inline bool isElementwise(OpKind k) {
 inline bool isTerminator(OpKind k) {
   return k == OpKind::Yield || k == OpKind::Return;
 }
+/// Ops with one nested body block (isolated from above) ending in `yield`.
+inline bool hasBody(OpKind k) { return k == OpKind::Scan || k == OpKind::Fusion; }
+/// Ops a `fusion` body may hold after its optional leading product.
+inline bool isMatrixProduct(OpKind k) {
+  return k == OpKind::MatMul || k == OpKind::MatMulNT || k == OpKind::MatMulTN;
+}
 
 /// Attribute values: integers, reals, strings and integer lists.
 using Attribute = std::variant<int64_t, double, std::string, std::vector<int64_t>>;
@@ -118,7 +124,7 @@ public:
   std::vector<int64_t> intListAttr(const std::string &k) const;
   void setAttr(const std::string &k, Attribute v) { attrs_[k] = std::move(v); }
 
-  /// Nested blocks (one for `scan`).
+  /// Nested blocks (one for `scan` and `fusion`).
   const std::vector<std::unique_ptr<Block>> &regions() const { return regions_; }
   Block &body() const { return *regions_.at(0); }
   Block *addRegion();

@@ -5,8 +5,8 @@
 /// in SSA order, so no worklist is needed and nothing recurses over op
 /// chains), compute each op with a small kernel over doubles, and check the
 /// result shape against the op's declared type. `scan` evaluates its body
-/// once per time step; that nesting is the only recursion, bounded by the
-/// nesting depth of scans in the IR. Kernels: ir/InterpreterKernels.cpp.
+/// once per time step and `fusion` once; that nesting is the only recursion,
+/// bounded by the nesting depth of bodies in the IR. Kernels: ir/InterpreterKernels.cpp.
 ///
 //===----------------------------------------------------------------------===//
 #include "ir/Interpreter.h"
@@ -237,6 +237,15 @@ MaybeTensors runBlock(const Block &block, const std::vector<const Tensor *> &arg
     std::vector<Tensor> results;
     if (op.kind() == OpKind::Scan) {
       MaybeTensors r = runScan(op, in, err);
+      if (!r)
+        return std::nullopt;
+      results = std::move(*r);
+    } else if (op.kind() == OpKind::Fusion) {
+      if (op.regions().size() != 1) {
+        err = "fusion without a body";
+        return std::nullopt;
+      }
+      MaybeTensors r = runBlock(op.body(), in, err); // a fusion is its body
       if (!r)
         return std::nullopt;
       results = std::move(*r);

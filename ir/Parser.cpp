@@ -8,11 +8,12 @@
 ///   func     := 'func' symbol '(' (role %v ':' type),* ')'
 ///               '->' '(' (word ':' type),* ')' '{' op* '}'
 ///   op       := (%v,+ '=')? name '(' %v,* ')' attrs? ':' type,+
-///             | %v,+ '=' 'scan' '(' %v,* ')' attrs '{' body '}' ':' type,+
+///             | %v,+ '=' ('scan' | 'fusion') '(' %v,* ')' attrs? '{' body '}'
+///               ':' type,+
 ///             | ('yield' | 'return') %v,*
 ///   body     := '^body' '(' (%v ':' type),* ')' ':' op*
 ///   type     := ('f32' | 'i32') '[' ((name '=')? int),* ']'
-/// A scan's result types follow its body, so the parser finds them by
+/// A scan's (or fusion's) result types follow its body, so the parser finds them by
 /// skipping to the matching '}' before it creates the op.
 ///
 //===----------------------------------------------------------------------===//
@@ -150,8 +151,8 @@ private:
     AttributeMap attrs;
     if (!parseOperands(operands) || !parseAttributes(attrs))
       return false;
-    if (kind == OpKind::Scan)
-      return parseScan(block, resultNames, std::move(operands),
+    if (hasBody(kind))
+      return parseScan(kind, block, resultNames, std::move(operands),
                        std::move(attrs), nameTok.loc, start);
     std::vector<TensorType> declared;
     std::vector<SourceLocation> typeLocs;
@@ -224,7 +225,8 @@ private:
     return tokens_.size() - 1;
   }
 
-  bool parseScan(Block &block, const std::vector<IRToken> &resultNames,
+  /// A scan or a fusion (`kind`): the op with its body block.
+  bool parseScan(OpKind kind, Block &block, const std::vector<IRToken> &resultNames,
                  std::vector<Value *> operands, AttributeMap attrs,
                  SourceLocation nameAt, SourceLocation start) {
     if (scopes_.size() > kMaxScanNesting)
@@ -234,7 +236,10 @@ private:
     for (Value *v : operands)
       operandTypes.push_back(v->type());
     std::string why;
-    auto argTypes = scanBodyArgumentTypes(operandTypes, attrs, &why);
+    // A fusion body's arguments mirror its operands.
+    auto argTypes = kind == OpKind::Fusion
+                        ? std::optional<std::vector<TensorType>>(operandTypes)
+                        : scanBodyArgumentTypes(operandTypes, attrs, &why);
     if (!argTypes)
       return error(nameAt, why);
     if (!tok().is("{"))
@@ -251,7 +256,7 @@ private:
     size_t after = pos_;
     pos_ = bodyStart + 1;
 
-    Operation *op = block.create(OpKind::Scan, operands, declared, attrs);
+    Operation *op = block.create(kind, operands, declared, attrs);
     op->loc = start;
     Block &body = *op->addRegion();
     scopes_.emplace_back();

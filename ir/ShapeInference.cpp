@@ -309,6 +309,8 @@ inferResultTypes(OpKind kind, const std::vector<TensorType> &t,
                 "the type of a constant is declared, not inferred");
   case OpKind::Scan:
     return fail(kind, error, "scan result types come from its body");
+  case OpKind::Fusion:
+    return fail(kind, error, "fusion result types come from its body");
   default:
     return fail(kind, error, "no typing rule");
   }
@@ -408,6 +410,21 @@ std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
     for (Value *v : term->operands())
       yieldTypes.push_back(v->type());
     return inferScanResultTypes(operandTypes, op.attrs(), yieldTypes, error);
+  }
+  if (op.kind() == OpKind::Fusion) {
+    // Results are the yielded values; the body's arguments mirror the
+    // operands (checked by the verifier and the parser).
+    if (op.regions().size() != 1)
+      return fail(op.kind(), error, "must have exactly one body");
+    Operation *term = op.body().terminator();
+    if (!term || term->kind() != OpKind::Yield)
+      return fail(op.kind(), error, "body must end with 'yield'");
+    if (term->numOperands() == 0)
+      return fail(op.kind(), error, "body must yield at least one value");
+    Types yieldTypes;
+    for (Value *v : term->operands())
+      yieldTypes.push_back(v->type());
+    return yieldTypes;
   }
   return inferResultTypes(op.kind(), operandTypes, op.attrs(), error);
 }

@@ -44,7 +44,8 @@ std::optional<std::vector<TensorType>> inferScanResultTypes(
     const std::vector<TensorType> &yieldTypes, std::string *error);
 
 /// Result types of an existing op: dispatches to the rules above, taking a
-/// constant's declared type and a scan's body yield into account.
+/// constant's declared type and a scan's or fusion's body yield into account
+/// (a fusion's results are exactly the types its body yields).
 std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
                                                         std::string *error);
 

@@ -77,8 +77,11 @@ private:
       checkOperands(op, visible, inBlock);
       checkTerminator(op, i + 1 == ops.size(), isBody);
       checkCountsAndTypes(op);
-      if (op.kind() == OpKind::Scan && op.regions().size() == 1) {
-        checkScanBody(op);
+      if (hasBody(op.kind()) && op.regions().size() == 1) {
+        if (op.kind() == OpKind::Scan)
+          checkScanBody(op);
+        else
+          checkFusionBody(op);
         worklist.push_back(op.regions()[0].get());
       }
       for (Value *r : op.results())
@@ -109,11 +112,13 @@ private:
 
   void checkTerminator(const Operation &op, bool last, bool isBody) {
     OpKind want = isBody ? OpKind::Yield : OpKind::Return;
+    const Operation *owner = op.parentBlock() ? op.parentBlock()->parentOp() : nullptr;
     if (isTerminator(op.kind()) && !last)
       report(&op, "terminator is not the last op of its block");
     else if (last && op.kind() != want)
-      report(&op, std::string(isBody ? "scan body" : "function body") +
-                      " must end with '" + opKindName(want) + "'");
+      report(&op, std::string(isBody ? (owner ? owner->name() : "scan")
+                                     : "function") +
+                      " body must end with '" + opKindName(want) + "'");
   }
 
   void checkCountsAndTypes(const Operation &op) {
@@ -129,7 +134,7 @@ private:
                       std::to_string(op.numResults()));
       return;
     }
-    size_t regions = op.kind() == OpKind::Scan ? 1 : 0;
+    size_t regions = hasBody(op.kind()) ? 1 : 0;
     if (op.regions().size() != regions) {
       report(&op, "expects " + std::to_string(regions) +
                       " body block(s), has " +
@@ -178,6 +183,51 @@ private:
         report(&op, "body argument #" + std::to_string(i) + " has type " +
                         body.argument(i)->type().str() + ", expected " +
                         (*expected)[i].str());
+  }
+
+  /// A fusion is one kernel: its body takes the operands as arguments and
+  /// holds splat constants and elementwise ops, optionally after one
+  /// leading matrix product; every yield (and the product) has one shape.
+  void checkFusionBody(const Operation &op) {
+    const Block &body = op.body();
+    if (body.numArguments() != op.numOperands()) {
+      report(&op, "body takes " + std::to_string(body.numArguments()) +
+                      " argument(s), expected " + std::to_string(op.numOperands()));
+      return;
+    }
+    for (unsigned i = 0; i < body.numArguments(); ++i)
+      if (op.operand(i) && body.argument(i)->type() != op.operand(i)->type())
+        report(&op, "body argument #" + std::to_string(i) + " has type " +
+                        body.argument(i)->type().str() + ", expected " +
+                        op.operand(i)->type().str());
+    const auto &ops = body.operations();
+    const Operation *yield = body.terminator();
+    if (!yield || yield->kind() != OpKind::Yield || yield->numOperands() == 0)
+      return; // reported by the terminator and type checks
+    std::vector<int64_t> shape = yield->operand(0)->type().shape();
+    for (size_t i = 0; i + 1 < ops.size(); ++i) {
+      const Operation &inner = *ops[i];
+      OpKind k = inner.kind();
+      if (isMatrixProduct(k)) {
+        if (i != 0)
+          report(&op, std::string("body may hold one matrix product, as its "
+                                  "first op; '") +
+                          inner.name() + "' is op #" + std::to_string(i));
+        else if (inner.numResults() == 1 && inner.result()->type().shape() != shape)
+          report(&op, "leading '" + std::string(inner.name()) + "' has type " +
+                          inner.result()->type().str() +
+                          ", not the shape of the fused loop");
+      } else if (k != OpKind::Constant && !isElementwise(k)) {
+        report(&op, std::string("body may not hold '") + inner.name() +
+                        "' (only constants and elementwise ops after an "
+                        "optional leading matrix product)");
+      }
+    }
+    for (unsigned i = 1; i < yield->numOperands(); ++i)
+      if (yield->operand(i) && yield->operand(i)->type().shape() != shape)
+        report(&op, "yields values of different shapes: " +
+                        yield->operand(0)->type().str() + " and " +
+                        yield->operand(i)->type().str());
   }
 
   void checkReturn() {

@@ -306,6 +306,18 @@ bool buildTrainStep(Module &module, std::string *error) {
   if (module.function("train_step"))
     return done(fail(err, "the module already has @train_step"));
   const Block &F = fwd->body();
+  // Fusion is a codegen-level grouping made after autodiff: no adjoint rule.
+  for (std::vector<const Block *> work{&F}; !work.empty();) {
+    const Block *block = work.back();
+    work.pop_back();
+    for (const auto &op : block->operations()) {
+      if (op->kind() == OpKind::Fusion)
+        return done(fail(err, "cannot differentiate 'fusion' (run "
+                              "fuse-elementwise after autodiff, not before)"));
+      for (const auto &region : op->regions())
+        work.push_back(region.get());
+    }
+  }
   const Operation *ret = F.terminator();
   if (!ret || ret->kind() != OpKind::Return || ret->numOperands() < 1)
     return done(fail(err, "@forward must return the logits first"));

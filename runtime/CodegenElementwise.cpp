@@ -104,6 +104,12 @@ bool allF32(const ir::Operation &op) {
 
 } // namespace
 
+llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &b, OpKind kind,
+                                   const std::vector<llvm::Value *> &in) {
+  return ir::isElementwiseUnary(kind) ? emitUnary(b, kind, in[0])
+                                      : emitBinary(b, kind, in[0], in[1]);
+}
+
 void FunctionLowering::planElementwiseFusion(const ir::Operation &op) {
   if (!ir::isElementwise(op.kind()) || !allF32(op))
     return;

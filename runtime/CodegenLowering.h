@@ -36,6 +36,12 @@
 
 namespace rnnc::runtime::codegen {
 
+/// The scalar f32 code of one elementwise op (`in` holds one value per
+/// operand); shared by the fused loops of CodegenElementwise.cpp and
+/// CodegenFusion.cpp.
+llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &b, ir::OpKind kind,
+                                   const std::vector<llvm::Value *> &in);
+
 class FunctionLowering {
 public:
   FunctionLowering(llvm::Module &module, const ir::Function &fn);
@@ -51,6 +57,9 @@ public:
   bool lowerLossOp(const ir::Operation &op);
   bool lowerConstant(const ir::Operation &op);
   bool lowerScan(const ir::Operation &op);
+  /// A `fusion` op: its leading product (if any), then one loop computing
+  /// every yielded value (CodegenFusion.cpp).
+  bool lowerFusion(const ir::Operation &op);
 
   /// The buffer holding `v` at the current insertion point.
   llvm::Value *ptr(const ir::Value *v);

@@ -53,6 +53,8 @@ bool FunctionLowering::lowerOp(const ir::Operation &op) {
     return lowerLossOp(op);
   case OpKind::Scan:
     return lowerScan(op);
+  case OpKind::Fusion:
+    return lowerFusion(op);
   default:
     return fail(std::string("codegen does not support op '") + op.name() + "'");
   }

@@ -1,0 +1,157 @@
+//===- CodegenFusion.cpp - One kernel per `fusion` op ---------------------===//
+///
+/// \file
+/// A `fusion` op (made by passes/FuseElementwise.cpp) is one kernel:
+///   1. its body arguments point at its operands' buffers;
+///   2. a leading matrix product, if any, is the ordinary kernel call
+///      (lowerMatrixOp), writing into the buffer of the result that yields
+///      it, else into the first result's buffer: the loop below reads each
+///      element of it before it stores that element, so the epilogue runs in
+///      place and the product needs no buffer of its own;
+///   3. one loop over the elements (two nested loops when an operand
+///      broadcasts as a suffix, inner index j, as CodegenElementwise.cpp
+///      does) evaluates the body's ops in program order — each value once per
+///      element, however many body ops read it — and stores every yielded
+///      value. Single-element operands are loaded and constants taken once,
+///      before the loop.
+/// Scalar code per op: emitElementwiseScalar (CodegenElementwise.cpp).
+/// Tests: test/unit/CodegenFusionTest.cpp, the fused rows of
+/// test/unit/CodegenExamplesTest.cpp.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/CodegenLowering.h"
+
+namespace rnnc::runtime::codegen {
+
+using ir::OpKind;
+
+namespace {
+
+bool isF32(const ir::Value *v) {
+  return v->type().elementType() == ir::ElementType::F32;
+}
+
+} // namespace
+
+bool FunctionLowering::lowerFusion(const ir::Operation &op) {
+  if (op.regions().size() != 1 || op.numResults() == 0)
+    return fail("fusion without a body or results");
+  const ir::Block &body = op.body();
+  const ir::Operation *yield = body.terminator();
+  if (!yield || yield->kind() != OpKind::Yield ||
+      yield->numOperands() != op.numResults() ||
+      body.numArguments() != op.numOperands())
+    return fail("fusion operands, body arguments and yield do not match");
+  int64_t n = op.result(0)->type().numElements();
+  for (const ir::Value *r : op.results())
+    if (!isF32(r) || r->type().numElements() != n)
+      return fail("codegen: fusion results must be f32 of one size, got " +
+                  r->type().str());
+  for (unsigned i = 0; i < op.numOperands(); ++i)
+    ptr_[body.argument(i)] = ptr(op.operand(i));
+
+  // 2. The leading product.
+  const auto &ops = body.operations();
+  size_t first = 0;
+  int productHome = -1; // result index whose buffer is the product itself
+  if (ir::isMatrixProduct(ops[0]->kind())) {
+    const ir::Operation &product = *ops[0];
+    first = 1;
+    for (unsigned k = 0; k < yield->numOperands() && productHome < 0; ++k)
+      if (yield->operand(k) == product.result())
+        productHome = static_cast<int>(k);
+    if (product.result()->type().numElements() != n)
+      return fail("codegen: fusion product " + product.result()->type().str() +
+                  " is not the size of the loop");
+    ptr_[product.result()] = ptr(op.result(productHome < 0 ? 0 : productHome));
+    if (!lowerMatrixOp(product))
+      return false;
+  }
+  if (n == 0)
+    return error_.empty();
+
+  // Leaves: values read from memory (body arguments and the product).
+  llvm::Type *f = b_.getFloatTy();
+  std::unordered_map<const ir::Value *, llvm::Value *> uniform;
+  std::unordered_set<const ir::Value *> leaves;
+  int64_t inner = n;
+  for (size_t i = first; i + 1 < ops.size(); ++i) {
+    const ir::Operation &node = *ops[i];
+    if (node.kind() == OpKind::Constant) {
+      if (!isF32(node.result()))
+        return fail("codegen: fusion constants must be f32");
+      uniform[node.result()] = f32(node.realAttr("value"));
+      continue;
+    }
+    if (!ir::isElementwise(node.kind()))
+      return fail(std::string("codegen: fusion body holds '") + node.name() + "'");
+    for (const ir::Value *v : node.operands()) {
+      const ir::Operation *def = v->definingOp();
+      bool isLeaf = !def || (first == 1 && def == ops[0].get());
+      if (!isLeaf || leaves.count(v) || uniform.count(v))
+        continue;
+      if (!isF32(v))
+        return fail("codegen supports '" + std::string(node.name()) +
+                    "' on f32 only, got " + v->type().str());
+      int64_t m = v->type().numElements();
+      if (m == 1) {
+        uniform[v] = b_.CreateLoad(f, ptr(v));
+        continue;
+      }
+      if (m == 0 || m > n || n % m != 0)
+        return fail("codegen cannot broadcast " + v->type().str() + " to " +
+                    op.result(0)->type().str());
+      leaves.insert(v);
+      if (m < n)
+        inner = std::min(inner, m);
+    }
+  }
+  // Pass-through yields of an argument are leaves too.
+  for (const ir::Value *y : yield->operands())
+    if (!y->definingOp() && !uniform.count(y))
+      leaves.insert(y);
+
+  // 3. The loop body at (full, inner) indices: every body value once.
+  auto iteration = [&](llvm::Value *full, llvm::Value *j) {
+    std::unordered_map<const ir::Value *, llvm::Value *> at = uniform;
+    auto value = [&](const ir::Value *v) -> llvm::Value * {
+      auto it = at.find(v);
+      if (it != at.end())
+        return it->second;
+      int64_t m = v->type().numElements();
+      llvm::Value *index = m == n ? full : m == inner ? j : b_.CreateURem(full, i64(m));
+      llvm::Value *loaded = b_.CreateLoad(f, b_.CreateInBoundsGEP(f, ptr(v), index));
+      return at[v] = loaded;
+    };
+    for (size_t i = first; i + 1 < ops.size(); ++i) {
+      const ir::Operation &node = *ops[i];
+      if (node.kind() == OpKind::Constant)
+        continue;
+      std::vector<llvm::Value *> in;
+      for (const ir::Value *v : node.operands())
+        in.push_back(value(v));
+      at[node.result()] = emitElementwiseScalar(b_, node.kind(), in);
+    }
+    // Compute every yield before storing any: the product's buffer may be
+    // the first result's.
+    std::vector<llvm::Value *> out;
+    for (const ir::Value *y : yield->operands())
+      out.push_back(value(y));
+    for (unsigned k = 0; k < op.numResults(); ++k)
+      if (static_cast<int>(k) != productHome)
+        b_.CreateStore(out[k], b_.CreateInBoundsGEP(f, ptr(op.result(k)), full));
+  };
+  if (inner == n) {
+    emitLoop(n, [&](llvm::Value *i) { iteration(i, i); });
+    return error_.empty();
+  }
+  emitLoop(n / inner, [&](llvm::Value *o) {
+    llvm::Value *base = b_.CreateMul(o, i64(inner), "", true, true);
+    emitLoop(inner, [&](llvm::Value *j) {
+      iteration(b_.CreateAdd(base, j, "", true, true), j);
+    }, "j");
+  }, "o");
+  return error_.empty();
+}
+
+} // namespace rnnc::runtime::codegen
