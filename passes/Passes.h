@@ -10,5 +10,6 @@ std::unique_ptr<Pass> createSimplifyPass();
 std::unique_ptr<Pass> createDeadCodeEliminationPass();
 std::unique_ptr<Pass> createCommonSubexpressionsPass();
 std::unique_ptr<Pass> createHoistScanPass();
+std::unique_ptr<Pass> createMergeMatmulsPass();
 std::unique_ptr<Pass> createFuseElementwisePass();
 } // namespace rnnc::passes
