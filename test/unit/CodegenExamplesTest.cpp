@@ -10,9 +10,10 @@
 /// gradients are far from zero, small enough that the recurrence is not
 /// chaotic (char_rnn has H = 256: w = 0.5 there makes the Jacobian's spectral
 /// radius ~4 and f32 rounding grows past any fixed tolerance over T steps).
-/// Each example runs twice: as autodiff leaves it, and after
+/// Each example runs as autodiff leaves it, after
 /// passes::defaultTrainPipeline(), so the batched gathers, scatter-adds and
-/// time-summed products the passes make are covered too.
+/// time-summed products the passes make are covered too, and a third time
+/// with fuse-elementwise after that pipeline (runtime/CodegenFusion.cpp).
 ///
 //===----------------------------------------------------------------------===//
 #include "PassTestUtil.h"
@@ -32,6 +33,7 @@ struct Example {
   const char *file;
   double weightRange;
   bool optimised; ///< run the default train pipeline after autodiff
+  bool fused = false; ///< and fuse-elementwise after it
 };
 
 class CodegenExamples : public ::testing::TestWithParam<Example> {};
@@ -45,6 +47,8 @@ TEST_P(CodegenExamples, ForwardAndTrainStepMatchInterpreter) {
   ASSERT_TRUE(module);
   if (GetParam().optimised)
     ASSERT_TRUE(pass_test::runPassList(*module, passes::defaultTrainPipeline()));
+  if (GetParam().fused)
+    ASSERT_TRUE(pass_test::runPassList(*module, {"fuse-elementwise"}));
   for (const char *name : {"forward", "train_step"}) {
     SCOPED_TRACE(name);
     const ir::Function *fn = module->function(name);
@@ -62,8 +66,14 @@ INSTANTIATE_TEST_SUITE_P(
                       Example{"embed_gru.rnn", 0.5, false},
                       Example{"char_rnn.rnn", 0.1, true}, Example{"gru.rnn", 0.5, true},
                       Example{"lstm.rnn", 0.5, true}, Example{"lstm2.rnn", 0.5, true},
-                      Example{"embed_gru.rnn", 0.5, true}),
+                      Example{"embed_gru.rnn", 0.5, true},
+                      Example{"char_rnn.rnn", 0.1, true, true},
+                      Example{"gru.rnn", 0.5, true, true},
+                      Example{"lstm.rnn", 0.5, true, true},
+                      Example{"lstm2.rnn", 0.5, true, true},
+                      Example{"embed_gru.rnn", 0.5, true, true}),
     [](const auto &info) {
       std::string n = info.param.file;
-      return n.substr(0, n.find('.')) + (info.param.optimised ? "_optimised" : "");
+      return n.substr(0, n.find('.')) + (info.param.optimised ? "_optimised" : "") +
+             (info.param.fused ? "_fused" : "");
     });

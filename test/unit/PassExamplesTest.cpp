@@ -3,12 +3,15 @@
 /// \file
 /// For every model in examples/ (V = 11, B = 3, T = 5): @forward and
 /// @train_step are interpreted before and after simplify, dce, cse,
-/// hoist-scan and the default train pipeline, on three random argument sets,
+/// hoist-scan, fuse-elementwise and the default train pipeline, on three
+/// random argument sets,
 /// and must agree to 1e-9 relative (passes/*.cpp; PassTestUtil.h). Each
 /// pass is also checked to have done its job where the model allows it.
 ///
 //===----------------------------------------------------------------------===//
 #include "PassTestUtil.h"
+
+#include <set>
 
 using namespace rnnc;
 using namespace rnnc::pass_test;
@@ -80,6 +83,44 @@ TEST_P(PassExamples, HoistScanAloneKeepsResults) {
 
 TEST_P(PassExamples, DefaultTrainPipelineKeepsResults) {
   EXPECT_TRUE(checkPasses(passes::defaultTrainPipeline()));
+}
+
+TEST_P(PassExamples, FuseElementwiseAloneKeepsResults) {
+  auto m = checkPasses({"fuse-elementwise"});
+  ASSERT_TRUE(m);
+  EXPECT_GT(countOps(*m->function("train_step"), ir::OpKind::Fusion), 0);
+}
+
+TEST_P(PassExamples, FuseElementwiseAfterPipelineKeepsResults) {
+  std::vector<std::string> names = passes::defaultTrainPipeline();
+  if (names.back() != "fuse-elementwise")
+    names.push_back("fuse-elementwise");
+  auto m = checkPasses(names);
+  ASSERT_TRUE(m);
+  // Every scan body holds fusions, and each forward cell's state update is
+  // one kernel: every new state comes from a fusion, and a gated cell's two
+  // states (LSTM's c and h) from the same one.
+  for (const char *name : {"forward", "train_step"}) {
+    SCOPED_TRACE(name);
+    const ir::Function *fn = m->function(name);
+    ASSERT_TRUE(fn);
+    EXPECT_GT(countOps(*fn, ir::OpKind::Fusion, 1), 0);
+  }
+  const ir::Operation *scan = nullptr;
+  for (const auto &op : m->function("forward")->body().operations())
+    if (op->kind() == ir::OpKind::Scan)
+      scan = op.get();
+  ASSERT_TRUE(scan);
+  const ir::Operation *yield = scan->body().terminator();
+  std::set<const ir::Operation *> updates;
+  for (unsigned i = 0; i < scan->scanNumCarried(); ++i) {
+    const ir::Operation *def = yield->operand(i)->definingOp();
+    ASSERT_TRUE(def);
+    EXPECT_EQ(def->kind(), ir::OpKind::Fusion) << "state #" << i;
+    updates.insert(def);
+  }
+  if (scan->scanNumCarried() >= 2)
+    EXPECT_LT(updates.size(), scan->scanNumCarried());
 }
 
 INSTANTIATE_TEST_SUITE_P(AllExamples, PassExamples,
