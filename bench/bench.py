@@ -32,7 +32,7 @@ def parse_args():
     p.add_argument("--data", default="", help="d2l corpus (default ../shared/data/jaychou_lyrics.txt.zip)")
     p.add_argument("--chars", type=int, default=10000)
     p.add_argument("--fortunes", default="/usr/share/games/fortunes/chinese")
-    p.add_argument("--fortunes-chars", type=int, default=200000,
+    p.add_argument("--fortunes-chars", type=int, default=0,
                    help="rnnc trains 1 epoch on the first N characters (0: all, ~1.1M)")
     p.add_argument("--epochs", type=int, default=6, help="rnnc epochs (the first is not timed)")
     p.add_argument("--warmup", type=int, default=3, help="peer warm-up iterations")
@@ -89,13 +89,13 @@ def eigen_probe(a):
     return {r["threads"]: r["gflops"] for r in bench_lines(stdout)} if rc == 0 else {}
 
 
-def rnnc_train(a, cell, threads, data, chars, epochs, tag):
+def rnnc_train(a, cell, threads, data, chars, epochs, tag, model=None):
     """ms/iter (median over epochs after the first), compile ms, RSS, V."""
     metrics = os.path.join(a.out, tag + ".metrics.jsonl")
     if os.path.exists(metrics):
         os.remove(metrics)
     B, T = 32, 35
-    cmd = [a.rnnc, "train", os.path.join(a.repo, "examples", MODELS[cell]),
+    cmd = [a.rnnc, "train", os.path.join(a.repo, "examples", model or MODELS[cell]),
            "--data", data, "--chars", str(chars), "--epochs", str(epochs),
            "--batch", str(B), "--seq-len", str(T), "--sampling", "random",
            "--lr", "100", "--clip", "0.01", "--predict-every", "0",
@@ -115,6 +115,7 @@ def rnnc_train(a, cell, threads, data, chars, epochs, tag):
         batches = round(e["tokens_per_s"] * e["seconds"] / (B * T))
         per_iter.append(e["seconds"] / max(batches, 1) * 1e3)
     compiled = re.search(r"train step compiled in (\d+(?:\.\d+)?) ms", stderr)
+    ready = re.search(r"(\d+(?:\.\d+)?) ms from parsing to a ready train step", stderr)
     vocab = re.search(r"vocabulary (\d+)", stderr)
     chars_seen = re.search(r": (\d+) characters", stderr)
     return {
@@ -122,6 +123,7 @@ def rnnc_train(a, cell, threads, data, chars, epochs, tag):
         "ms_per_iter": statistics.median(per_iter),
         "tokens_per_s": statistics.median(e["tokens_per_s"] for e in timed),
         "compile_ms": float(compiled.group(1)) if compiled else None,
+        "ready_ms": float(ready.group(1)) if ready else None,
         **usage, "V": int(vocab.group(1)) if vocab else None,
         "chars": int(chars_seen.group(1)) if chars_seen else None,
         "epochs_timed": len(timed), "iters_per_epoch": batches,
@@ -161,7 +163,7 @@ def fmt(value, spec, missing="-"):
     return missing if value is None else format(value, spec)
 
 
-def print_table(a, eigen, rows, fortunes, V):
+def print_table(a, eigen, rows, fortunes, V, ready):
     H, B, T = 256, 32, 35
     with open("/proc/cpuinfo") as f:
         cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
@@ -207,6 +209,8 @@ def print_table(a, eigen, rows, fortunes, V):
         top = max(eigen.values())
         print(f"rnnc RNN train step: {achieved:.1f} GFLOP/s = {100 * achieved / top:.0f}% "
               f"of Eigen's best product ({top:.1f} GFLOP/s)")
+    print("From parsing to a ready JIT-ed train step (parse, lower, autodiff, passes, JIT): " +
+          ", ".join(f"{m} {fmt(ms, '.0f')} ms" for m, ms in ready.items()))
     if fortunes:
         limit = f"first {a.fortunes_chars} chars" if a.fortunes_chars else "all chars"
         print(f"fortunes-zh ({os.path.basename(a.fortunes)}, {limit}, {fortunes['chars']} kept, "
@@ -262,6 +266,11 @@ def main():
                 rows.append((cell, "JAX jit + lax.scan + grad", best(jax_runs), ref))
             else:
                 print("JAX: skipped (no venv with jax; see run.sh's message)", file=sys.stderr)
+    progress("bench: rnnc lstm2.rnn, 1 epoch (parse-to-ready time)")
+    lstm2 = rnnc_train(a, "lstm", 2, a.data, a.chars, 1, "rnnc_lstm2", model="lstm2.rnn")
+    records["rnnc_lstm2"] = lstm2
+    ready = {MODELS[c]: r.get("ready_ms") for c, r in rnnc_best.items() if r}
+    ready["lstm2.rnn"] = lstm2.get("ready_ms") if lstm2 else None
     fortunes = None
     if "rnn" in a.cells and os.path.exists(a.fortunes):
         threads = rnnc_best["rnn"]["threads"] if rnnc_best.get("rnn") else 1
@@ -276,7 +285,7 @@ def main():
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(records, f, indent=1)
     V = (rnnc_best.get("rnn") or {}).get("V") or 1027
-    print_table(a, eigen, rows, fortunes, V)
+    print_table(a, eigen, rows, fortunes, V, ready)
 
 
 if __name__ == "__main__":
