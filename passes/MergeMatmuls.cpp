@@ -144,8 +144,10 @@ bool mergeSharedLeft(Block &block, OpKind kind) {
     }
     for (Operation *op : members) {
       Value *part = parts.at(op->operand(1));
-      if (part->name().empty())
+      if (part->name().empty()) {
         part->setName(op->result()->name());
+        part->setType(op->result()->type()); // equal sizes; keeps the dim names
+      }
       op->result()->replaceAllUsesWith(part);
     }
     eraseAll(block, members);

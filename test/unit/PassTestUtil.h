@@ -110,4 +110,24 @@ inline size_t expectSameResults(const ir::Function &before, const ir::Function &
   return compared;
 }
 
+/// Loads `file` twice (V = 11, B = 3, T = 5), runs `passes` on one copy and
+/// expects @forward and @train_step to agree with the untouched copy;
+/// returns the transformed module (null if loading or a pass failed).
+inline std::unique_ptr<ir::Module>
+expectPassesKeepResults(const std::string &file, const std::vector<std::string> &passes,
+                        double weightRange) {
+  auto before = loadTrainStep(file, 11, 3, 5);
+  auto after = loadTrainStep(file, 11, 3, 5);
+  if (!before || !after || !runPassList(*after, passes))
+    return nullptr;
+  for (const char *name : {"forward", "train_step"}) {
+    SCOPED_TRACE(name);
+    const ir::Function *a = before->function(name), *b = after->function(name);
+    EXPECT_TRUE(a && b);
+    if (a && b)
+      EXPECT_GT(expectSameResults(*a, *b, 11, weightRange), 0u);
+  }
+  return after;
+}
+
 } // namespace rnnc::pass_test
