@@ -2,11 +2,13 @@
 ///
 /// \file
 /// The driver of the code generator:
-///   1. plan storage: one arena offset per op result (worklist over the
-///      function body and nested scan bodies), folding one-hots, inlining
+///   1. plan storage: one arena buffer per stored op result (worklist over
+///      the function body and nested scan bodies), folding one-hots, inlining
 ///      constants and fusing elementwise chains where their users allow, and
 ///      choosing which scan outputs are summed over time in place or written
-///      straight into their stacked row (CodegenLowering.h);
+///      straight into their stacked row (CodegenLowering.h); then
+///      runtime/BufferPlan.h gives buffers that are never live together the
+///      same arena bytes;
 ///   2. entry prologue: acquire the arena, load argument pointers, form one
 ///      pointer per planned value;
 ///   3. lower each op in program order (CodegenOps.cpp,
@@ -15,6 +17,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/Codegen.h"
+#include "runtime/BufferPlan.h"
 #include "runtime/CodegenLowering.h"
 
 #include <llvm/IR/LLVMContext.h>
@@ -37,10 +40,9 @@ bool FunctionLowering::fail(const std::string &message) {
   return false;
 }
 
-int64_t FunctionLowering::allocate(int64_t bytes) {
-  int64_t at = arenaBytes_;
-  arenaBytes_ += (bytes + 63) / 64 * 64;
-  return at;
+int64_t FunctionLowering::allocate(int64_t bytes, const ir::Operation *liveAcross) {
+  requests_.push_back(BufferRequest{bytes, {}, liveAcross});
+  return static_cast<int64_t>(requests_.size()) - 1;
 }
 
 namespace {
@@ -71,9 +73,23 @@ bool constantFoldsIntoUsers(const ir::Operation &op) {
 
 } // namespace
 
-void FunctionLowering::assign(const ir::Value *v, int64_t offset) {
-  offset_[v] = offset;
+void FunctionLowering::assign(const ir::Value *v, int64_t buffer) {
+  offset_[v] = buffer;
   planOrder_.push_back(v);
+  requests_.at(static_cast<size_t>(buffer)).values.push_back(v);
+}
+
+/// Turns buffer numbers into arena offsets, sharing bytes between buffers
+/// that are never live together.
+void FunctionLowering::placeBuffers() {
+  plan_ = planBuffers(fn_, requests_, [this](const ir::Operation *op) {
+    return isFusedProducer(op) || isFoldedOneHot(op);
+  });
+  for (auto &[value, at] : offset_)
+    at = plan_.offsets.at(static_cast<size_t>(at));
+  for (auto &[key, at] : yieldStage_)
+    at = plan_.offsets.at(static_cast<size_t>(at));
+  arenaBytes_ = plan_.arenaBytes;
 }
 
 void FunctionLowering::planStorage() {
@@ -107,7 +123,7 @@ void FunctionLowering::planStorage() {
         for (unsigned i = 0; i < carried && i < body.numArguments() &&
                              i < op.numResults();
              ++i) {
-          int64_t slot = allocate(bytesOf(body.argument(i)));
+          int64_t slot = allocate(bytesOf(body.argument(i)), &op);
           assign(body.argument(i), slot);
           assign(op.result(i), slot);
         }
@@ -117,7 +133,7 @@ void FunctionLowering::planStorage() {
             const ir::Value *y = yield->operand(i);
             if (y->ownerBlock() == &body && y->argIndex() < carried &&
                 y->argIndex() != i)
-              yieldStage_[{&op, i}] = allocate(bytesOf(y));
+              yieldStage_[{&op, i}] = allocate(bytesOf(y), &op);
           }
         worklist.push_back(&body);
         continue;
@@ -137,6 +153,7 @@ void FunctionLowering::planStorage() {
           assign(r, allocate(bytesOf(r)));
     }
   }
+  placeBuffers();
 }
 
 void FunctionLowering::planScanOutputs(const ir::Operation &scan) {
@@ -155,14 +172,14 @@ void FunctionLowering::planScanOutputs(const ir::Operation &scan) {
         user->intListAttr("axes") == std::vector<int64_t>{0}) {
       accumulatedOutputs_[result] = user;
       absorbedReduces_.insert(user);
-      assign(user->result(), allocate(bytesOf(user->result())));
+      assign(user->result(), allocate(bytesOf(user->result()), &scan));
       bool canAccumulate = def && (def->kind() == OpKind::MatMulTN ||
                                    def->kind() == OpKind::ScatterAdd);
       if (onlyYielded && canAccumulate)
         accumulateInto_[def] = user->result();
       continue;
     }
-    assign(result, allocate(bytesOf(result)));
+    assign(result, allocate(bytesOf(result), &scan));
     bool hasOwnBuffer = def && def->kind() != OpKind::Scan &&
                         def->kind() != OpKind::Constant &&
                         def->kind() != OpKind::OneHot;
@@ -239,6 +256,8 @@ void FunctionLowering::callKernel(const char *name, std::vector<llvm::Value *> a
     types.push_back(a->getType());
   auto *fnType = llvm::FunctionType::get(b_.getVoidTy(), types, false);
   b_.CreateCall(mod_.getOrInsertFunction(name, fnType), args);
+  ++kernelCallSites_;
+  kernelCallsPerRun_ += loopTrips_;
 }
 
 bool FunctionLowering::lowerBlockBody(const ir::Block &block) {
@@ -288,6 +307,8 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
   }
 
   bool ok = true;
+  int64_t outerTrips = loopTrips_;
+  loopTrips_ *= steps;
   emitLoop(
       steps,
       [&](llvm::Value *s) {
@@ -348,6 +369,7 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
         }
       },
       op.scanReverse() ? "s" : "t");
+  loopTrips_ = outerTrips;
   return ok && error_.empty();
 }
 

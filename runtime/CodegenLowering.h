@@ -4,9 +4,10 @@
 /// Private to the code generator (Codegen.cpp drives: storage plan, entry
 /// block, scan loops, return; CodegenOps.cpp emits the individual ops).
 ///
-/// Storage: every op result that needs memory gets a fixed, 64-byte aligned
-/// offset in one arena, planned before emission over the function body and
-/// every nested scan body (a worklist, not recursion). A scan's carried body
+/// Storage: every op result that needs memory gets a buffer in one arena,
+/// requested before emission over the function body and every nested scan
+/// body (a worklist, not recursion) and placed by runtime/BufferPlan.h:
+/// buffers never live at the same time share bytes. A scan's carried body
 /// arguments own a slot that its final carried results alias; sequence
 /// slices and invariants are pointers into the operands' buffers. One-hot
 /// values that only feed the left side of matmul / matmul_tn, and constants
@@ -24,6 +25,7 @@
 #pragma once
 
 #include "ir/IR.h"
+#include "runtime/BufferPlan.h"
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
@@ -98,6 +100,13 @@ public:
     return inlinedConstants_.count(op) != 0;
   }
 
+  /// The arena plan (after run()).
+  const BufferPlan &bufferPlan() const { return plan_; }
+  const std::vector<BufferRequest> &bufferRequests() const { return requests_; }
+  /// Kernel calls emitted, and made by one call of the function.
+  int64_t kernelCallSites() const { return kernelCallSites_; }
+  int64_t kernelCallsPerRun() const { return kernelCallsPerRun_; }
+
   llvm::IRBuilder<> &builder() { return b_; }
   llvm::LLVMContext &context() { return ctx_; }
   llvm::Module &module() { return mod_; }
@@ -106,8 +115,12 @@ private:
   void planStorage();
   void planScanOutputs(const ir::Operation &scan);
   void planElementwiseFusion(const ir::Operation &op);
-  int64_t allocate(int64_t bytes);
-  void assign(const ir::Value *v, int64_t offset);
+  /// A new buffer (its number, until placeBuffers turns it into an offset);
+  /// with `liveAcross`, live at least while that scan runs.
+  int64_t allocate(int64_t bytes, const ir::Operation *liveAcross = nullptr);
+  /// Keeps `v` in buffer number `buffer`.
+  void assign(const ir::Value *v, int64_t buffer);
+  void placeBuffers();
   bool lowerBlockBody(const ir::Block &block);
   void emitEntryPrologue(llvm::Value *argsPtr);
 
@@ -118,6 +131,10 @@ private:
   llvm::Function *entry_ = nullptr;
   llvm::Value *arena_ = nullptr;
   int64_t arenaBytes_ = 0;
+  std::vector<BufferRequest> requests_;
+  BufferPlan plan_;
+  int64_t kernelCallSites_ = 0, kernelCallsPerRun_ = 0;
+  int64_t loopTrips_ = 1; ///< Iterations of the loops around the insertion point.
   std::unordered_map<const ir::Value *, int64_t> offset_;
   std::vector<const ir::Value *> planOrder_; ///< Deterministic print order.
   std::unordered_map<const ir::Value *, llvm::Value *> ptr_;

@@ -2,9 +2,11 @@
 ///
 /// \file
 /// Matrix products map the row-major buffers into Eigen and let its GEMM do
-/// the work; the rest are plain loops. Everything here is `extern "C"` with no
-/// exceptions escaping (nothing here throws except allocation in the arena,
-/// which is caught and reported as a null pointer).
+/// the work, packing into per-thread buffers kept between calls (so a
+/// warmed-up train step never allocates); the rest are plain loops.
+/// Everything here is `extern "C"` with no exceptions escaping (nothing here
+/// throws except allocation in the arena, which is caught and reported as a
+/// null pointer).
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/Kernels.h"
@@ -60,19 +62,94 @@ struct ArenaCache {
 };
 thread_local ArenaCache tlsArena;
 
+/// The packing buffers of Eigen's GEMM on this thread, grown to the largest
+/// product seen and kept: Eigen would otherwise malloc and free them in
+/// every product whose blocks exceed EIGEN_STACK_ALLOCATION_LIMIT.
+class PackingBuffers {
+public:
+  ~PackingBuffers() {
+    std::free(lhs_.data);
+    std::free(rhs_.data);
+  }
+  float *lhs(Eigen::Index count) { return lhs_.atLeast(count); }
+  float *rhs(Eigen::Index count) { return rhs_.atLeast(count); }
+
+private:
+  struct Buffer {
+    float *data = nullptr;
+    Eigen::Index count = 0;
+    /// Null when the allocation fails (Eigen then allocates its own).
+    float *atLeast(Eigen::Index wanted) {
+      if (wanted <= count)
+        return data;
+      std::free(data);
+      size_t bytes = (static_cast<size_t>(wanted) * sizeof(float) + 63) / 64 * 64;
+      data = static_cast<float *>(std::aligned_alloc(64, bytes));
+      count = data ? wanted : 0;
+      return data;
+    }
+  };
+  Buffer lhs_, rhs_;
+};
+thread_local PackingBuffers tlsPacking;
+
+/// The blocking Eigen's own gemm_blocking_space picks for a row-major m x n
+/// result of depth k on one thread (a row-major result is computed as its
+/// column-major transpose: Eigen's "rows" are n), with its blocks in this
+/// thread's packing buffers. Same sizes, same kernel: same bits.
+class ReusedBlocking : public Eigen::internal::level3_blocking<float, float> {
+public:
+  ReusedBlocking(Eigen::Index m, Eigen::Index n, Eigen::Index k) {
+    m_mc = n;
+    m_nc = m;
+    m_kc = k;
+    Eigen::internal::computeProductBlockingSizes<float, float, 1>(m_kc, m_mc, m_nc, Eigen::Index(1));
+    m_blockA = tlsPacking.lhs(m_mc * m_kc);
+    m_blockB = tlsPacking.rhs(m_kc * m_nc);
+  }
+};
+
+/// Whether Eigen evaluates an m x k times k x n product with its blocked
+/// GEMM (not the coefficient loop it uses for tiny products, nor GEMV for
+/// a single row or column; neither of those allocates).
+bool gemmIsUsed(int64_t m, int64_t k, int64_t n) {
+  bool tiny = m + k + n < EIGEN_GEMM_TO_COEFFBASED_THRESHOLD && k > 0;
+  return !tiny && m > 1 && n > 1 && k > 0;
+}
+
+/// out[m,n] (row stride ldo) = or += lhs[m,k] * rhs[k,n], each operand in
+/// the given storage order with the given outer stride: what
+/// `dst.noalias() (+)= lhs * rhs` does for a GEMM-sized product (zero the
+/// destination, then accumulate), minus the per-call packing allocation.
+template <int LhsOrder, int RhsOrder>
+void gemmRowMajorResult(float *out, int64_t ldo, const float *lhs, int64_t ldl,
+                        const float *rhs, int64_t ldr, int64_t m, int64_t k,
+                        int64_t n, bool accumulate) {
+  if (!accumulate)
+    StridedMap(out, m, n, Eigen::OuterStride<>(ldo)).setZero();
+  ReusedBlocking blocking(m, n, k);
+  Eigen::internal::general_matrix_matrix_product<
+      Eigen::Index, float, LhsOrder, false, float, RhsOrder, false, Eigen::RowMajor,
+      1>::run(m, n, k, lhs, ldl, rhs, ldr, out, 1, ldo, 1.0f, blocking);
+}
+
 } // namespace
 
 extern "C" {
 
 // Each product splits its output columns across the kernel threads (one
-// chunk, i.e. a plain Eigen product, unless RNNC_THREADS > 1).
+// chunk, i.e. a plain product, unless RNNC_THREADS > 1).
 
 void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
                  int64_t k, int64_t n) {
   using namespace rnnc::runtime;
   parallelChunks(n, flops(m, k, n), [&](int64_t c0, int64_t c1) {
-    StridedMap(out + c0, m, c1 - c0, Eigen::OuterStride<>(n)).noalias() =
-        ConstMap(a, m, k) * ConstStridedMap(b + c0, k, c1 - c0, Eigen::OuterStride<>(n));
+    if (gemmIsUsed(m, k, c1 - c0))
+      gemmRowMajorResult<Eigen::RowMajor, Eigen::RowMajor>(
+          out + c0, n, a, k, b + c0, n, m, k, c1 - c0, false);
+    else
+      StridedMap(out + c0, m, c1 - c0, Eigen::OuterStride<>(n)).noalias() =
+          ConstMap(a, m, k) * ConstStridedMap(b + c0, k, c1 - c0, Eigen::OuterStride<>(n));
   });
 }
 
@@ -80,8 +157,12 @@ void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
                     int64_t n, int64_t k) {
   using namespace rnnc::runtime;
   parallelChunks(k, flops(m, n, k), [&](int64_t r0, int64_t r1) {
-    StridedMap(out + r0, m, r1 - r0, Eigen::OuterStride<>(k)).noalias() =
-        ConstMap(a, m, n) * ConstMap(b + r0 * n, r1 - r0, n).transpose();
+    if (gemmIsUsed(m, n, r1 - r0))
+      gemmRowMajorResult<Eigen::RowMajor, Eigen::ColMajor>(
+          out + r0, k, a, n, b + r0 * n, n, m, n, r1 - r0, false);
+    else
+      StridedMap(out + r0, m, r1 - r0, Eigen::OuterStride<>(k)).noalias() =
+          ConstMap(a, m, n) * ConstMap(b + r0 * n, r1 - r0, n).transpose();
   });
 }
 
@@ -89,6 +170,11 @@ void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
                     int64_t k, int64_t n, int64_t accumulate) {
   using namespace rnnc::runtime;
   parallelChunks(n, flops(m, k, n), [&](int64_t c0, int64_t c1) {
+    if (gemmIsUsed(k, m, c1 - c0)) {
+      gemmRowMajorResult<Eigen::ColMajor, Eigen::RowMajor>(
+          out + c0, n, a, k, b + c0, n, k, m, c1 - c0, accumulate != 0);
+      return;
+    }
     StridedMap block(out + c0, k, c1 - c0, Eigen::OuterStride<>(n));
     ConstStridedMap rhs(b + c0, m, c1 - c0, Eigen::OuterStride<>(n));
     if (accumulate)

@@ -68,18 +68,16 @@ public:
       t.join();
   }
 
-  /// Runs job(part) for part in [0, parts); the caller takes part 0.
-  void run(int parts, const std::function<void(int)> &job) {
+  /// Starts workers until there are at least `count`.
+  void reserve(int count) {
     std::lock_guard<std::mutex> serial(runMutex_);
-    while (static_cast<int>(workers_.size()) < parts - 1) {
-      int index = static_cast<int>(workers_.size()) + 1;
-      uint64_t start;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        start = generation_;
-      }
-      workers_.emplace_back([this, index, start] { workerLoop(index, start); });
-    }
+    startWorkers(count);
+  }
+
+  /// Runs job(part) for part in [0, parts); the caller takes part 0.
+  void run(int parts, FunctionRef<void(int)> job) {
+    std::lock_guard<std::mutex> serial(runMutex_);
+    startWorkers(parts - 1);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &job;
@@ -96,11 +94,25 @@ public:
   }
 
 private:
+  /// Called with runMutex_ held.
+  void startWorkers(int count) {
+    workers_.reserve(static_cast<size_t>(std::max(count, 0)));
+    while (static_cast<int>(workers_.size()) < count) {
+      int index = static_cast<int>(workers_.size()) + 1;
+      uint64_t start;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        start = generation_;
+      }
+      workers_.emplace_back([this, index, start] { workerLoop(index, start); });
+    }
+  }
+
   /// `seen` is the generation before the worker's first job, fixed by its
   /// creator so a slow thread start cannot miss that job.
   void workerLoop(int index, uint64_t seen) {
     for (;;) {
-      const std::function<void(int)> *job;
+      const FunctionRef<void(int)> *job;
       spinUntil([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -122,7 +134,7 @@ private:
   std::mutex runMutex_, mutex_;
   std::condition_variable wake_, done_;
   std::vector<std::thread> workers_;
-  const std::function<void(int)> *job_ = nullptr;
+  const FunctionRef<void(int)> *job_ = nullptr;
   // Written under mutex_; atomic so the spinning side may read them without it.
   int parts_ = 0;
   std::atomic<int> pending_{0};
@@ -140,11 +152,14 @@ WorkerPool &pool() {
 int kernelThreads() { return requestedThreads.load(std::memory_order_relaxed); }
 
 void setKernelThreads(int threads) {
-  requestedThreads.store(std::clamp(threads, 1, 64), std::memory_order_relaxed);
+  threads = std::clamp(threads, 1, 64);
+  requestedThreads.store(threads, std::memory_order_relaxed);
+  if (threads > 1)
+    pool().reserve(threads - 1);
 }
 
 void parallelChunks(int64_t count, double work,
-                    const std::function<void(int64_t, int64_t)> &job) {
+                    FunctionRef<void(int64_t, int64_t)> job) {
   int threads = kernelThreads();
   int64_t parts = std::min<int64_t>(threads, count / 8); // >= 8 columns each
   if (parts <= 1 || work < kMinParallelWork) {

@@ -7,25 +7,51 @@
 /// from setKernelThreads. Workers poll for a new job for at most 200 us
 /// (the next per-time-step product usually comes sooner), then sleep on a
 /// condition variable, so an oversubscribed machine slows down gently rather
-/// than spinning.
+/// than spinning. Handing out a job allocates nothing: the job is a
+/// borrowed callable (FunctionRef), not a std::function, and setKernelThreads
+/// starts the workers up front.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
 
 namespace rnnc::runtime {
 
+/// A non-owning reference to a callable: two pointers, never allocates.
+/// Valid only while the callable it was made from is alive (pass lambdas
+/// straight into the call that uses them).
+template <typename Signature> class FunctionRef;
+template <typename R, typename... Args> class FunctionRef<R(Args...)> {
+public:
+  template <typename F, typename = std::enable_if_t<
+                            !std::is_same_v<std::decay_t<F>, FunctionRef>>>
+  FunctionRef(F &&callable)
+      : object_(const_cast<void *>(static_cast<const void *>(std::addressof(callable)))),
+        call_([](void *object, Args... args) -> R {
+          return (*static_cast<std::remove_reference_t<F> *>(object))(
+              std::forward<Args>(args)...);
+        }) {}
+  R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+private:
+  void *object_;
+  R (*call_)(void *, Args...);
+};
+
 /// Threads used by the matrix-product kernels (>= 1).
 int kernelThreads();
-/// Sets the thread count for later products (clamped to [1, 64]).
+/// Sets the thread count for later products (clamped to [1, 64]) and starts
+/// the workers it needs now, so no later product creates a thread.
 void setKernelThreads(int threads);
 
 /// Runs job(begin, end) over [0, count) split into contiguous chunks, one per
 /// thread, when `work` (a flop estimate) is large enough to pay for the
 /// hand-off; otherwise job(0, count) on the calling thread.
 void parallelChunks(int64_t count, double work,
-                    const std::function<void(int64_t, int64_t)> &job);
+                    FunctionRef<void(int64_t, int64_t)> job);
 
 } // namespace rnnc::runtime

@@ -7,13 +7,17 @@
 /// C++ program links with the runtime library `rnnc_capi`. The vocabulary
 /// comes from a corpus (--data, as `rnnc train` builds it), a checkpoint
 /// (--from) or just its size (--vocab; characters then come from the first
-/// checkpoint loaded at run time).
+/// checkpoint loaded at run time). `--stats` prints, per function, the
+/// arena the buffer plan needs (runtime/BufferPlan.h), what it would need
+/// without sharing, the buffer count and the kernel calls; with --stats the
+/// object is optional.
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 #include "tools/rnnc/ModelLoading.h"
 
 #include "runtime/AOTCompiler.h"
+#include "runtime/BufferPlan.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Corpus.h"
 #include "runtime/Vocabulary.h"
@@ -31,6 +35,7 @@ struct CompileArgs {
   std::string model, output, header, emit = "obj", targetCPU, name;
   std::optional<int64_t> vocab;
   std::string data, from;
+  bool stats = false;
 };
 
 int fail(const std::string &message) {
@@ -68,6 +73,26 @@ bool resolveVocabulary(const CompileArgs &a, const std::string &modelHash,
   return true;
 }
 
+/// One line per function: `stats @name: key=value ...` (stable, for tests).
+bool printPlanStats(const ir::Function &fn) {
+  std::string error;
+  auto stats = runtime::planStats(fn, &error);
+  if (!stats)
+    return fail("@" + fn.name() + ": " + error), false;
+  double saved = stats->unsharedBytes
+                     ? 100.0 * static_cast<double>(stats->unsharedBytes - stats->arenaBytes) /
+                           static_cast<double>(stats->unsharedBytes)
+                     : 0.0;
+  std::printf("stats @%s: arena_bytes=%lld unshared_bytes=%lld saved=%.1f%% "
+              "buffers=%lld kernel_call_sites=%lld kernel_calls_per_run=%lld\n",
+              fn.name().c_str(), static_cast<long long>(stats->arenaBytes),
+              static_cast<long long>(stats->unsharedBytes), saved,
+              static_cast<long long>(stats->buffers),
+              static_cast<long long>(stats->kernelCallSites),
+              static_cast<long long>(stats->kernelCallsPerRun));
+  return true;
+}
+
 bool writeText(const std::string &path, const std::string &text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -79,6 +104,10 @@ int runCompile(const CompileArgs &a) {
   int sources = !a.data.empty() + !a.from.empty() + a.vocab.has_value();
   if (sources != 1) {
     std::cerr << "rnnc: error: give exactly one of --vocab, --data, --from\n";
+    return 2;
+  }
+  if (a.output.empty() && !a.stats) {
+    std::cerr << "rnnc: error: --output is required (unless --stats)\n";
     return 2;
   }
   runtime::AOTOptions options;
@@ -111,6 +140,14 @@ int runCompile(const CompileArgs &a) {
   auto stepModule = lowerModel(*model, {vocab, 1, 1}, false);
   if (!trainModule || !stepModule)
     return 1;
+  if (a.stats) {
+    if (!printPlanStats(*stepModule->function("forward")) ||
+        !printPlanStats(*trainModule->function("train_step")))
+      return 1;
+    std::fflush(stdout);
+    if (a.output.empty())
+      return 0;
+  }
 
   runtime::AOTModelFacts facts;
   facts.source = model->source->text();
@@ -168,8 +205,8 @@ Command addCompileCommand(CLI::App &parent) {
   auto a = std::make_shared<CompileArgs>();
   CLI::App &app = *c.app;
   app.add_option("model", a->model, "The model (.rnn)")->required();
-  app.add_option("-o,--output", a->output, "The object file to write")
-      ->required();
+  app.add_option("-o,--output", a->output,
+                 "The object file to write (required unless --stats)");
   app.add_option("--header", a->header, "The C header to write");
   app.add_option(
          "--vocab", a->vocab,
@@ -187,6 +224,9 @@ Command addCompileCommand(CLI::App &parent) {
                  "(default: this host's CPU)");
   app.add_option("--name", a->name,
                  "Prefix of the C entry points (default: from the model name)");
+  app.add_flag("--stats", a->stats,
+               "Print each function's arena size (planned and without "
+               "sharing), buffer count and kernel calls");
   c.run = [a] { return runCompile(*a); };
   return c;
 }
