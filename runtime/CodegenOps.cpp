@@ -194,10 +194,55 @@ bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
   }
 }
 
+namespace {
+
+/// A cross_entropy and the cross_entropy_grad of the same logits and labels
+/// in one block become one kernel call at the gradient's place, provided
+/// nothing reads the loss before that place. Returns the partner of
+/// `lossOrGrad` (either op of the pair), or null when they cannot fuse.
+const ir::Operation *fusedLossPartner(const ir::Operation &lossOrGrad) {
+  const ir::Block *block = lossOrGrad.parentBlock();
+  if (!block)
+    return nullptr;
+  bool isLoss = lossOrGrad.kind() == OpKind::CrossEntropy;
+  const ir::Operation *loss = nullptr, *grad = nullptr;
+  std::unordered_map<const ir::Operation *, size_t> position;
+  for (const auto &owned : block->operations()) {
+    const ir::Operation *op = owned.get();
+    position[op] = position.size();
+    bool samePair = op != &lossOrGrad && op->numOperands() >= 2 &&
+                    lossOrGrad.numOperands() >= 2 &&
+                    op->operand(0) == lossOrGrad.operand(0) &&
+                    op->operand(1) == lossOrGrad.operand(1);
+    if (!samePair)
+      continue;
+    if (isLoss && op->kind() == OpKind::CrossEntropyGrad && !grad)
+      grad = op;
+    if (!isLoss && op->kind() == OpKind::CrossEntropy && !loss)
+      loss = op;
+  }
+  (isLoss ? loss : grad) = &lossOrGrad;
+  if (!loss || !grad || position.at(loss) > position.at(grad))
+    return nullptr;
+  for (const ir::Operation *user : loss->result()->users())
+    if (user->parentBlock() != block || position.at(user) <= position.at(grad))
+      return nullptr;
+  return isLoss ? grad : loss;
+}
+
+} // namespace
+
 bool FunctionLowering::lowerLossOp(const ir::Operation &op) {
   const ir::Value *logits = op.operand(0), *labels = op.operand(1);
   int64_t rows = labels->type().numElements(), classes = lastDim(logits);
-  if (op.kind() == OpKind::CrossEntropy)
+  const ir::Operation *partner = fusedLossPartner(op);
+  if (partner && op.kind() == OpKind::CrossEntropy)
+    return true; // computed with its gradient
+  if (partner)
+    callKernel("rnnc_cross_entropy_with_grad",
+               {ptr(logits), ptr(labels), ptr(op.operand(2)), ptr(partner->result()),
+                ptr(op.result()), i64(rows), i64(classes)});
+  else if (op.kind() == OpKind::CrossEntropy)
     callKernel("rnnc_cross_entropy",
                {ptr(logits), ptr(labels), ptr(op.result()), i64(rows), i64(classes)});
   else

@@ -265,6 +265,43 @@ void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
   });
 }
 
+void rnnc_cross_entropy_with_grad(const float *logits, const int32_t *labels,
+                                  const float *dloss, float *loss, float *grad,
+                                  int64_t rows, int64_t classes) {
+  // rnnc_cross_entropy and rnnc_cross_entropy_grad in one pass over the
+  // logits: the exponentials written for the gradient also give the row's
+  // log-sum-exp. Same per-row slots and row-order sum, so the loss is
+  // bit-identical for any thread count.
+  thread_local std::vector<double> rowLoss;
+  if (static_cast<int64_t>(rowLoss.size()) < rows)
+    rowLoss.resize(static_cast<size_t>(rows));
+  double *terms = rowLoss.data();
+  float scale = rows ? *dloss / static_cast<float>(rows) : 0.0f;
+  rnnc::runtime::parallelChunks(rows, softmaxWork(rows, classes), [&](int64_t r0, int64_t r1) {
+    for (int64_t i = r0; i < r1; ++i) {
+      terms[i] = 0;
+      if (classes <= 0)
+        continue;
+      const float *row = logits + i * classes;
+      float *g = grad + i * classes;
+      Eigen::Map<const Eigen::ArrayXf> values(row, classes);
+      Eigen::Map<Eigen::ArrayXf> out(g, classes);
+      float maxv = values.maxCoeff();
+      out = (values - maxv).exp();
+      float sum = out.sum();
+      out *= scale / sum;
+      if (!inRange(labels[i], classes))
+        continue;
+      terms[i] = static_cast<double>(std::log(sum) + maxv) - row[labels[i]];
+      g[labels[i]] -= scale;
+    }
+  });
+  double total = 0;
+  for (int64_t i = 0; i < rows; ++i)
+    total += terms[i];
+  *loss = rows ? static_cast<float>(total / static_cast<double>(rows)) : 0.0f;
+}
+
 void rnnc_copy_columns(const void *src, void *dst, int64_t rows,
                        int64_t srcCols, int64_t srcBegin, int64_t dstCols,
                        int64_t dstBegin, int64_t count) {
@@ -347,6 +384,7 @@ const std::vector<KernelSymbol> &kernelSymbols() {
       RNNC_KERNEL(rnnc_matmul_tn),     RNNC_KERNEL(rnnc_gather),
       RNNC_KERNEL(rnnc_scatter_add),   RNNC_KERNEL(rnnc_onehot),
       RNNC_KERNEL(rnnc_cross_entropy), RNNC_KERNEL(rnnc_cross_entropy_grad),
+      RNNC_KERNEL(rnnc_cross_entropy_with_grad),
       RNNC_KERNEL(rnnc_copy_columns),  RNNC_KERNEL(rnnc_reduce_sum),
       RNNC_KERNEL(rnnc_arena_acquire), RNNC_KERNEL(rnnc_arena_release),
 #undef RNNC_KERNEL

@@ -50,6 +50,12 @@ void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
                              const float *dloss, float *out, int64_t rows,
                              int64_t classes);
 
+/// Both of the above in one pass over the logits: *loss as
+/// rnnc_cross_entropy, grad as rnnc_cross_entropy_grad.
+void rnnc_cross_entropy_with_grad(const float *logits, const int32_t *labels,
+                                  const float *dloss, float *loss, float *grad,
+                                  int64_t rows, int64_t classes);
+
 /// For each of `rows` rows: copies `count` 4-byte elements from
 /// src[row*srcCols + srcBegin ...] to dst[row*dstCols + dstBegin ...].
 /// concat, slice and pad (after a zero fill) are all this copy.

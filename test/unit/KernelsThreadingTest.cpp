@@ -50,15 +50,20 @@ std::vector<int32_t> makeLabels() {
 /// must be used in every run, as the generated code's arena does.
 SoftmaxResults runWithThreads(int threads, const std::vector<float> &logits,
                               const std::vector<int32_t> &labels,
-                              std::vector<float> &gradBuffer) {
+                              std::vector<float> &gradBuffer, bool fused = false) {
   int before = runtime::kernelThreads();
   runtime::setKernelThreads(threads);
   SoftmaxResults r;
   gradBuffer.assign(logits.size(), -7.0f);
   float dloss = 1.5f;
-  rnnc_cross_entropy(logits.data(), labels.data(), &r.loss, kRows, kClasses);
-  rnnc_cross_entropy_grad(logits.data(), labels.data(), &dloss, gradBuffer.data(), kRows,
-                          kClasses);
+  if (fused) {
+    rnnc_cross_entropy_with_grad(logits.data(), labels.data(), &dloss, &r.loss,
+                                 gradBuffer.data(), kRows, kClasses);
+  } else {
+    rnnc_cross_entropy(logits.data(), labels.data(), &r.loss, kRows, kClasses);
+    rnnc_cross_entropy_grad(logits.data(), labels.data(), &dloss, gradBuffer.data(),
+                            kRows, kClasses);
+  }
   r.grad = gradBuffer;
   runtime::setKernelThreads(before);
   return r;
@@ -70,12 +75,26 @@ TEST(KernelsThreading, CrossEntropyIsBitIdenticalAcrossThreadCounts) {
   auto logits = makeLogits();
   auto labels = makeLabels();
   std::vector<float> gradBuffer;
-  SoftmaxResults single = runWithThreads(1, logits, labels, gradBuffer);
-  for (int threads : {2, 3}) {
-    SoftmaxResults threaded = runWithThreads(threads, logits, labels, gradBuffer);
-    EXPECT_EQ(threaded.loss, single.loss) << threads << " threads";
-    ASSERT_EQ(threaded.grad, single.grad) << threads << " threads";
+  for (bool fused : {false, true}) {
+    SoftmaxResults single = runWithThreads(1, logits, labels, gradBuffer, fused);
+    for (int threads : {2, 3}) {
+      SoftmaxResults threaded = runWithThreads(threads, logits, labels, gradBuffer, fused);
+      EXPECT_EQ(threaded.loss, single.loss) << threads << " threads, fused " << fused;
+      ASSERT_EQ(threaded.grad, single.grad) << threads << " threads, fused " << fused;
+    }
   }
+}
+
+// The one-pass loss-and-gradient kernel the code generator uses for a
+// train step gives what the two separate kernels give.
+TEST(KernelsThreading, FusedCrossEntropyMatchesSeparateKernels) {
+  auto logits = makeLogits();
+  auto labels = makeLabels();
+  std::vector<float> gradBuffer;
+  SoftmaxResults separate = runWithThreads(2, logits, labels, gradBuffer, false);
+  SoftmaxResults fused = runWithThreads(2, logits, labels, gradBuffer, true);
+  EXPECT_NEAR(fused.loss, separate.loss, 1e-6 * std::abs(separate.loss));
+  ASSERT_EQ(fused.grad, separate.grad);
 }
 
 TEST(KernelsThreading, CrossEntropyMatchesDirectComputation) {
