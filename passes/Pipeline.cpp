@@ -45,8 +45,10 @@ bool runPasses(ir::Module &module, const std::vector<std::string> &names,
 }
 
 std::vector<std::string> defaultTrainPipeline() {
-  // simplify again after hoist-scan: it leaves sums of sums to merge.
-  return {"simplify", "dce", "hoist-scan", "simplify", "cse", "dce"};
+  // simplify again after hoist-scan: it leaves sums of sums to merge;
+  // fuse-elementwise last: it only groups what the others left.
+  return {"simplify", "dce", "hoist-scan", "simplify", "cse", "dce",
+          "fuse-elementwise"};
 }
 
 } // namespace rnnc::passes

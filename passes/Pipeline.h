@@ -28,7 +28,8 @@ bool runPasses(ir::Module &module, const std::vector<std::string> &names,
                DiagnosticEngine &diag, std::ostream *printAfterEach);
 
 /// The optimising passes that are safe after autodiff, in order: one-hot
-/// products to gathers, time batching out of the scans, then clean-up.
+/// products to gathers, time batching out of the scans, then clean-up, and
+/// last elementwise fusion (one kernel per cell update and epilogue).
 std::vector<std::string> defaultTrainPipeline();
 
 } // namespace rnnc::passes
