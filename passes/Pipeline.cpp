@@ -46,8 +46,10 @@ bool runPasses(ir::Module &module, const std::vector<std::string> &names,
 
 std::vector<std::string> defaultTrainPipeline() {
   // simplify again after hoist-scan: it leaves sums of sums to merge;
+  // merge-matmuls after hoist-scan, which must see each weight gradient's own
+  // per-step product, and before cse, which joins the scans' weight concats;
   // fuse-elementwise last: it only groups what the others left.
-  return {"simplify", "dce", "hoist-scan", "simplify", "cse", "dce",
+  return {"simplify", "dce", "hoist-scan", "merge-matmuls", "simplify", "cse", "dce",
           "fuse-elementwise"};
 }
 
