@@ -260,7 +260,10 @@ private:
         const Operation *def = v->definingOp();
         if (def && inGroup.count(def))
           continue;
-        if (def && def->kind() == OpKind::Constant && def->numResults() == 1 &&
+        // Constants feeding elementwise members are copied in; the leading
+        // product reads only body arguments.
+        bool isProduct = static_cast<int>(m) == group.product;
+        if (!isProduct && def && def->kind() == OpKind::Constant && def->numResults() == 1 &&
             def->result()->type().elementType() == ElementType::F32) {
           if (std::find(constants.begin(), constants.end(), def) == constants.end())
             constants.push_back(const_cast<Operation *>(def));

@@ -7,10 +7,13 @@
 /// Each op is kept only if ir::inferResultTypes accepts its operands; each
 /// function is compared with the interpreter within 1e-4 + 1e-4·|ref|.
 /// Ops whose f32 error is unbounded on arbitrary inputs (div, log, exp) are
-/// left to CodegenTest.cpp.
+/// left to CodegenTest.cpp. The same graphs after fuse-elementwise (whose
+/// groups must stay acyclic among slices, pads and products) keep their
+/// interpreter results and match the interpreter when JIT-ed.
 ///
 //===----------------------------------------------------------------------===//
 #include "CodegenTestUtil.h"
+#include "PassTestUtil.h"
 
 #include "ir/ShapeInference.h"
 
@@ -147,4 +150,29 @@ TEST(CodegenRandom, GraphsMatchInterpreter) {
   }
   // The generator must actually reach every op it lists.
   EXPECT_EQ(opsSeen.size(), 19u); // 18 kinds + return
+}
+
+TEST(CodegenRandom, FusedGraphsMatchInterpreter) {
+  const char *count = std::getenv("RNNC_RANDOM_GRAPHS");
+  unsigned seeds = count ? static_cast<unsigned>(std::atoi(count)) : 40;
+  int fusions = 0, withProduct = 0;
+  for (unsigned seed = 1; seed <= seeds; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    ir::Module before, after;
+    buildRandomFunction(*before.addFunction("f"), seed, 20);
+    buildRandomFunction(*after.addFunction("f"), seed, 20);
+    ASSERT_TRUE(pass_test::runPassList(after, {"fuse-elementwise"}));
+    const ir::Function &fused = *after.function("f");
+    for (const auto &op : fused.body().operations())
+      if (op->kind() == ir::OpKind::Fusion) {
+        ++fusions;
+        withProduct += ir::isMatrixProduct(op->body().operations().front()->kind());
+      }
+    pass_test::expectSameResults(*before.function("f"), fused, 4, 1.5);
+    checkAgainstInterpreter(fused, 4);
+    if (HasFailure())
+      return;
+  }
+  EXPECT_GT(fusions, 0);
+  EXPECT_GT(withProduct, 0);
 }
