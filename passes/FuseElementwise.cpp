@@ -24,8 +24,10 @@
 ///     cell: LSTM's c and h come from one kernel).
 ///  4. The block is re-sorted topologically (stable), since an op that read
 ///     an early member may now need to follow the fusion op.
-/// Tests: test/lit/passes/fuse-*.test, test/unit/PassExamplesTest.cpp,
-/// test/unit/CodegenExamplesTest.cpp (fused rows), test/unit/FuseElementwiseTest.cpp.
+/// Tests: test/lit/passes/fuse-* (before/after on char RNN, GRU, LSTM, an
+/// epilogue, non-fusions that would make cycles), test/unit/PassExamplesTest.cpp
+/// (interpreter results kept on every example), FuseElementwiseTest.cpp,
+/// CodegenExamplesTest.cpp and CodegenRandomTest.cpp (JIT of fused graphs).
 ///
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"

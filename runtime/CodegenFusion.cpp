@@ -15,8 +15,8 @@
 ///      value. Single-element operands are loaded and constants taken once,
 ///      before the loop.
 /// Scalar code per op: emitElementwiseScalar (CodegenElementwise.cpp).
-/// Tests: test/unit/CodegenFusionTest.cpp, the fused rows of
-/// test/unit/CodegenExamplesTest.cpp.
+/// Tests: test/unit/FuseElementwiseTest.cpp (hand-written fusions), the
+/// fused rows of CodegenExamplesTest.cpp, CodegenRandomTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/CodegenLowering.h"
