@@ -9,7 +9,9 @@
 ///      that skips ops computed at their users and lifts nested uses to the
 ///      op enclosing them in the defining block;
 ///   3. place the requests largest first, each at the lowest 64-byte aligned
-///      offset that no already placed, overlapping request occupies.
+///      offset that no already placed, overlapping request occupies;
+///   4. report the peak of the live bytes over all points (a sweep over the
+///      interval ends), the bound the placement is measured against.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/BufferPlan.h"
@@ -174,6 +176,17 @@ BufferPlan planBuffers(const ir::Function &fn,
       return sizes[a] > sizes[b];
     return spans[a].begin < spans[b].begin;
   });
+  std::vector<std::pair<int64_t, int64_t>> events; // (point, +size / -size)
+  for (size_t i = 0; i < n; ++i) {
+    events.push_back({spans[i].begin, sizes[i]});
+    events.push_back({spans[i].end + 1, -sizes[i]});
+  }
+  std::sort(events.begin(), events.end()); // frees before allocations at a point
+  int64_t liveBytes = 0;
+  for (const auto &[point, delta] : events) {
+    liveBytes += delta;
+    plan.peakLiveBytes = std::max(plan.peakLiveBytes, liveBytes);
+  }
   std::vector<size_t> placed;
   std::vector<std::pair<int64_t, int64_t>> busy; // [offset, offset + size)
   for (size_t r : order) {
@@ -210,6 +223,7 @@ std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error) {
   PlanStats stats;
   stats.arenaBytes = lowering.bufferPlan().arenaBytes;
   stats.unsharedBytes = lowering.bufferPlan().unsharedBytes;
+  stats.peakLiveBytes = lowering.bufferPlan().peakLiveBytes;
   stats.buffers = static_cast<int64_t>(lowering.bufferRequests().size());
   stats.kernelCallSites = lowering.kernelCallSites();
   stats.kernelCallsPerRun = lowering.kernelCallsPerRun();

@@ -56,6 +56,8 @@ struct BufferPlan {
   std::vector<int64_t> offsets; ///< One per request, in request order.
   int64_t arenaBytes = 0;       ///< With sharing.
   int64_t unsharedBytes = 0;    ///< Every buffer on its own.
+  /// The most bytes live at one program point: no placement can do better.
+  int64_t peakLiveBytes = 0;
 };
 
 /// Whether an op stores nothing itself and is computed where it is used.
@@ -70,6 +72,7 @@ BufferPlan planBuffers(const ir::Function &fn,
 struct PlanStats {
   int64_t arenaBytes = 0;       ///< Planned, with sharing.
   int64_t unsharedBytes = 0;    ///< One buffer per value.
+  int64_t peakLiveBytes = 0;    ///< Lower bound for any plan.
   int64_t buffers = 0;          ///< Buffers planned.
   int64_t kernelCallSites = 0;  ///< Kernel calls in the generated code.
   int64_t kernelCallsPerRun = 0; ///< Kernel calls one call makes (loops unrolled).

@@ -83,6 +83,7 @@ TEST(BufferPlan, ChainOfProductsNeedsTwoBuffers) {
   runtime::BufferPlan plan = runtime::planBuffers(fn, named.requests, nullptr);
   EXPECT_EQ(plan.unsharedBytes, 4 * 128);
   EXPECT_EQ(plan.arenaBytes, 2 * 128);
+  EXPECT_EQ(plan.peakLiveBytes, 2 * 128);
   EXPECT_FALSE(share(plan, named, "a", "b"));
   EXPECT_FALSE(share(plan, named, "b", "c"));
   EXPECT_FALSE(share(plan, named, "c", "d"));
@@ -191,7 +192,10 @@ TEST_P(BufferPlanExamples, D2LTrainStepArenaShrinks) {
   ASSERT_TRUE(passes::runPasses(*module, passes::defaultTrainPipeline(), diags, nullptr));
   auto stats = runtime::planStats(*module->function("train_step"), &error);
   ASSERT_TRUE(stats) << error;
-  EXPECT_GT(stats->arenaBytes, 0);
+  EXPECT_GT(stats->peakLiveBytes, 0);
+  EXPECT_LE(stats->peakLiveBytes, stats->arenaBytes);
+  // Largest-first placement stays within 10% of the bound on these graphs.
+  EXPECT_LE(stats->arenaBytes, stats->peakLiveBytes * 11 / 10);
   EXPECT_LT(stats->arenaBytes, stats->unsharedBytes * 3 / 4) << "less than 25% saved";
   EXPECT_GT(stats->buffers, 5);
   EXPECT_GT(stats->kernelCallsPerRun, stats->kernelCallSites); // scans loop

@@ -9,8 +9,9 @@
 /// (--from) or just its size (--vocab; characters then come from the first
 /// checkpoint loaded at run time). `--stats` prints, per function, the
 /// arena the buffer plan needs (runtime/BufferPlan.h), what it would need
-/// without sharing, the buffer count and the kernel calls; with --stats the
-/// object is optional.
+/// without sharing, the most bytes live at once (the bound for any plan),
+/// the buffer count and the kernel calls; with --stats the object is
+/// optional.
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
@@ -84,9 +85,11 @@ bool printPlanStats(const ir::Function &fn) {
                            static_cast<double>(stats->unsharedBytes)
                      : 0.0;
   std::printf("stats @%s: arena_bytes=%lld unshared_bytes=%lld saved=%.1f%% "
-              "buffers=%lld kernel_call_sites=%lld kernel_calls_per_run=%lld\n",
+              "peak_live_bytes=%lld buffers=%lld kernel_call_sites=%lld "
+              "kernel_calls_per_run=%lld\n",
               fn.name().c_str(), static_cast<long long>(stats->arenaBytes),
               static_cast<long long>(stats->unsharedBytes), saved,
+              static_cast<long long>(stats->peakLiveBytes),
               static_cast<long long>(stats->buffers),
               static_cast<long long>(stats->kernelCallSites),
               static_cast<long long>(stats->kernelCallsPerRun));

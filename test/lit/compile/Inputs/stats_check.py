@@ -1,5 +1,5 @@
 """Reads `rnnc compile --stats` lines from stdin and checks that the plan is
-consistent: sharing never grows the arena, the train step's arena is at
+consistent: peak live bytes <= arena <= unshared, the train step's arena is at
 most `max_share` of its unshared size, and per-run kernel calls are at
 least the call sites. Usage: stats_check.py MAX_SHARE"""
 import re
@@ -15,8 +15,9 @@ if set(stats) != {"forward", "train_step"}:
     sys.exit("expected @forward and @train_step, got %s" % sorted(stats))
 for name, s in stats.items():
     arena, unshared = int(s["arena_bytes"]), int(s["unshared_bytes"])
-    if not 0 < arena <= unshared:
-        sys.exit("@%s: arena %d, unshared %d" % (name, arena, unshared))
+    peak = int(s["peak_live_bytes"])
+    if not 0 < peak <= arena <= unshared:
+        sys.exit("@%s: peak %d, arena %d, unshared %d" % (name, peak, arena, unshared))
     if int(s["kernel_calls_per_run"]) < int(s["kernel_call_sites"]):
         sys.exit("@%s: fewer kernel calls per run than call sites" % name)
 train = stats["train_step"]
