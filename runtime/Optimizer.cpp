@@ -5,7 +5,9 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/Optimizer.h"
+#include "runtime/KernelsParallel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -33,10 +35,56 @@ double sumOfSquares(const float *data, size_t size) {
 
 } // namespace
 
+namespace {
+
+/// Memory-bound loops count as this many flops per element when deciding
+/// whether splitting them across the kernel threads pays.
+constexpr double kWorkPerElement = 8;
+
+/// Runs body(i0, i1) over [0, size) on the kernel threads (elementwise
+/// updates: the same bits for any split).
+void forEachChunk(size_t size, FunctionRef<void(size_t, size_t)> body) {
+  parallelChunks(static_cast<int64_t>(size), kWorkPerElement * static_cast<double>(size),
+                 [&](int64_t i0, int64_t i1) {
+                   body(static_cast<size_t>(i0), static_cast<size_t>(i1));
+                 });
+}
+
+} // namespace
+
 double globalL2Norm(const std::vector<ConstFloatSpan> &grads) {
+  // Fixed blocks whose partial sums add up in block order: the norm has the
+  // same bits for any thread count.
+  constexpr size_t kBlock = size_t{1} << 14;
+  struct Block {
+    const float *data;
+    size_t size;
+  };
+  // Cached per calling thread; the workers reach them through these
+  // references (a thread_local named in the lambda would be the worker's).
+  thread_local std::vector<Block> cachedBlocks;
+  thread_local std::vector<double> cachedPartial;
+  std::vector<Block> &blocks = cachedBlocks;
+  std::vector<double> &partial = cachedPartial;
+  blocks.clear();
+  size_t elements = 0;
+  for (const ConstFloatSpan &g : grads) {
+    for (size_t i = 0; i < g.size; i += kBlock)
+      blocks.push_back({g.data + i, std::min(kBlock, g.size - i)});
+    elements += g.size;
+  }
+  partial.assign(blocks.size(), 0.0);
+  parallelChunks(static_cast<int64_t>(blocks.size()),
+                 kWorkPerElement * static_cast<double>(elements),
+                 [&](int64_t b0, int64_t b1) {
+                   for (int64_t b = b0; b < b1; ++b)
+                     partial[static_cast<size_t>(b)] =
+                         sumOfSquares(blocks[static_cast<size_t>(b)].data,
+                                      blocks[static_cast<size_t>(b)].size);
+                 });
   double sum = 0;
-  for (const ConstFloatSpan &g : grads)
-    sum += sumOfSquares(g.data, g.size);
+  for (double p : partial)
+    sum += p;
   return std::sqrt(sum);
 }
 
@@ -46,8 +94,10 @@ double clipByGlobalNorm(const std::vector<FloatSpan> &grads, double theta) {
   if (theta > 0 && norm > theta) {
     float scale = static_cast<float>(theta / norm);
     for (const FloatSpan &g : grads)
-      for (size_t i = 0; i < g.size; ++i)
-        g.data[i] *= scale;
+      forEachChunk(g.size, [&](size_t i0, size_t i1) {
+        for (size_t i = i0; i < i1; ++i)
+          g.data[i] *= scale;
+      });
   }
   return norm;
 }
@@ -96,9 +146,14 @@ bool SgdOptimizer::step(const std::vector<FloatSpan> &params,
   if (!checkShapes(params, grads, error))
     return false;
   float lr = static_cast<float>(lr_);
-  for (size_t p = 0; p < params.size(); ++p)
-    for (size_t i = 0; i < params[p].size; ++i)
-      params[p].data[i] -= lr * grads[p].data[i];
+  for (size_t p = 0; p < params.size(); ++p) {
+    float *param = params[p].data;
+    const float *grad = grads[p].data;
+    forEachChunk(params[p].size, [&](size_t i0, size_t i1) {
+      for (size_t i = i0; i < i1; ++i)
+        param[i] -= lr * grad[i];
+    });
+  }
   ++steps_;
   return true;
 }
@@ -128,16 +183,20 @@ bool AdamOptimizer::step(const std::vector<FloatSpan> &params,
   double correction1 = 1.0 - std::pow(beta1_, t);
   double correction2 = 1.0 - std::pow(beta2_, t);
   for (size_t p = 0; p < params.size(); ++p) {
-    std::vector<double> &m = m_[p];
-    std::vector<double> &v = v_[p];
-    for (size_t i = 0; i < params[p].size; ++i) {
-      double g = grads[p].data[i];
-      m[i] = beta1_ * m[i] + (1.0 - beta1_) * g;
-      v[i] = beta2_ * v[i] + (1.0 - beta2_) * g * g;
-      double mHat = m[i] / correction1;
-      double vHat = v[i] / correction2;
-      params[p].data[i] -= static_cast<float>(lr_ * mHat / (std::sqrt(vHat) + eps_));
-    }
+    double *m = m_[p].data();
+    double *v = v_[p].data();
+    float *param = params[p].data;
+    const float *grad = grads[p].data;
+    forEachChunk(params[p].size, [&](size_t i0, size_t i1) {
+      for (size_t i = i0; i < i1; ++i) {
+        double g = grad[i];
+        m[i] = beta1_ * m[i] + (1.0 - beta1_) * g;
+        v[i] = beta2_ * v[i] + (1.0 - beta2_) * g * g;
+        double mHat = m[i] / correction1;
+        double vHat = v[i] / correction2;
+        param[i] -= static_cast<float>(lr_ * mHat / (std::sqrt(vHat) + eps_));
+      }
+    });
   }
   return true;
 }
