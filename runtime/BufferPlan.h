@@ -17,7 +17,9 @@
 ///     at that op's own uses: its operands are read where it is computed;
 ///   - a buffer tied to a scan (carried slots, stacked and time-summed
 ///     outputs, staging slots) is live from the scan's begin to its end at
-///     least, since the loop writes it before or after its values exist.
+///     least, since the loop writes it before or after its values exist;
+///     likewise a value written at a later op's place (a loss computed with
+///     its gradient) is live until that op.
 /// Buffers whose intervals touch never share, so no kernel reads an operand
 /// from the bytes it is writing. Placement is greedy by size (largest
 /// first, each at the lowest offset free of overlapping buffers).
@@ -45,7 +47,9 @@ struct BufferRequest {
   /// The values kept in the buffer: live from the first definition to the
   /// last use of any of them.
   std::vector<const ir::Value *> values;
-  /// When set, the buffer is live at least from this op's begin to its end.
+  /// When set, the buffer is live at least from this op's begin to its end
+  /// too (a scan that writes it in its loop; an op at whose place the value
+  /// is computed, later than its own).
   const ir::Operation *liveAcross = nullptr;
 };
 

@@ -62,6 +62,21 @@ bool oneHotFoldsIntoUsers(const ir::Operation &op) {
   return true;
 }
 
+/// The op at whose place `op`'s result may be written instead of its own: a
+/// loss computed together with its gradient (CodegenOps.cpp pairs a
+/// cross_entropy with the first cross_entropy_grad of the same logits and
+/// labels in its block). Its buffer must be live until then.
+const ir::Operation *writtenLaterAt(const ir::Operation &op) {
+  const ir::Block *block = op.parentBlock();
+  if (op.kind() != OpKind::CrossEntropy || op.numOperands() < 2 || !block)
+    return nullptr;
+  for (const auto &other : block->operations())
+    if (other->kind() == OpKind::CrossEntropyGrad && other->numOperands() >= 2 &&
+        other->operand(0) == op.operand(0) && other->operand(1) == op.operand(1))
+      return other.get();
+  return nullptr;
+}
+
 bool constantFoldsIntoUsers(const ir::Operation &op) {
   if (op.result()->type().elementType() != ir::ElementType::F32)
     return false;
@@ -150,7 +165,7 @@ void FunctionLowering::planStorage() {
         continue;
       for (const ir::Value *r : op.results())
         if (!directStacked_.count(r))
-          assign(r, allocate(bytesOf(r)));
+          assign(r, allocate(bytesOf(r), writtenLaterAt(op)));
     }
   }
   placeBuffers();

@@ -116,7 +116,7 @@ private:
   void planScanOutputs(const ir::Operation &scan);
   void planElementwiseFusion(const ir::Operation &op);
   /// A new buffer (its number, until placeBuffers turns it into an offset);
-  /// with `liveAcross`, live at least while that scan runs.
+  /// with `liveAcross`, live at least while that op (a scan) runs.
   int64_t allocate(int64_t bytes, const ir::Operation *liveAcross = nullptr);
   /// Keeps `v` in buffer number `buffer`.
   void assign(const ir::Value *v, int64_t buffer);

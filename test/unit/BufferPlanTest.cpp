@@ -174,6 +174,25 @@ TEST(BufferPlan, ReadsOfAnOpComputedAtItsUserCountAtTheUser) {
   EXPECT_TRUE(share(naive, named, "a", "c"));
 }
 
+/// A loss computed with its gradient is written at the gradient's place
+/// (CodegenOps.cpp), even when nothing reads it: its buffer must not be
+/// handed to %k, which is live there.
+const char *kDeadLossWrittenLater = R"(module @T {
+  func @f(input %y: f32[R=3,C=11], input %l: i32[R=3], input %d: f32[])
+      -> (g: f32[R=3,C=11], k: f32[]) {
+    %loss = cross_entropy(%y, %l) : f32[]
+    %k = add(%d, %d) : f32[]
+    %g = cross_entropy_grad(%y, %l, %k) : f32[R=3,C=11]
+    return %g, %k
+  }
+})";
+
+TEST(BufferPlan, LossWrittenAtItsGradientStaysLiveUntilThere) {
+  auto module = codegen_test::parseIR(kDeadLossWrittenLater);
+  ASSERT_TRUE(module);
+  EXPECT_GT(codegen_test::checkAgainstInterpreter(onlyFunction(*module), 11), 0.1);
+}
+
 /// The d2l train steps: sharing must pay off, and planStats must be the
 /// numbers the JIT's lowering uses.
 class BufferPlanExamples : public ::testing::TestWithParam<const char *> {};
