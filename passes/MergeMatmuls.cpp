@@ -19,7 +19,8 @@
 ///     and enters it as a new invariant, so the weights are joined once.
 /// Every merged group needs all its operands defined before its first
 /// member (1, 3) or before the sum (2); the new ops take its place.
-/// Tests: test/lit/passes/merge-matmuls-*.test, PassExamplesTest.cpp.
+/// Tests: test/lit/passes/merge-matmuls-*.test, test/unit/PassMergeMatmulsTest.cpp
+/// (and PassExamplesTest.cpp, CodegenExamplesTest.cpp via the default pipeline).
 ///
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
