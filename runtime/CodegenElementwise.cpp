@@ -14,7 +14,8 @@
 ///      constants once before the loop, then emit one loop (two nested loops
 ///      when a leaf broadcasts as a suffix: inner index j, so the loop stays
 ///      vectorisable) whose body evaluates the tree.
-/// tanh is Eigen's rational approximation (no call: the loop vectorises).
+/// tanh is Eigen's rational approximation (no call: the loop vectorises);
+/// sigmoid is computed from it.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/CodegenLowering.h"
@@ -65,8 +66,12 @@ llvm::Value *emitUnary(llvm::IRBuilder<> &b, OpKind kind, llvm::Value *x) {
   case OpKind::Tanh:
     return emitTanh(b, x);
   case OpKind::Sigmoid: {
-    llvm::Value *e = b.CreateUnaryIntrinsic(llvm::Intrinsic::exp, b.CreateFNeg(x));
-    return b.CreateFDiv(one, b.CreateFAdd(one, e), "sigmoid");
+    // sigmoid(x) = (1 + tanh(x/2)) / 2: the call-free tanh keeps the loop
+    // vectorised, where llvm.exp became one scalar expf call per element
+    // (the gates of GRU and LSTM cells).
+    llvm::Value *half = llvm::ConstantFP::get(b.getFloatTy(), 0.5);
+    llvm::Value *t = emitTanh(b, b.CreateFMul(x, half));
+    return b.CreateFAdd(half, b.CreateFMul(half, t), "sigmoid");
   }
   case OpKind::Relu:
     return b.CreateSelect(b.CreateFCmpOGT(x, zero), x, zero, "relu");
