@@ -77,6 +77,39 @@ const ir::Operation *writtenLaterAt(const ir::Operation &op) {
   return nullptr;
 }
 
+/// A last-axis slice whose every user is a fusion that reads it only in its
+/// elementwise loop, where every operand has the fusion's size, the slice's
+/// row width or one element: the loop reads the rows in place (a strided
+/// view, CodegenFusion.cpp), so the per-step gate slices of a merged product
+/// are not copied.
+bool sliceReadInPlace(const ir::Operation &op) {
+  const ir::Value *r = op.result();
+  const ir::TensorType &t = r->type();
+  if (t.rank() == 0 || t.elementType() != ir::ElementType::F32 || !r->hasUses())
+    return false;
+  int64_t width = t.dim(t.rank() - 1);
+  for (const ir::Operation *user : r->users()) {
+    if (user->kind() != OpKind::Fusion || user->regions().size() != 1 ||
+        user->numResults() == 0)
+      return false;
+    int64_t n = user->result(0)->type().numElements();
+    if (width == 0 || n % width != 0)
+      return false;
+    const ir::Block &body = user->body();
+    for (unsigned i = 0; i < user->numOperands(); ++i) {
+      int64_t m = user->operand(i)->type().numElements();
+      if (m != n && m != width && m != 1)
+        return false;
+      if (user->operand(i) != r || i >= body.numArguments())
+        continue;
+      for (const ir::Operation *reader : body.argument(i)->users())
+        if (!ir::isElementwise(reader->kind()))
+          return false; // e.g. the fusion's leading product
+    }
+  }
+  return true;
+}
+
 bool constantFoldsIntoUsers(const ir::Operation &op) {
   if (op.result()->type().elementType() != ir::ElementType::F32)
     return false;
@@ -98,7 +131,7 @@ void FunctionLowering::assign(const ir::Value *v, int64_t buffer) {
 /// that are never live together.
 void FunctionLowering::placeBuffers() {
   plan_ = planBuffers(fn_, requests_, [this](const ir::Operation *op) {
-    return isFusedProducer(op) || isFoldedOneHot(op);
+    return isFusedProducer(op) || isFoldedOneHot(op) || isSliceView(op);
   });
   for (auto &[value, at] : offset_)
     at = plan_.offsets.at(static_cast<size_t>(at));
@@ -156,6 +189,12 @@ void FunctionLowering::planStorage() {
       case OpKind::ReduceSum:
         if (isAbsorbedReduce(&op))
           continue; // storage assigned with its scan
+        break;
+      case OpKind::Slice:
+        if (sliceReadInPlace(op)) {
+          sliceViews_.insert(&op);
+          continue;
+        }
         break;
       default:
         break;

@@ -8,9 +8,9 @@
 ///      it, else into the first result's buffer: the loop below reads each
 ///      element of it before it stores that element, so the epilogue runs in
 ///      place and the product needs no buffer of its own;
-///   3. one loop over the elements (two nested loops when an operand
-///      broadcasts as a suffix, inner index j, as CodegenElementwise.cpp
-///      does) evaluates the body's ops in program order — each value once per
+///   3. one loop over the elements (two nested loops, row o and inner index
+///      j, when an operand broadcasts as a suffix, as CodegenElementwise.cpp
+///      does, or is a slice view read in place at o * stride + j) evaluates the body's ops in program order — each value once per
 ///      element, however many body ops read it — and stores every yielded
 ///      value. Single-element operands are loaded and constants taken once,
 ///      before the loop.
@@ -47,8 +47,20 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
     if (!isF32(r) || r->type().numElements() != n)
       return fail("codegen: fusion results must be f32 of one size, got " +
                   r->type().str());
-  for (unsigned i = 0; i < op.numOperands(); ++i)
+  // Operands that are slice views (Codegen.cpp sliceReadInPlace): their rows
+  // are `stride` floats apart in the sliced buffer.
+  std::unordered_map<const ir::Value *, int64_t> rowStride;
+  int64_t viewWidth = 0;
+  for (unsigned i = 0; i < op.numOperands(); ++i) {
     ptr_[body.argument(i)] = ptr(op.operand(i));
+    const ir::Operation *def = op.operand(i)->definingOp();
+    if (def && isSliceView(def)) {
+      const ir::TensorType &from = def->operand(0)->type();
+      const ir::TensorType &to = op.operand(i)->type();
+      rowStride[body.argument(i)] = from.dim(from.rank() - 1);
+      viewWidth = to.dim(to.rank() - 1);
+    }
+  }
 
   // 2. The leading product.
   const auto &ops = body.operations();
@@ -110,16 +122,28 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
   for (const ir::Value *y : yield->operands())
     if (!y->definingOp() && !uniform.count(y))
       leaves.insert(y);
+  if (viewWidth > 0) {
+    if (n % viewWidth != 0 || (inner != n && inner != viewWidth))
+      return fail("internal: a slice view does not fit the fusion's rows");
+    inner = viewWidth; // rows, so a view's row can start at its stride
+  }
 
   // 3. The loop body at (full, inner) indices: every body value once.
-  auto iteration = [&](llvm::Value *full, llvm::Value *j) {
+  auto iteration = [&](llvm::Value *full, llvm::Value *row, llvm::Value *j) {
     std::unordered_map<const ir::Value *, llvm::Value *> at = uniform;
     auto value = [&](const ir::Value *v) -> llvm::Value * {
       auto it = at.find(v);
       if (it != at.end())
         return it->second;
       int64_t m = v->type().numElements();
-      llvm::Value *index = m == n ? full : m == inner ? j : b_.CreateURem(full, i64(m));
+      auto strided = rowStride.find(v);
+      llvm::Value *index =
+          m == n && strided != rowStride.end()
+              ? b_.CreateAdd(b_.CreateMul(row, i64(strided->second), "", true, true), j,
+                             "", true, true)
+          : m == n     ? full
+          : m == inner ? j
+                       : b_.CreateURem(full, i64(m));
       llvm::Value *loaded = b_.CreateLoad(f, b_.CreateInBoundsGEP(f, ptr(v), index));
       return at[v] = loaded;
     };
@@ -142,13 +166,13 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
         b_.CreateStore(out[k], b_.CreateInBoundsGEP(f, ptr(op.result(k)), full));
   };
   if (inner == n) {
-    emitLoop(n, [&](llvm::Value *i) { iteration(i, i); });
+    emitLoop(n, [&](llvm::Value *i) { iteration(i, i64(0), i); });
     return error_.empty();
   }
   emitLoop(n / inner, [&](llvm::Value *o) {
     llvm::Value *base = b_.CreateMul(o, i64(inner), "", true, true);
     emitLoop(inner, [&](llvm::Value *j) {
-      iteration(b_.CreateAdd(base, j, "", true, true), j);
+      iteration(b_.CreateAdd(base, j, "", true, true), o, j);
     }, "j");
   }, "o");
   return error_.empty();

@@ -85,6 +85,11 @@ public:
   bool isFoldedOneHot(const ir::Operation *op) const {
     return foldedOneHots_.count(op) != 0;
   }
+  /// Whether `op` is a last-axis slice its fusion users read in place (a
+  /// strided view of its operand: no copy, no buffer).
+  bool isSliceView(const ir::Operation *op) const {
+    return sliceViews_.count(op) != 0;
+  }
   /// Where `op` writes its result: its own buffer, or (accumulate = 1) the
   /// time-summed accumulator of a scan output it feeds.
   llvm::Value *resultBuffer(const ir::Operation &op, int64_t &accumulate);
@@ -141,6 +146,7 @@ private:
   /// Staging slots for scan yields that pass one carried value to another.
   std::map<std::pair<const ir::Operation *, unsigned>, int64_t> yieldStage_;
   std::unordered_set<const ir::Operation *> foldedOneHots_;
+  std::unordered_set<const ir::Operation *> sliceViews_;
   std::unordered_set<const ir::Operation *> inlinedConstants_;
   /// Fused elementwise producer -> depth of its fused tree.
   std::unordered_map<const ir::Operation *, int> fusedDepth_;

@@ -157,6 +157,11 @@ bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
     return true;
   }
   case OpKind::Slice:
+    if (isSliceView(&op)) { // rows read in place by its fusion users
+      ptr_[r] = b_.CreateInBoundsGEP(b_.getFloatTy(), ptr(op.operand(0)),
+                                     i64(op.intAttr("begin")), "view");
+      return true;
+    }
     callKernel("rnnc_copy_columns",
                {ptr(op.operand(0)), ptr(r), i64(rows), i64(lastDim(op.operand(0))),
                 i64(op.intAttr("begin")), i64(outCols), i64(0), i64(outCols)});
