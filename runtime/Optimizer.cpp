@@ -231,8 +231,19 @@ std::optional<double> clipAndUpdate(std::vector<std::vector<float>> &params,
     gradSpans.emplace_back(g);
     gradConst.emplace_back(g);
   }
-  double norm = clip > 0 ? clipByGlobalNorm(gradSpans, clip)
-                         : globalL2Norm(gradConst);
+  // The norm doubles as the finiteness check: a sum of squares of finite
+  // floats in double cannot overflow, and a NaN or infinity carries through.
+  double norm = globalL2Norm(gradConst);
+  if (!std::isfinite(norm))
+    return norm; // nothing updated
+  if (clip > 0 && norm > clip) {
+    float scale = static_cast<float>(clip / norm);
+    for (const FloatSpan &g : gradSpans)
+      forEachChunk(g.size, [&](size_t i0, size_t i1) {
+        for (size_t i = i0; i < i1; ++i)
+          g.data[i] *= scale;
+      });
+  }
   if (!optimizer.step(paramSpans, gradConst, error))
     return std::nullopt;
   return norm;

@@ -118,7 +118,9 @@ private:
 /// betas outside [0,1), eps < 0) are an error.
 /// One update of the training loop: clip `grads` to global L2 norm `clip`
 /// (0: no clipping), then step `optimizer`. Returns the norm before
-/// clipping, or nullopt with `*error` if the buffers do not match.
+/// clipping, or nullopt with `*error` if the buffers do not match. A
+/// non-finite norm (some gradient is NaN or infinite) is returned with
+/// nothing clipped or updated: the caller reports it.
 std::optional<double> clipAndUpdate(std::vector<std::vector<float>> &params,
                                     std::vector<std::vector<float>> &grads,
                                     double clip, Optimizer &optimizer,

@@ -11,7 +11,9 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 
 namespace rnnc::runtime {
@@ -78,8 +80,13 @@ bool Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
       float loss = step_.run(params_, states, batch.inputs.data(),
                              batch.labels.data(), nextStates, grads);
       ++steps;
-      if (!std::isfinite(loss) ||
-          !allFinite(std::vector<ConstFloatSpan>(grads.begin(), grads.end()))) {
+      // Nothing is updated when the loss or a gradient is not finite.
+      std::optional<double> norm = std::numeric_limits<double>::quiet_NaN();
+      if (std::isfinite(loss))
+        norm = clipAndUpdate(params_, grads, options_.clip, *optimizer, error);
+      if (!norm)
+        return false;
+      if (!std::isfinite(*norm)) {
         progress.clear();
         *error = fmt::format("non-finite loss at epoch {}, step {}; stopping",
                              epoch, steps);
@@ -91,9 +98,6 @@ bool Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
         return false;
       }
       std::swap(states, nextStates); // carried, already detached
-      auto norm = clipAndUpdate(params_, grads, options_.clip, *optimizer, error);
-      if (!norm)
-        return false;
       normSum += *norm;
       meter.add(loss, tokensPerBatch);
       double elapsed = std::chrono::duration<double>(

@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 namespace rnnc::runtime::capi {
 
@@ -23,14 +25,6 @@ namespace {
 void zero(Buffers &buffers) {
   for (auto &b : buffers)
     std::fill(b.begin(), b.end(), 0.0f);
-}
-
-bool allFinite(const Buffers &buffers) {
-  for (const auto &b : buffers)
-    for (float v : b)
-      if (!std::isfinite(v))
-        return false;
-  return true;
 }
 
 } // namespace
@@ -73,10 +67,16 @@ bool ModelContext::runTrainStep(const int32_t *x, const int32_t *y,
     results.push_back(g.data());
   descriptor_.train_step(args.data(), results.data());
   *loss = value;
-  if (!std::isfinite(value) || !allFinite(grads_))
+  // Nothing is updated when the loss or a gradient is not finite.
+  std::optional<double> norm = std::numeric_limits<double>::quiet_NaN();
+  if (std::isfinite(value))
+    norm = clipAndUpdate(params_, grads_, model_.clip, *optimizer_, &error);
+  if (!norm)
+    return false;
+  if (!std::isfinite(*norm))
     return fail("non-finite loss or gradient; the parameters were not updated");
   std::swap(trainStates_, trainNext_); // carried, already detached
-  return clipAndUpdate(params_, grads_, model_.clip, *optimizer_, &error).has_value();
+  return true;
 }
 
 bool ModelContext::trainStep(const int32_t *x, const int32_t *y, float *loss) {

@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <gtest/gtest.h>
+#include <limits>
 
 using namespace rnnc::runtime;
 
@@ -225,4 +226,25 @@ TEST(Adam, RestoredStateContinuesLikeAnUninterruptedRun) {
   second.step({resumed}, {g2}, nullptr);
   EXPECT_EQ(resumed, straight);
   EXPECT_FALSE(second.restoreState(1, {{0.0}}, {}, &error));
+}
+
+TEST(Optimizer, ClipAndUpdateLeavesParametersAloneOnNonFiniteGradients) {
+  std::vector<std::vector<float>> params = {{1.0f, 2.0f}, {3.0f}};
+  const auto before = params;
+  SgdOptimizer sgd(0.5);
+  std::string error;
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(),
+                    std::numeric_limits<float>::infinity()}) {
+    std::vector<std::vector<float>> grads = {{0.1f, bad}, {0.2f}};
+    auto norm = clipAndUpdate(params, grads, 0.01, sgd, &error);
+    ASSERT_TRUE(norm.has_value()) << error;
+    EXPECT_FALSE(std::isfinite(*norm));
+    EXPECT_EQ(params, before);
+  }
+  std::vector<std::vector<float>> grads = {{3.0f, 0.0f}, {4.0f}};
+  auto norm = clipAndUpdate(params, grads, 1.0, sgd, &error);
+  ASSERT_TRUE(norm.has_value()) << error;
+  EXPECT_DOUBLE_EQ(*norm, 5.0);
+  EXPECT_FLOAT_EQ(params[0][0], 1.0f - 0.5f * 3.0f / 5.0f); // clipped to norm 1
+  EXPECT_FLOAT_EQ(params[1][0], 3.0f - 0.5f * 4.0f / 5.0f);
 }
