@@ -33,6 +33,31 @@ bool isF32(const ir::Value *v) {
 
 } // namespace
 
+bool FunctionLowering::lowerProductPlusBias(const ir::Operation &op) {
+  const ir::Block &body = op.body();
+  const auto &ops = body.operations();
+  const ir::Operation *yield = body.terminator();
+  if (ops.size() != 3 || ops[0]->kind() != OpKind::MatMul ||
+      ops[1]->kind() != OpKind::Add || yield->numOperands() != 1 ||
+      yield->operand(0) != ops[1]->result())
+    return false;
+  const ir::Operation &product = *ops[0], &add = *ops[1];
+  const ir::Value *p = product.result();
+  const ir::Value *bias = add.operand(0) == p ? add.operand(1) : add.operand(0);
+  const ir::Value *a = product.operand(0), *w = product.operand(1);
+  const ir::TensorType &pt = p->type();
+  if ((add.operand(0) != p && add.operand(1) != p) || bias == p ||
+      bias->definingOp() || !isF32(bias) || pt.rank() == 0 ||
+      w->type().rank() != 2 || bias->type().numElements() != pt.dim(pt.rank() - 1) ||
+      a->ownerBlock() != &body || !isF32(a) || !isF32(w))
+    return false;
+  int64_t n = w->type().dim(1), k = w->type().dim(0);
+  int64_t m = k ? a->type().numElements() / k : 0;
+  callKernel("rnnc_matmul_bias",
+             {ptr(a), ptr(w), ptr(bias), ptr(op.result(0)), i64(m), i64(k), i64(n)});
+  return true;
+}
+
 bool FunctionLowering::lowerFusion(const ir::Operation &op) {
   if (op.regions().size() != 1 || op.numResults() == 0)
     return fail("fusion without a body or results");
@@ -62,8 +87,11 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
     }
   }
 
-  // 2. The leading product.
+  // 2. The leading product; a product plus a row bias and nothing else is
+  //    one kernel that starts from the bias rows (the output projection).
   const auto &ops = body.operations();
+  if (lowerProductPlusBias(op))
+    return error_.empty();
   size_t first = 0;
   int productHome = -1; // result index whose buffer is the product itself
   if (ir::isMatrixProduct(ops[0]->kind())) {

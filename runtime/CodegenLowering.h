@@ -59,6 +59,9 @@ public:
   bool lowerLossOp(const ir::Operation &op);
   bool lowerConstant(const ir::Operation &op);
   bool lowerScan(const ir::Operation &op);
+  /// A fusion that is a matmul plus a row bias, as one kernel call; false
+  /// (nothing emitted) for any other fusion.
+  bool lowerProductPlusBias(const ir::Operation &op);
   /// A `fusion` op: its leading product (if any), then one loop computing
   /// every yielded value (CodegenFusion.cpp).
   bool lowerFusion(const ir::Operation &op);

@@ -153,6 +153,24 @@ void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
   });
 }
 
+void rnnc_matmul_bias(const float *a, const float *b, const float *bias,
+                      float *out, int64_t m, int64_t k, int64_t n) {
+  using namespace rnnc::runtime;
+  // Each thread writes the bias rows of its own columns and accumulates the
+  // product onto them: no zero fill, no separate pass adding the bias.
+  parallelChunks(n, flops(m, k, n), [&](int64_t c0, int64_t c1) {
+    size_t bytes = static_cast<size_t>(c1 - c0) * sizeof(float);
+    for (int64_t r = 0; r < m; ++r)
+      std::memcpy(out + r * n + c0, bias + c0, bytes);
+    if (gemmIsUsed(m, k, c1 - c0))
+      gemmRowMajorResult<Eigen::RowMajor, Eigen::RowMajor>(
+          out + c0, n, a, k, b + c0, n, m, k, c1 - c0, true);
+    else
+      StridedMap(out + c0, m, c1 - c0, Eigen::OuterStride<>(n)).noalias() +=
+          ConstMap(a, m, k) * ConstStridedMap(b + c0, k, c1 - c0, Eigen::OuterStride<>(n));
+  });
+}
+
 void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
                     int64_t n, int64_t k) {
   using namespace rnnc::runtime;
@@ -329,9 +347,18 @@ void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
   bool restKept = std::none_of(reduced + prefix, reduced + rank,
                                [](int64_t r) { return r != 0; });
   if (restKept && outCount > 0) {
+    // Column blocks on the kernel threads; each column is summed in row
+    // order whatever the split.
     int64_t rows = total / outCount;
-    Eigen::Map<Eigen::VectorXf>(dst, outCount) =
-        ConstMap(src, rows, outCount).colwise().sum().transpose();
+    rnnc::runtime::parallelChunks(
+        outCount, 4.0 * static_cast<double>(total), [&](int64_t c0, int64_t c1) {
+          float *sums = dst + c0;
+          for (int64_t r = 0; r < rows; ++r) {
+            const float *row = src + r * outCount;
+            for (int64_t c = 0; c < c1 - c0; ++c)
+              sums[c] += row[c0 + c];
+          }
+        });
     return;
   }
   int64_t suffix = rank;
@@ -381,6 +408,7 @@ const std::vector<KernelSymbol> &kernelSymbols() {
   static const std::vector<KernelSymbol> symbols = {
 #define RNNC_KERNEL(fn) {#fn, reinterpret_cast<void *>(&fn)}
       RNNC_KERNEL(rnnc_matmul),        RNNC_KERNEL(rnnc_matmul_nt),
+      RNNC_KERNEL(rnnc_matmul_bias),
       RNNC_KERNEL(rnnc_matmul_tn),     RNNC_KERNEL(rnnc_gather),
       RNNC_KERNEL(rnnc_scatter_add),   RNNC_KERNEL(rnnc_onehot),
       RNNC_KERNEL(rnnc_cross_entropy), RNNC_KERNEL(rnnc_cross_entropy_grad),

@@ -23,6 +23,9 @@ extern "C" {
 /// out[m,n] = a[m,k] · b[k,n]
 void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
                  int64_t k, int64_t n);
+/// out[m,n] = a[m,k] · b[k,n] + bias[n] (the bias added to every row)
+void rnnc_matmul_bias(const float *a, const float *b, const float *bias,
+                      float *out, int64_t m, int64_t k, int64_t n);
 /// out[m,k] = a[m,n] · b[k,n]ᵀ
 void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
                     int64_t n, int64_t k);

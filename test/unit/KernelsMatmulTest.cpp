@@ -8,7 +8,8 @@
 /// replaced, evaluated on the same column chunks the kernel threads take
 /// (one chunk with 1 thread, two halves with 2), including tiny products
 /// and single rows, which still go through Eigen's expression, and the
-/// accumulating form of matmul_tn.
+/// accumulating form of matmul_tn. The same for the product that starts from
+/// bias rows and for the column sums of reduce_sum.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/Kernels.h"
@@ -17,6 +18,8 @@
 #include <Eigen/Core>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -104,6 +107,44 @@ TEST_P(KernelsMatmul, MatmulTNKeepsEigenBitsAndAccumulates) {
     }
     ASSERT_EQ(out, want) << "accumulate " << accumulate;
   }
+}
+
+// matmul_bias starts each output row from the bias and accumulates the
+// product onto it: what `+=` gives on bias rows, per thread chunk.
+TEST_P(KernelsMatmul, MatmulBiasAccumulatesOntoBiasRows) {
+  auto [s, threads] = GetParam();
+  auto a = values(s.m * s.k, 8), b = values(s.k * s.n, 9), bias = values(s.n, 10);
+  std::vector<float> out(static_cast<size_t>(s.m * s.n), -1), want = out;
+  rnnc_matmul_bias(a.data(), b.data(), bias.data(), out.data(), s.m, s.k, s.n);
+  for (int64_t r = 0; r < s.m; ++r)
+    std::copy(bias.begin(), bias.end(), want.begin() + r * s.n);
+  for (auto [c0, c1] : chunks(s.n, threads, 2.0 * s.m * s.k * s.n))
+    StridedMap(want.data() + c0, s.m, c1 - c0, Eigen::OuterStride<>(s.n)).noalias() +=
+        ConstMap(a.data(), s.m, s.k) *
+        ConstStridedMap(b.data() + c0, s.k, c1 - c0, Eigen::OuterStride<>(s.n));
+  ASSERT_EQ(out, want);
+  // And it is the product plus the bias, to rounding.
+  std::vector<float> product(out.size());
+  rnnc_matmul(a.data(), b.data(), product.data(), s.m, s.k, s.n);
+  for (int64_t i = 0; i < s.m * s.n; i += 7)
+    ASSERT_NEAR(out[static_cast<size_t>(i)],
+                product[static_cast<size_t>(i)] + bias[static_cast<size_t>(i % s.n)],
+                1e-4f * (1 + std::abs(product[static_cast<size_t>(i)])));
+}
+
+// Column sums (bias gradients) split their columns across the threads; each
+// column is still summed in row order, so the bits do not change.
+TEST_P(KernelsMatmul, ColumnSumsKeepTheirBits) {
+  auto [s, threads] = GetParam();
+  auto src = values(s.m * s.n, 11);
+  std::vector<float> sums(static_cast<size_t>(s.n), -1);
+  const int64_t shape[] = {s.m, s.n}, reduced[] = {1, 0};
+  rnnc_reduce_sum(src.data(), sums.data(), shape, reduced, 2);
+  std::vector<float> want(static_cast<size_t>(s.n), 0.0f);
+  for (int64_t r = 0; r < s.m; ++r)
+    for (int64_t c = 0; c < s.n; ++c)
+      want[static_cast<size_t>(c)] += src[static_cast<size_t>(r * s.n + c)];
+  ASSERT_EQ(sums, want);
 }
 
 INSTANTIATE_TEST_SUITE_P(
