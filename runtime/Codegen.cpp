@@ -234,10 +234,14 @@ void FunctionLowering::planScanOutputs(const ir::Operation &scan) {
       continue;
     }
     assign(result, allocate(bytesOf(result), &scan));
-    bool hasOwnBuffer = def && def->kind() != OpKind::Scan &&
+    // The producer writes straight into row t, even when the body reads the
+    // value too or yields it again (carried, or a second output copied from
+    // that row): the row is not overwritten during the step.
+    bool hasOwnBuffer = def && def->parentBlock() == &body &&
+                        def->kind() != OpKind::Scan &&
                         def->kind() != OpKind::Constant &&
                         def->kind() != OpKind::OneHot;
-    if (onlyYielded && hasOwnBuffer)
+    if (hasOwnBuffer && !directStacked_.count(y))
       directStacked_[y] = {&scan, i - nc};
   }
 }

@@ -18,8 +18,9 @@
 /// Scan outputs: a per-step output whose only use is `reduce_sum` over the
 /// time axis is never stacked; it is summed into the reduction's result as
 /// the loop runs (and a matmul_tn / scatter-add producing it accumulates in
-/// place). Any other per-step output produced by a body op used only by the
-/// yield is written straight into row t of the stacked result.
+/// place). Any other per-step output produced by a body op is written
+/// straight into row t of the stacked result, where the rest of the step
+/// reads it (and a carried or second yield of it copies it from).
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
