@@ -21,6 +21,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/CodegenLowering.h"
 
+#include <algorithm>
+
 namespace rnnc::runtime::codegen {
 
 using ir::OpKind;
@@ -114,6 +116,7 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
   llvm::Type *f = b_.getFloatTy();
   std::unordered_map<const ir::Value *, llvm::Value *> uniform;
   std::unordered_set<const ir::Value *> leaves;
+  std::vector<const ir::Value *> leafOrder, scalarLeaves; // deterministic order
   int64_t inner = n;
   for (size_t i = first; i + 1 < ops.size(); ++i) {
     const ir::Operation &node = *ops[i];
@@ -135,21 +138,23 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
                     "' on f32 only, got " + v->type().str());
       int64_t m = v->type().numElements();
       if (m == 1) {
-        uniform[v] = b_.CreateLoad(f, ptr(v));
+        scalarLeaves.push_back(v);
+        uniform[v] = nullptr; // loaded in the loop's function
         continue;
       }
       if (m == 0 || m > n || n % m != 0)
         return fail("codegen cannot broadcast " + v->type().str() + " to " +
                     op.result(0)->type().str());
       leaves.insert(v);
+      leafOrder.push_back(v);
       if (m < n)
         inner = std::min(inner, m);
     }
   }
   // Pass-through yields of an argument are leaves too.
   for (const ir::Value *y : yield->operands())
-    if (!y->definingOp() && !uniform.count(y))
-      leaves.insert(y);
+    if (!y->definingOp() && !uniform.count(y) && leaves.insert(y).second)
+      leafOrder.push_back(y);
   if (viewWidth > 0) {
     if (n % viewWidth != 0 || (inner != n && inner != viewWidth))
       return fail("internal: a slice view does not fit the fusion's rows");
@@ -193,16 +198,93 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
       if (static_cast<int>(k) != productHome)
         b_.CreateStore(out[k], b_.CreateInBoundsGEP(f, ptr(op.result(k)), full));
   };
-  if (inner == n) {
-    emitLoop(n, [&](llvm::Value *i) { iteration(i, i64(0), i); });
-    return error_.empty();
+  // 4. The loop lives in a function of its own over a range of rows (of
+  //    elements when there is no inner loop); rnnc_parallel_for splits that
+  //    range across the kernel threads when the work pays for the hand-off.
+  //    Every pointer it needs travels in one array.
+  std::vector<const ir::Value *> passed = leafOrder;
+  passed.insert(passed.end(), scalarLeaves.begin(), scalarLeaves.end());
+  for (const ir::Value *r : op.results())
+    passed.push_back(r);
+  // One slot per distinct caller pointer: a product computed in place in its
+  // result's buffer must reach the loop as one pointer, or the vectoriser's
+  // run-time overlap check fails and the scalar loop runs.
+  std::vector<llvm::Value *> slots;
+  std::unordered_map<const ir::Value *, size_t> slotOf;
+  for (const ir::Value *v : passed) {
+    llvm::Value *p = ptr(v);
+    auto at = std::find(slots.begin(), slots.end(), p);
+    slotOf[v] = static_cast<size_t>(at - slots.begin());
+    if (at == slots.end())
+      slots.push_back(p);
   }
-  emitLoop(n / inner, [&](llvm::Value *o) {
+  llvm::Type *ptrTy = b_.getPtrTy();
+  auto *arrayTy = llvm::ArrayType::get(ptrTy, slots.size());
+  llvm::AllocaInst *context;
+  {
+    llvm::IRBuilder<> atEntry(&entry_->getEntryBlock(), entry_->getEntryBlock().begin());
+    context = atEntry.CreateAlloca(arrayTy, nullptr, "fusion.ctx");
+  }
+  for (size_t i = 0; i < slots.size(); ++i)
+    b_.CreateStore(slots[i], b_.CreateConstInBoundsGEP2_64(arrayTy, context, 0, i));
+
+  auto *loopTy = llvm::FunctionType::get(b_.getVoidTy(),
+                                         {ptrTy, b_.getInt64Ty(), b_.getInt64Ty()}, false);
+  llvm::Function *loopFn = llvm::Function::Create(
+      loopTy, llvm::Function::InternalLinkage, entry_->getName() + ".fusion", mod_);
+  loopFn->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::IRBuilderBase::InsertPoint callerPoint = b_.saveIP();
+  std::unordered_map<const ir::Value *, llvm::Value *> callerPtr;
+  for (const ir::Value *v : passed)
+    callerPtr[v] = ptr(v);
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", loopFn));
+  llvm::Value *begin = loopFn->getArg(1), *end = loopFn->getArg(2);
+  std::vector<llvm::Value *> loaded;
+  for (size_t i = 0; i < slots.size(); ++i)
+    loaded.push_back(b_.CreateLoad(
+        ptrTy, b_.CreateConstInBoundsGEP1_64(ptrTy, loopFn->getArg(0), i), "p"));
+  for (const ir::Value *v : passed)
+    ptr_[v] = loaded[slotOf.at(v)];
+  for (const ir::Value *v : scalarLeaves)
+    uniform[v] = b_.CreateLoad(f, ptr_[v]);
+  int64_t rows = inner == n ? n : n / inner;
+  // for (o = begin; o < end; ++o), entered only when begin < end.
+  llvm::BasicBlock *pre = b_.GetInsertBlock();
+  llvm::BasicBlock *header = llvm::BasicBlock::Create(ctx_, "rows", loopFn);
+  llvm::BasicBlock *exit = llvm::BasicBlock::Create(ctx_, "done", loopFn);
+  b_.CreateCondBr(b_.CreateICmpSLT(begin, end), header, exit);
+  b_.SetInsertPoint(header);
+  llvm::PHINode *o = b_.CreatePHI(b_.getInt64Ty(), 2, "o");
+  o->addIncoming(begin, pre);
+  if (inner == n) {
+    iteration(o, i64(0), o);
+  } else {
     llvm::Value *base = b_.CreateMul(o, i64(inner), "", true, true);
     emitLoop(inner, [&](llvm::Value *j) {
       iteration(b_.CreateAdd(base, j, "", true, true), o, j);
     }, "j");
-  }, "o");
+  }
+  llvm::Value *next = b_.CreateAdd(o, i64(1), "", true, true);
+  o->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateCondBr(b_.CreateICmpSLT(next, end), header, exit);
+  exit->moveAfter(b_.GetInsertBlock());
+  b_.SetInsertPoint(exit);
+  b_.CreateRetVoid();
+
+  b_.restoreIP(callerPoint);
+  for (const auto &[v, p] : callerPtr)
+    ptr_[v] = p;
+  // Work in flops per element: a transcendental is a rational approximation.
+  double perElement = 0;
+  for (size_t i = first; i + 1 < ops.size(); ++i) {
+    OpKind k = ops[i]->kind();
+    bool heavy = k == OpKind::Tanh || k == OpKind::Sigmoid || k == OpKind::Exp ||
+                 k == OpKind::Log;
+    perElement += heavy ? 24 : (k == OpKind::Constant ? 0 : 1);
+  }
+  callKernel("rnnc_parallel_for",
+             {loopFn, context, i64(rows),
+              i64(static_cast<int64_t>(2 * perElement * static_cast<double>(n)))});
   return error_.empty();
 }
 

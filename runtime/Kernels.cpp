@@ -202,6 +202,14 @@ void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
   });
 }
 
+void rnnc_parallel_for(void (*body)(void **, int64_t, int64_t), void **context,
+                       int64_t count, int64_t work) {
+  rnnc::runtime::parallelChunks(count, static_cast<double>(work),
+                                [&](int64_t begin, int64_t end) {
+                                  body(context, begin, end);
+                                });
+}
+
 void rnnc_gather(const float *table, const int32_t *idx, float *out,
                  int64_t rows, int64_t vocab, int64_t width) {
   size_t rowBytes = static_cast<size_t>(width) * sizeof(float);
@@ -408,7 +416,7 @@ const std::vector<KernelSymbol> &kernelSymbols() {
   static const std::vector<KernelSymbol> symbols = {
 #define RNNC_KERNEL(fn) {#fn, reinterpret_cast<void *>(&fn)}
       RNNC_KERNEL(rnnc_matmul),        RNNC_KERNEL(rnnc_matmul_nt),
-      RNNC_KERNEL(rnnc_matmul_bias),
+      RNNC_KERNEL(rnnc_matmul_bias),   RNNC_KERNEL(rnnc_parallel_for),
       RNNC_KERNEL(rnnc_matmul_tn),     RNNC_KERNEL(rnnc_gather),
       RNNC_KERNEL(rnnc_scatter_add),   RNNC_KERNEL(rnnc_onehot),
       RNNC_KERNEL(rnnc_cross_entropy), RNNC_KERNEL(rnnc_cross_entropy_grad),

@@ -34,6 +34,12 @@ void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
 void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
                     int64_t k, int64_t n, int64_t accumulate);
 
+/// body(context, begin, end) over [0, count), split into chunks on the kernel
+/// threads when `work` (flops) pays for the hand-off: a fused elementwise loop
+/// outlined by the code generator.
+void rnnc_parallel_for(void (*body)(void **, int64_t, int64_t), void **context,
+                       int64_t count, int64_t work);
+
 /// out[i,:] = table[idx[i],:] for i < rows; table is [vocab, width].
 void rnnc_gather(const float *table, const int32_t *idx, float *out,
                  int64_t rows, int64_t vocab, int64_t width);
