@@ -141,6 +141,7 @@ void FunctionLowering::placeBuffers() {
 }
 
 void FunctionLowering::planStorage() {
+  planDirectResults();
   std::deque<const ir::Block *> worklist{&fn_.body()};
   while (!worklist.empty()) {
     const ir::Block *block = worklist.front();
@@ -203,11 +204,51 @@ void FunctionLowering::planStorage() {
       if (accumulateInto_.count(&op) || isFusedProducer(&op))
         continue;
       for (const ir::Value *r : op.results())
-        if (!directStacked_.count(r))
+        if (directResults_.count(r))
+          continue; // computed in the caller's result buffer
+        else if (!directStacked_.count(r))
           assign(r, allocate(bytesOf(r), writtenLaterAt(op)));
     }
   }
   placeBuffers();
+}
+
+/// Returned values that a top-level op computes straight into the caller's
+/// result buffer (no arena bytes, no copy at the end): every returned value
+/// returned once, except a state's new value (its result buffer may be the
+/// state argument itself, read until the end), a scan's results (carried
+/// slots and stacked rows have their own rules) and values stored nowhere.
+void FunctionLowering::planDirectResults() {
+  const ir::Block &body = fn_.body();
+  const ir::Operation *ret = body.terminator();
+  if (!ret || ret->kind() != OpKind::Return)
+    return;
+  std::unordered_set<std::string> states;
+  for (unsigned i = 0; i < body.numArguments(); ++i)
+    if (fn_.argRole(i) == ir::ArgRole::State)
+      states.insert(body.argument(i)->name());
+  std::unordered_map<const ir::Value *, int> timesReturned;
+  for (const ir::Value *v : ret->operands())
+    ++timesReturned[v];
+  for (unsigned i = 0; i < ret->numOperands(); ++i) {
+    const ir::Value *v = ret->operand(i);
+    const ir::Operation *def = v->definingOp();
+    bool stateResult = i < fn_.resultNames.size() && states.count(fn_.resultNames[i]);
+    if (!def || def->parentBlock() != &body || stateResult || timesReturned[v] != 1)
+      continue;
+    switch (def->kind()) {
+    case OpKind::Scan:
+    case OpKind::OneHot:
+    case OpKind::Constant:
+    case OpKind::Slice:
+    case OpKind::ReduceSum: // may be a scan output summed in place
+      continue;
+    default:
+      if (ir::isElementwise(def->kind()))
+        continue; // may be computed inside its user's loop
+      directResults_[v] = i;
+    }
+  }
 }
 
 void FunctionLowering::planScanOutputs(const ir::Operation &scan) {
@@ -253,7 +294,8 @@ llvm::Value *FunctionLowering::resultBuffer(const ir::Operation &op,
   return ptr(accumulate ? it->second : op.result());
 }
 
-void FunctionLowering::emitEntryPrologue(llvm::Value *argsPtr) {
+void FunctionLowering::emitEntryPrologue(llvm::Value *argsPtr,
+                                         llvm::Value *resultsPtr) {
   arena_ = b_.CreateCall(
       mod_.getOrInsertFunction("rnnc_arena_acquire", b_.getPtrTy(), b_.getInt64Ty()),
       {i64(arenaBytes_)}, "arena");
@@ -266,6 +308,10 @@ void FunctionLowering::emitEntryPrologue(llvm::Value *argsPtr) {
   for (const ir::Value *value : planOrder_)
     ptr_[value] = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_,
                                                 offset_.at(value), value->name());
+  for (const auto &[value, index] : directResults_) {
+    llvm::Value *slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), resultsPtr, index);
+    ptr_[value] = b_.CreateLoad(b_.getPtrTy(), slot, value->name());
+  }
 }
 
 llvm::Value *FunctionLowering::ptr(const ir::Value *v) {
@@ -443,7 +489,7 @@ bool FunctionLowering::run(std::string &error) {
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", entry_));
 
   planStorage();
-  emitEntryPrologue(argsPtr);
+  emitEntryPrologue(argsPtr, resultsPtr);
   if (!lowerBlockBody(fn_.body())) {
     error = error_.empty() ? "code generation failed" : error_;
     return false;
@@ -454,6 +500,8 @@ bool FunctionLowering::run(std::string &error) {
     return false;
   }
   for (unsigned i = 0; i < ret->numOperands(); ++i) {
+    if (directResults_.count(ret->operand(i)))
+      continue; // already there
     llvm::Value *slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), resultsPtr, i);
     llvm::Value *dst = b_.CreateLoad(b_.getPtrTy(), slot, "result");
     b_.CreateMemMove(dst, llvm::MaybeAlign(4), ptr(ret->operand(i)),

@@ -7,7 +7,10 @@
 ///
 /// where args[i] points to the i-th argument's buffer and results[i] to a
 /// caller-allocated buffer for the i-th return value (float or int32_t,
-/// dense, row-major). Intermediates live in one arena per call, planned
+/// dense, row-major). A state's result buffer may be that state's argument
+/// buffer (a carried state updated in place); no other result buffer may
+/// overlap an argument or another result: most results are computed in
+/// place there, not copied at the end. Intermediates live in one arena per call, planned
 /// statically. Elementwise ops become LLVM loops the vectorizer can take;
 /// matrix products, gathers, losses and copies call the kernels of
 /// runtime/Kernels.h; `scan` becomes a real loop over time whose sequence

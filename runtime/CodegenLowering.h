@@ -15,6 +15,10 @@
 /// gather / scatter-add or into the loop as an immediate. Elementwise ops
 /// fused into their user's loop (CodegenElementwise.cpp) get no storage.
 ///
+/// Returned values a top-level op computes (a gradient, the loss) are
+/// computed straight into the caller's result buffers (planDirectResults);
+/// a state's new value is not, since its buffer may be the state argument.
+///
 /// Scan outputs: a per-step output whose only use is `reduce_sum` over the
 /// time axis is never stacked; it is summed into the reduction's result as
 /// the loop runs (and a matmul_tn / scatter-add producing it accumulates in
@@ -123,6 +127,7 @@ public:
 private:
   void planStorage();
   void planScanOutputs(const ir::Operation &scan);
+  void planDirectResults();
   void planElementwiseFusion(const ir::Operation &op);
   /// A new buffer (its number, until placeBuffers turns it into an offset);
   /// with `liveAcross`, live at least while that op (a scan) runs.
@@ -131,7 +136,7 @@ private:
   void assign(const ir::Value *v, int64_t buffer);
   void placeBuffers();
   bool lowerBlockBody(const ir::Block &block);
-  void emitEntryPrologue(llvm::Value *argsPtr);
+  void emitEntryPrologue(llvm::Value *argsPtr, llvm::Value *resultsPtr);
 
   llvm::Module &mod_;
   llvm::LLVMContext &ctx_;
@@ -151,6 +156,9 @@ private:
   std::map<std::pair<const ir::Operation *, unsigned>, int64_t> yieldStage_;
   std::unordered_set<const ir::Operation *> foldedOneHots_;
   std::unordered_set<const ir::Operation *> sliceViews_;
+  /// Returned value -> its index in the results array, when it is computed
+  /// straight into the caller's buffer (planDirectResults).
+  std::unordered_map<const ir::Value *, unsigned> directResults_;
   std::unordered_set<const ir::Operation *> inlinedConstants_;
   /// Fused elementwise producer -> depth of its fused tree.
   std::unordered_map<const ir::Operation *, int> fusedDepth_;
