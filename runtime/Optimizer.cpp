@@ -141,7 +141,7 @@ bool Optimizer::checkShapes(const std::vector<FloatSpan> &params,
 }
 
 bool SgdOptimizer::step(const std::vector<FloatSpan> &params,
-                        const std::vector<ConstFloatSpan> &grads,
+                        const std::vector<ConstFloatSpan> &grads, float gradScale,
                         std::string *error) {
   if (!checkShapes(params, grads, error))
     return false;
@@ -151,7 +151,7 @@ bool SgdOptimizer::step(const std::vector<FloatSpan> &params,
     const float *grad = grads[p].data;
     forEachChunk(params[p].size, [&](size_t i0, size_t i1) {
       for (size_t i = i0; i < i1; ++i)
-        param[i] -= lr * grad[i];
+        param[i] -= lr * (grad[i] * gradScale);
     });
   }
   ++steps_;
@@ -159,7 +159,7 @@ bool SgdOptimizer::step(const std::vector<FloatSpan> &params,
 }
 
 bool AdamOptimizer::step(const std::vector<FloatSpan> &params,
-                         const std::vector<ConstFloatSpan> &grads,
+                         const std::vector<ConstFloatSpan> &grads, float gradScale,
                          std::string *error) {
   if (!checkShapes(params, grads, error))
     return false;
@@ -189,7 +189,7 @@ bool AdamOptimizer::step(const std::vector<FloatSpan> &params,
     const float *grad = grads[p].data;
     forEachChunk(params[p].size, [&](size_t i0, size_t i1) {
       for (size_t i = i0; i < i1; ++i) {
-        double g = grad[i];
+        double g = grad[i] * gradScale;
         m[i] = beta1_ * m[i] + (1.0 - beta1_) * g;
         v[i] = beta2_ * v[i] + (1.0 - beta2_) * g * g;
         double mHat = m[i] / correction1;
@@ -223,28 +223,20 @@ std::optional<double> clipAndUpdate(std::vector<std::vector<float>> &params,
                                     std::vector<std::vector<float>> &grads,
                                     double clip, Optimizer &optimizer,
                                     std::string *error) {
-  std::vector<FloatSpan> paramSpans, gradSpans;
+  std::vector<FloatSpan> paramSpans;
   std::vector<ConstFloatSpan> gradConst;
   for (size_t i = 0; i < params.size(); ++i)
     paramSpans.emplace_back(params[i]);
-  for (auto &g : grads) {
-    gradSpans.emplace_back(g);
+  for (const auto &g : grads)
     gradConst.emplace_back(g);
-  }
   // The norm doubles as the finiteness check: a sum of squares of finite
   // floats in double cannot overflow, and a NaN or infinity carries through.
   double norm = globalL2Norm(gradConst);
   if (!std::isfinite(norm))
     return norm; // nothing updated
-  if (clip > 0 && norm > clip) {
-    float scale = static_cast<float>(clip / norm);
-    for (const FloatSpan &g : gradSpans)
-      forEachChunk(g.size, [&](size_t i0, size_t i1) {
-        for (size_t i = i0; i < i1; ++i)
-          g.data[i] *= scale;
-      });
-  }
-  if (!optimizer.step(paramSpans, gradConst, error))
+  // Clipping scales the gradients as the update reads them: one pass.
+  float scale = clip > 0 && norm > clip ? static_cast<float>(clip / norm) : 1.0f;
+  if (!optimizer.step(paramSpans, gradConst, scale, error))
     return std::nullopt;
   return norm;
 }

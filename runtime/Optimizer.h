@@ -66,8 +66,14 @@ public:
   virtual ~Optimizer() = default;
   /// One update. Returns false (and sets `*error`) if the lists do not match
   /// in length or sizes; nothing is changed then.
+  bool step(const std::vector<FloatSpan> &params,
+            const std::vector<ConstFloatSpan> &grads, std::string *error) {
+    return step(params, grads, 1.0f, error);
+  }
+  /// One update from the gradients scaled by `gradScale` (the clipping
+  /// factor, applied on the fly: the gradients are not written).
   virtual bool step(const std::vector<FloatSpan> &params,
-                    const std::vector<ConstFloatSpan> &grads,
+                    const std::vector<ConstFloatSpan> &grads, float gradScale,
                     std::string *error) = 0;
   /// Number of successful steps so far.
   long long stepCount() const { return steps_; }
@@ -87,8 +93,9 @@ protected:
 class SgdOptimizer : public Optimizer {
 public:
   explicit SgdOptimizer(double lr) : Optimizer(lr) {}
+  using Optimizer::step;
   bool step(const std::vector<FloatSpan> &params,
-            const std::vector<ConstFloatSpan> &grads,
+            const std::vector<ConstFloatSpan> &grads, float gradScale,
             std::string *error) override;
 };
 
@@ -98,8 +105,9 @@ class AdamOptimizer : public Optimizer {
 public:
   AdamOptimizer(double lr, double beta1, double beta2, double eps)
       : Optimizer(lr), beta1_(beta1), beta2_(beta2), eps_(eps) {}
+  using Optimizer::step;
   bool step(const std::vector<FloatSpan> &params,
-            const std::vector<ConstFloatSpan> &grads,
+            const std::vector<ConstFloatSpan> &grads, float gradScale,
             std::string *error) override;
   /// The moments of parameter `index` (empty before the first step).
   const std::vector<double> &firstMoment(size_t index) const { return m_.at(index); }
@@ -114,18 +122,19 @@ private:
   std::vector<std::vector<double>> m_, v_;
 };
 
-/// An optimizer from its config; unknown kinds or bad values (lr <= 0,
-/// betas outside [0,1), eps < 0) are an error.
-/// One update of the training loop: clip `grads` to global L2 norm `clip`
-/// (0: no clipping), then step `optimizer`. Returns the norm before
-/// clipping, or nullopt with `*error` if the buffers do not match. A
-/// non-finite norm (some gradient is NaN or infinite) is returned with
-/// nothing clipped or updated: the caller reports it.
+/// One update of the training loop: step `optimizer` with `grads` clipped to
+/// global L2 norm `clip` (0: no clipping; the scale is applied as the update
+/// reads them, `grads` keep their values). Returns the norm before clipping,
+/// or nullopt with `*error` if the buffers do not match. A non-finite norm
+/// (some gradient is NaN or infinite) is returned with nothing updated: the
+/// caller reports it.
 std::optional<double> clipAndUpdate(std::vector<std::vector<float>> &params,
                                     std::vector<std::vector<float>> &grads,
                                     double clip, Optimizer &optimizer,
                                     std::string *error);
 
+/// An optimizer from its config; unknown kinds or bad values (lr <= 0,
+/// betas outside [0,1), eps < 0) are an error.
 std::unique_ptr<Optimizer> makeOptimizer(const OptimizerConfig &config,
                                          std::string *error);
 

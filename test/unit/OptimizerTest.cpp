@@ -247,4 +247,22 @@ TEST(Optimizer, ClipAndUpdateLeavesParametersAloneOnNonFiniteGradients) {
   EXPECT_DOUBLE_EQ(*norm, 5.0);
   EXPECT_FLOAT_EQ(params[0][0], 1.0f - 0.5f * 3.0f / 5.0f); // clipped to norm 1
   EXPECT_FLOAT_EQ(params[1][0], 3.0f - 0.5f * 4.0f / 5.0f);
+  // The scale is applied as the update reads the gradients.
+  EXPECT_EQ(grads, (std::vector<std::vector<float>>{{3.0f, 0.0f}, {4.0f}}));
+}
+
+TEST(Optimizer, ScaledStepEqualsAStepOnScaledGradients) {
+  std::vector<float> g = {0.5f, -2.0f, 3.0f}, scaled = g;
+  for (float &x : scaled)
+    x *= 0.25f;
+  for (const char *kind : {"sgd", "adam"}) {
+    auto a = makeOptimizer({kind, 0.1}, nullptr);
+    auto b = makeOptimizer({kind, 0.1}, nullptr);
+    std::vector<float> pa = {1.0f, 2.0f, 3.0f}, pb = pa;
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(a->step({pa}, {g}, 0.25f, nullptr));
+      ASSERT_TRUE(b->step({pb}, {scaled}, nullptr));
+    }
+    EXPECT_EQ(pa, pb) << kind;
+  }
 }
