@@ -87,6 +87,12 @@ private:
   }
 
   // --- operations ----------------------------------------------------------
+  /// "scan body", "fusion body" or "function body", for messages.
+  static std::string bodyName(const Block &block) {
+    const Operation *owner = block.parentOp();
+    return std::string(owner ? opKindName(owner->kind()) : "function") + " body";
+  }
+
   /// Parses ops into `block` up to its closing '}' (not consumed). `isBody`:
   /// a scan body ending in yield, else a function body ending in return.
   bool parseBlockOps(Block &block, bool isBody) {
@@ -99,9 +105,7 @@ private:
     }
     Operation *last = block.terminator();
     if (!last || last->kind() != (isBody ? OpKind::Yield : OpKind::Return))
-      return error(tok().loc,
-                   std::string(isBody ? "scan body" : "function body") +
-                       " must end with '" + want + "'");
+      return error(tok().loc, bodyName(block) + " must end with '" + want + "'");
     return true;
   }
 
@@ -109,8 +113,8 @@ private:
     if ((kind == OpKind::Yield) != (block.parentOp() != nullptr))
       return error(at, std::string("'") + opKindName(kind) +
                            (kind == OpKind::Yield
-                                ? "' outside a scan body"
-                                : "' inside a scan body (use 'yield')"));
+                                ? "' outside a scan or fusion body"
+                                : "' inside a " + bodyName(block) + " (use 'yield')"));
     std::vector<Value *> operands;
     if (tok().kind == IRTokenKind::ValueName) {
       do {
