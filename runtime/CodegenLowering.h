@@ -1,8 +1,9 @@
 //===- CodegenLowering.h - State of one IR-to-LLVM lowering -----*- C++ -*-===//
 ///
 /// \file
-/// Private to the code generator (Codegen.cpp drives: storage plan, entry
-/// block, scan loops, return; CodegenOps.cpp emits the individual ops).
+/// Private to the code generator (Codegen.cpp drives: entry block, scan
+/// loops, return; CodegenStorage.cpp plans where values live; CodegenOps.cpp,
+/// CodegenElementwise.cpp and CodegenFusion.cpp emit the individual ops).
 ///
 /// Storage: every op result that needs memory gets a buffer in one arena,
 /// requested before emission over the function body and every nested scan
