@@ -29,6 +29,7 @@
 
 #include "passes/AutodiffRules.h"
 #include "passes/Passes.h"
+#include "passes/RewriteUtil.h"
 
 #include <map>
 #include <memory>
@@ -40,7 +41,6 @@ using namespace autodiff;
 
 namespace {
 
-using ValueMap = std::map<const Value *, Value *>;
 
 /// The reverse body of one forward scan, built before the forward clone so
 /// the clone knows what to save.
@@ -146,48 +146,6 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
     plan->sequenceArgs[nc] = scratch.addArgument(body.argument(nc)->type());
   scratch.create(OpKind::Yield, yields, {});
   return plan;
-}
-
-Value *lookup(const ValueMap &map, const Value *v) {
-  auto it = map.find(v);
-  return it == map.end() ? nullptr : it->second;
-}
-
-void cloneOps(const Block &src, Block &dst, ValueMap &map,
-              bool stopBeforeTerminator = false);
-
-/// Clones one op into `dst` (values through `map`); nested regions are
-/// cloned too (recursion bounded by scan nesting, not by graph size).
-void cloneOp(const Operation &op, Block &dst, ValueMap &map) {
-  std::vector<Value *> operands;
-  for (const Value *v : op.operands())
-    operands.push_back(lookup(map, v));
-  std::vector<TensorType> types;
-  for (const Value *r : op.results())
-    types.push_back(r->type());
-  Operation *copy = dst.create(op.kind(), operands, types, op.attrs());
-  copy->loc = op.loc;
-  for (unsigned i = 0; i < op.numResults(); ++i) {
-    copy->result(i)->setName(op.result(i)->name());
-    map[op.result(i)] = copy->result(i);
-  }
-  for (const auto &region : op.regions()) {
-    Block *to = copy->addRegion();
-    for (const auto &arg : region->arguments())
-      map[arg.get()] = to->addArgument(arg->type(), arg->name());
-    cloneOps(*region, *to, map);
-  }
-}
-
-/// Clones `src`'s ops into `dst`; with `stopBeforeTerminator`, the
-/// terminator is left to the caller.
-void cloneOps(const Block &src, Block &dst, ValueMap &map,
-              bool stopBeforeTerminator) {
-  for (const auto &op : src.operations()) {
-    if (stopBeforeTerminator && op.get() == src.terminator())
-      break;
-    cloneOp(*op, dst, map);
-  }
 }
 
 Dim stepsDim(const Operation &scan) {

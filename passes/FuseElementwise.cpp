@@ -290,30 +290,16 @@ private:
     auto fusion = std::make_unique<Operation>(OpKind::Fusion, inputs, types);
     fusion->loc = ops_[members.back()]->loc;
     Block &body = *fusion->addRegion();
-    std::unordered_map<const Value *, Value *> map;
+    ValueMap map;
     for (Value *v : inputs)
       map[v] = body.addArgument(v->type(), v->name());
-    auto clone = [&](const Operation &op) {
-      std::vector<Value *> operands;
-      for (Value *v : op.operands())
-        operands.push_back(map.at(v));
-      std::vector<TensorType> resultTypes;
-      for (Value *r : op.results())
-        resultTypes.push_back(r->type());
-      Operation *copy = body.create(op.kind(), operands, resultTypes, op.attrs());
-      copy->loc = op.loc;
-      for (unsigned i = 0; i < op.numResults(); ++i) {
-        copy->result(i)->setName(op.result(i)->name());
-        map[op.result(i)] = copy->result(i);
-      }
-    };
     if (group.product >= 0)
-      clone(*ops_[group.product]);
+      cloneOp(*ops_[group.product], body, map);
     for (Operation *c : constants)
-      clone(*c);
+      cloneOp(*c, body, map);
     for (size_t m : members)
       if (static_cast<int>(m) != group.product)
-        clone(*ops_[m]);
+        cloneOp(*ops_[m], body, map);
     std::vector<Value *> yields;
     for (Value *v : outputs)
       yields.push_back(map.at(v));

@@ -18,6 +18,41 @@ namespace rnnc::passes {
 
 using namespace ir;
 
+Value *lookup(const ValueMap &map, const Value *v) {
+  auto it = map.find(v);
+  return it == map.end() ? nullptr : it->second;
+}
+
+Operation *cloneOp(const Operation &op, Block &dst, ValueMap &map) {
+  std::vector<Value *> operands;
+  for (const Value *v : op.operands())
+    operands.push_back(lookup(map, v));
+  std::vector<TensorType> types;
+  for (const Value *r : op.results())
+    types.push_back(r->type());
+  Operation *copy = dst.create(op.kind(), operands, types, op.attrs());
+  copy->loc = op.loc;
+  for (unsigned i = 0; i < op.numResults(); ++i) {
+    copy->result(i)->setName(op.result(i)->name());
+    map[op.result(i)] = copy->result(i);
+  }
+  for (const auto &region : op.regions()) {
+    Block *to = copy->addRegion();
+    for (const auto &arg : region->arguments())
+      map[arg.get()] = to->addArgument(arg->type(), arg->name());
+    cloneOps(*region, *to, map);
+  }
+  return copy;
+}
+
+void cloneOps(const Block &src, Block &dst, ValueMap &map, bool stopBeforeTerminator) {
+  for (const auto &op : src.operations()) {
+    if (stopBeforeTerminator && op.get() == src.terminator())
+      break;
+    cloneOp(*op, dst, map);
+  }
+}
+
 std::vector<Block *> allBlocks(Module &module) {
   std::vector<Block *> blocks;
   for (const auto &fn : module.functions())

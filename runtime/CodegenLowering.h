@@ -50,6 +50,13 @@ namespace rnnc::runtime::codegen {
 llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &b, ir::OpKind kind,
                                    const std::vector<llvm::Value *> &in);
 
+/// A cross_entropy and the cross_entropy_grad of the same logits and labels
+/// in one block become one kernel call at the gradient's place, provided
+/// nothing reads the loss before that place (CodegenOps.cpp). Returns the
+/// partner of `lossOrGrad` (either op of the pair), or null when they cannot
+/// fuse.
+const ir::Operation *fusedLossPartner(const ir::Operation &lossOrGrad);
+
 class FunctionLowering {
 public:
   FunctionLowering(llvm::Module &module, const ir::Function &fn);

@@ -199,12 +199,6 @@ bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
   }
 }
 
-namespace {
-
-/// A cross_entropy and the cross_entropy_grad of the same logits and labels
-/// in one block become one kernel call at the gradient's place, provided
-/// nothing reads the loss before that place. Returns the partner of
-/// `lossOrGrad` (either op of the pair), or null when they cannot fuse.
 const ir::Operation *fusedLossPartner(const ir::Operation &lossOrGrad) {
   const ir::Block *block = lossOrGrad.parentBlock();
   if (!block)
@@ -234,8 +228,6 @@ const ir::Operation *fusedLossPartner(const ir::Operation &lossOrGrad) {
       return nullptr;
   return isLoss ? grad : loss;
 }
-
-} // namespace
 
 bool FunctionLowering::lowerLossOp(const ir::Operation &op) {
   const ir::Value *logits = op.operand(0), *labels = op.operand(1);

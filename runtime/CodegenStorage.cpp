@@ -43,21 +43,6 @@ bool oneHotFoldsIntoUsers(const ir::Operation &op) {
   return true;
 }
 
-/// The op at whose place `op`'s result may be written instead of its own: a
-/// loss computed together with its gradient (CodegenOps.cpp pairs a
-/// cross_entropy with the first cross_entropy_grad of the same logits and
-/// labels in its block). Its buffer must be live until then.
-const ir::Operation *writtenLaterAt(const ir::Operation &op) {
-  const ir::Block *block = op.parentBlock();
-  if (op.kind() != OpKind::CrossEntropy || op.numOperands() < 2 || !block)
-    return nullptr;
-  for (const auto &other : block->operations())
-    if (other->kind() == OpKind::CrossEntropyGrad && other->numOperands() >= 2 &&
-        other->operand(0) == op.operand(0) && other->operand(1) == op.operand(1))
-      return other.get();
-  return nullptr;
-}
-
 /// A last-axis slice whose every user is a fusion that reads it only in its
 /// elementwise loop, where every operand has the fusion's size, the slice's
 /// row width or one element: the loop reads the rows in place (a strided
@@ -188,7 +173,11 @@ void FunctionLowering::planStorage() {
         if (directResults_.count(r))
           continue; // computed in the caller's result buffer
         else if (!directStacked_.count(r))
-          assign(r, allocate(bytesOf(r), writtenLaterAt(op)));
+          // A loss computed with its gradient is written at the gradient's
+          // place: its buffer stays live until there.
+          assign(r, allocate(bytesOf(r), op.kind() == OpKind::CrossEntropy
+                                             ? fusedLossPartner(op)
+                                             : nullptr));
     }
   }
   placeBuffers();

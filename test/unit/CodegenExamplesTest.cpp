@@ -45,10 +45,12 @@ TEST_P(CodegenExamples, ForwardAndTrainStepMatchInterpreter) {
   auto module = pass_test::loadTrainStep(GetParam().file, vocab,
                                          fullSize() ? 32 : 3, fullSize() ? 35 : 5);
   ASSERT_TRUE(module);
-  if (GetParam().optimised)
+  if (GetParam().optimised) {
     ASSERT_TRUE(pass_test::runPassList(*module, passes::defaultTrainPipeline()));
-  if (GetParam().fused)
+  }
+  if (GetParam().fused) {
     ASSERT_TRUE(pass_test::runPassList(*module, {"fuse-elementwise"}));
+  }
   for (const char *name : {"forward", "train_step"}) {
     SCOPED_TRACE(name);
     const ir::Function *fn = module->function(name);

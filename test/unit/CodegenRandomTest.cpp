@@ -125,8 +125,8 @@ void buildRandomFunction(ir::Function &fn, unsigned seed, int numOps) {
   for (ir::Value *v : pool)
     if (!v->hasUses() && v->definingOp())
       results.push_back(v);
-  for (ir::Value *r : results)
-    fn.resultNames.push_back("r" + std::to_string(fn.resultNames.size()));
+  for (size_t i = 0; i < results.size(); ++i)
+    fn.resultNames.push_back("r" + std::to_string(i));
   fn.body().create(ir::OpKind::Return, results, {});
 }
 

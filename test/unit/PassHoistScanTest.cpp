@@ -10,6 +10,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "PassTestUtil.h"
+#include "ScanFixtures.h"
 
 #include "ir/Printer.h"
 
@@ -33,48 +34,8 @@ std::unique_ptr<ir::Module> checkCase(const std::string &text,
   return after;
 }
 
-const char *kNested = R"(module @T {
-  func @f(input %c: f32[2], input %s: f32[3,4,2], input %w: f32[2,2])
-      -> (c: f32[2], outs: f32[3,2], sums: f32[3,2]) {
-    %c.1, %outs, %sums = scan(%c, %s, %w) {carried = 1, reverse = 0, sequences = 1} {
-    ^body(%x: f32[2], %rows: f32[4,2], %w.1: f32[2,2]):
-      %y, %ys = scan(%x, %rows, %w.1) {carried = 1, reverse = 1, sequences = 1} {
-      ^body(%z: f32[2], %r: f32[2], %w.2: f32[2,2]):
-        %0 = matmul(%z, %w.2) : f32[2]
-        %1 = add(%0, %r) : f32[2]
-        %2 = tanh(%1) : f32[2]
-        %3 = mul(%2, %r) : f32[2]
-        yield %2, %3
-      } : f32[2], f32[4,2]
-      %sum = reduce_sum(%ys) {axes = [0]} : f32[2]
-      %4 = sub(%y, %x) : f32[2]
-      yield %y, %4, %sum
-    } : f32[2], f32[3,2], f32[3,2]
-    return %c.1, %outs, %sums
-  }
-})";
-
-const char *kTimeSumOfCarried = R"(module @T {
-  func @f(input %h: f32[2,3], input %s: f32[4,2,3], input %w: f32[3,3])
-      -> (h: f32[2,3], g: f32[3,3], st: f32[2,3], p: f32[4,2,3], q: f32[4,2,3], qs: f32[2,3], r: f32[4,3]) {
-    %h.1, %g, %st, %p, %q, %r = scan(%h, %s, %w) {carried = 1, reverse = 1, sequences = 1} {
-    ^body(%x: f32[2,3], %sl: f32[2,3], %w.1: f32[3,3]):
-      %0 = matmul(%x, %w.1) : f32[2,3]
-      %1 = tanh(%0) : f32[2,3]
-      %2 = add(%1, %sl) : f32[2,3]
-      %3 = matmul_tn(%x, %sl) : f32[3,3]
-      %4 = mul(%2, %sl) : f32[2,3]
-      %5 = sub(%2, %x) : f32[2,3]
-      %6 = neg(%2) : f32[2,3]
-      yield %2, %3, %sl, %4, %5, %6
-    } : f32[2,3], f32[4,3,3], f32[4,2,3], f32[4,2,3], f32[4,2,3], f32[4,2,3]
-    %gs = reduce_sum(%g) {axes = [0]} : f32[3,3]
-    %sts = reduce_sum(%st) {axes = [0]} : f32[2,3]
-    %qs = reduce_sum(%q) {axes = [0]} : f32[2,3]
-    %rs = reduce_sum(%r) {axes = [1]} : f32[4,3]
-    return %h.1, %gs, %sts, %p, %q, %qs, %rs
-  }
-})";
+using scan_fixtures::kNestedScans;
+using scan_fixtures::kTimeSumOfCarried;
 
 // The slice is [4] and the invariant [3,4] with T = 3: batching the add as
 // [T,4] + [3,4] would type-check as [3,4] but pair time with rows.
@@ -95,7 +56,7 @@ const char *kBroadcastTrap = R"(module @T {
 } // namespace
 
 TEST(PassHoistScan, NestedScansKeepResults) {
-  auto m = checkCase(kNested, {"hoist-scan"});
+  auto m = checkCase(kNestedScans, {"hoist-scan"});
   ASSERT_TRUE(m);
   // The inner per-step mul(tanh, r) summed over inner time is not a
   // product the pass batches, but the outer output sub(y, x) stays (x is
@@ -122,7 +83,7 @@ TEST(PassHoistScan, BroadcastAgainstTimeIsNotBatched) {
 }
 
 TEST(PassHoistScan, DefaultPipelineOnEveryCase) {
-  for (const char *text : {kNested, kTimeSumOfCarried, kBroadcastTrap})
+  for (const char *text : {kNestedScans, kTimeSumOfCarried, kBroadcastTrap})
     EXPECT_TRUE(checkCase(text, passes::defaultTrainPipeline()));
 }
 

@@ -124,8 +124,9 @@ expectPassesKeepResults(const std::string &file, const std::vector<std::string> 
     SCOPED_TRACE(name);
     const ir::Function *a = before->function(name), *b = after->function(name);
     EXPECT_TRUE(a && b);
-    if (a && b)
+    if (a && b) {
       EXPECT_GT(expectSameResults(*a, *b, 11, weightRange), 0u);
+    }
   }
   return after;
 }
