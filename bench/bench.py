@@ -26,7 +26,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--repo", default=os.path.dirname(HERE))
     p.add_argument("--rnnc", required=True, help="the rnnc binary")
-    p.add_argument("--eigen", required=True, help="the eigen_gemm probe")
+    p.add_argument("--gemm-probe", required=True, help="the gemm_probe binary")
     p.add_argument("--jax-python", default="", help="python of the JAX venv ('' skips JAX)")
     p.add_argument("--out", required=True, help="directory for logs and results.json")
     p.add_argument("--data", default="", help="d2l corpus (default ../shared/data/jaychou_lyrics.txt.zip)")
@@ -84,10 +84,17 @@ def bench_lines(stdout):
     return [json.loads(l[6:]) for l in stdout.splitlines() if l.startswith("BENCH ")]
 
 
-def eigen_probe(a):
-    stdout, _, rc, _ = run([a.eigen, "1120", "256", "1027", "30" if a.quick else "100"],
-                           "eigen_gemm", a.out)
-    return {r["threads"]: r["gflops"] for r in bench_lines(stdout)} if rc == 0 else {}
+GEMM_LIBRARIES = {"eigen_gemm": "Eigen", "openblas_gemm": "OpenBLAS"}
+
+
+def gemm_probe(a):
+    """{library: {threads: GFLOP/s}} for the 1120x256 @ 256x1027 product."""
+    stdout, _, rc, _ = run([a.gemm_probe, "1120", "256", "1027", "30" if a.quick else "100"],
+                           "gemm_probe", a.out)
+    found = {}
+    for r in bench_lines(stdout) if rc == 0 else []:
+        found.setdefault(GEMM_LIBRARIES[r["name"]], {})[r["threads"]] = r["gflops"]
+    return found
 
 
 def rnnc_train(a, cell, threads, data, chars, epochs, tag, model=None):
@@ -164,7 +171,7 @@ def fmt(value, spec, missing="-"):
     return missing if value is None else format(value, spec)
 
 
-def print_table(a, eigen, rows, fortunes, V, ready):
+def print_table(a, gemm, rows, fortunes, V, ready):
     H, B, T = 256, 32, 35
     with open("/proc/cpuinfo") as f:
         cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
@@ -175,9 +182,10 @@ def print_table(a, eigen, rows, fortunes, V, ready):
           f"V={V} H={H} B={B} T={T}, sgd lr 100, clip 0.01, random sampling")
     print("FLOP per iteration (2*T*B*(3*H*V + 3*gates*H*H), one-hot products as gathers): " +
           ", ".join(f"{c.upper()} {flops_per_iter(c, V, H, B, T) / 1e9:.3f} G" for c in a.cells))
-    print("Eigen 1120x256 @ 256x1027 product: " +
-          (", ".join(f"{t} thread{'s' if t > 1 else ''} {g:.1f} GFLOP/s"
-                     for t, g in sorted(eigen.items())) or "probe failed"))
+    for library in GEMM_LIBRARIES.values():
+        print(f"{library} 1120x256 @ 256x1027 product: " +
+              (", ".join(f"{t} thread{'s' if t > 1 else ''} {g:.1f} GFLOP/s"
+                         for t, g in sorted(gemm.get(library, {}).items())) or "probe failed"))
     blas = next((r["blas"] for _, label, r, _ in rows
                  if r and label.startswith("PyTorch") and r.get("blas")), None)
     if blas is not None:
@@ -205,11 +213,11 @@ def print_table(a, eigen, rows, fortunes, V, ready):
             print("-+-".join("-" * w for w in widths))
     print()
     rnnc_rnn = next((r for c, l, r, ref in rows if c == "rnn" and l == "rnnc"), None)
-    if rnnc_rnn and eigen:
+    if rnnc_rnn and gemm:
         achieved = flops_per_iter("rnn", V, H, B, T) / (rnnc_rnn["ms_per_iter"] / 1e3) / 1e9
-        top = max(eigen.values())
-        print(f"rnnc RNN train step: {achieved:.1f} GFLOP/s = {100 * achieved / top:.0f}% "
-              f"of Eigen's best product ({top:.1f} GFLOP/s)")
+        print(f"rnnc RNN train step: {achieved:.1f} GFLOP/s = " + ", ".join(
+            f"{100 * achieved / max(g.values()):.0f}% of {library}'s best product "
+            f"({max(g.values()):.1f} GFLOP/s)" for library, g in gemm.items() if g))
     print("From parsing to a ready JIT-ed train step (parse, lower, autodiff, passes, JIT): " +
           ", ".join(f"{m} {fmt(ms, '.0f')} ms" for m, ms in ready.items()))
     if fortunes:
@@ -229,9 +237,9 @@ def main():
     a = parse_args()
     os.makedirs(a.out, exist_ok=True)
     torch_python = "/usr/bin/python3"
-    progress("bench: Eigen probe")
-    eigen = eigen_probe(a)
-    records = {"eigen_gflops": eigen}
+    progress("bench: GEMM probe (Eigen, OpenBLAS)")
+    gemm = gemm_probe(a)
+    records = {"gemm_gflops": gemm}
     rows = []
     rnnc_best = {}
     for cell in a.cells:
@@ -280,13 +288,15 @@ def main():
         if fortunes:
             fortunes["setting"] = f"RNNC_THREADS={threads}"
         records["rnnc_fortunes"] = fortunes
-    progress("bench: Eigen probe again (the best of both is the yardstick)")
-    for threads, gflops in eigen_probe(a).items():
-        eigen[threads] = max(eigen.get(threads, 0), gflops)
+    progress("bench: GEMM probe again (the best of both is the yardstick)")
+    for library, rates in gemm_probe(a).items():
+        for threads, gflops in rates.items():
+            best_rates = gemm.setdefault(library, {})
+            best_rates[threads] = max(best_rates.get(threads, 0), gflops)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(records, f, indent=1)
     V = (rnnc_best.get("rnn") or {}).get("V") or 1027
-    print_table(a, eigen, rows, fortunes, V, ready)
+    print_table(a, gemm, rows, fortunes, V, ready)
 
 
 if __name__ == "__main__":

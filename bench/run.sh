@@ -3,7 +3,7 @@
 #
 # Installs the peers' packages if missing (Debian's python3-torch; jax[cpu]
 # from PyPI into <build>/bench-venv, skipped with a message when PyPI cannot
-# be reached), builds rnnc and the Eigen GEMM probe, then runs
+# be reached), builds rnnc and the GEMM probe (Eigen and OpenBLAS), then runs
 # bench/bench.py, which prints the table (see bench/README.md).
 #
 #   bench/run.sh [--quick] [bench.py options...]
@@ -64,14 +64,16 @@ fi; } >"$out/build.log" 2>&1; then
 fi
 rnnc="$build/tools/rnnc/rnnc"
 
-# 4. The Eigen probe, compiled for this host.
-eigen="$out/eigen_gemm"
-if [ ! -x "$eigen" ] || [ "$repo/bench/eigen_gemm.cpp" -nt "$eigen" ]; then
+# 4. The GEMM probe, compiled for this host.
+probe="$out/gemm_probe"
+openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread
+if [ ! -x "$probe" ] || [ "$repo/bench/gemm_probe.cpp" -nt "$probe" ]; then
   g++ -O3 -march=native -fopenmp -DNDEBUG -I/usr/include/eigen3 \
-    "$repo/bench/eigen_gemm.cpp" -o "$eigen"
+    -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+    "$repo/bench/gemm_probe.cpp" "$openblas/libopenblas.so" -Wl,-rpath,"$openblas" -o "$probe"
 fi
 
 # 5. Everything side by side; the table goes to stdout and $out/table.txt.
 "$peer_python" "$repo/bench/bench.py" --repo "$repo" --rnnc "$rnnc" \
-  --eigen "$eigen" --jax-python "$jax_python" --out "$out" "$@" | tee "$out/table.txt"
+  --gemm-probe "$probe" --jax-python "$jax_python" --out "$out" "$@" | tee "$out/table.txt"
 exit "${PIPESTATUS[0]}"

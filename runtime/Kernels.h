@@ -2,11 +2,12 @@
 ///
 /// \file
 /// The `extern "C"` entry points that JIT-compiled code calls for work that is
-/// not a simple elementwise loop: matrix products (Eigen), row gathers and
-/// their adjoint, one-hot encoding, softmax cross-entropy and its gradient,
-/// last-axis copies (concat/slice/pad), reductions, and the per-call scratch
-/// arena. All tensors are dense and row-major; f32 and i32 elements are both
-/// four bytes, so copy kernels take `void *`. Sizes are int64_t.
+/// not a simple elementwise loop: matrix products (OpenBLAS or Eigen), row
+/// gathers and their adjoint, one-hot encoding, softmax cross-entropy and its
+/// gradient, last-axis copies (concat/slice/pad), reductions, and the
+/// per-call scratch arena. All tensors are dense and row-major; f32 and i32
+/// elements are both four bytes, so copy kernels take `void *`. Sizes are
+/// int64_t.
 ///
 /// Token ids outside their range never cause undefined behaviour: gathers
 /// write a zero row, scatters and losses skip the position (the interpreter,

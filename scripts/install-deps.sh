@@ -5,7 +5,7 @@ packages=(
   cmake ninja-build g++ clang-19 libclang-rt-19-dev
   llvm-19-dev llvm-19-tools
   antlr4 libantlr4-runtime-dev default-jre-headless
-  libeigen3-dev libgtest-dev libzip-dev pkg-config
+  libeigen3-dev libopenblas-pthread-dev libgtest-dev libzip-dev pkg-config
   libcli11-dev nlohmann-json3-dev libfmt-dev
   python3 unzip fortunes-zh zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev libncurses-dev
 )

@@ -17,7 +17,10 @@ config.substitutions.append(("%examples", os.path.join(config.rnnc_src_root, "ex
 config.substitutions.append(("%shared", config.shared_data_dir))
 config.substitutions.append(("%python", "python3"))
 # `rnnc compile` tests build C programs against the runtime library.
-config.substitutions.append(("%capi_lib", os.path.join(config.rnnc_obj_root, "runtime", "librnnc_capi.a")))
+# %capi_link is everything after the objects on such a link line.
+capi_lib = os.path.join(config.rnnc_obj_root, "runtime", "librnnc_capi.a")
+config.substitutions.append(("%capi_link", capi_lib + " " + config.openblas_library +
+                             " -lstdc++ -lm -lpthread"))
 config.substitutions.append(("%capi_include", os.path.join(config.rnnc_src_root, "runtime", "capi")))
 config.substitutions.append(("%cc", getattr(config, "c_compiler", "cc")))
 config.substitutions.append(("%build_root", config.rnnc_obj_root))
