@@ -1,11 +1,11 @@
 //===- Kernels.cpp - Runtime kernels called by generated code -------------===//
 ///
 /// \file
-/// Matrix products go to OpenBLAS's GEMM when they have many rows (about a
-/// third faster than Eigen's on the d2l projections) and to Eigen's GEMM
-/// otherwise (faster on the 32-row per-time-step products), Eigen packing
-/// into per-thread buffers kept between calls, so a warmed-up train step
-/// never allocates; the rest are plain loops.
+/// Matrix products go to OpenBLAS's GEMM (about a third faster than
+/// Eigen's on this workload's products) unless they are single rows or thin,
+/// and to Eigen's GEMM otherwise, Eigen packing into per-thread buffers kept
+/// between calls, so a warmed-up train step never allocates; the rest are
+/// plain loops.
 /// Everything here is `extern "C"` with no exceptions escaping (nothing here
 /// throws except allocation in the arena, which is caught and reported as a
 /// null pointer).
@@ -25,7 +25,21 @@
 #include <vector>
 
 
+// OpenBLAS's pthread build starts its own worker threads when it loads, and
+// they spin (sched_yield) for about 0.1 s before sleeping: on two cores that
+// took a core from the compiler and the first train steps. The kernels call
+// OpenBLAS on one thread per column chunk, so its workers are stopped at
+// start-up; blas_thread_shutdown_ is what OpenBLAS itself calls before a
+// fork, and it starts them again if a caller later asks for more threads.
+extern "C" int blas_thread_shutdown_(void);
+
 namespace {
+
+const bool openBlasSingleThreaded = [] {
+  openblas_set_num_threads(1);
+  blas_thread_shutdown_();
+  return true;
+}();
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMap = Eigen::Map<const RowMatrix>;
@@ -138,12 +152,12 @@ void gemmRowMajorResult(float *out, int64_t ldo, const float *lhs, int64_t ldl,
 }
 
 /// Whether an m x n result of depth k goes to OpenBLAS. Measured on the d2l
-/// train step (Zen 3, 2 threads): OpenBLAS makes the 1120-row projections
-/// about a third faster, but Eigen keeps the 32-row per-step products
-/// faster (the V=8 step, which is nearly all recurrence, took 6.3 ms with
-/// OpenBLAS for every product and 4.7 ms with this split).
+/// train steps (Zen 3, 2 threads): OpenBLAS from 16 rows up, so the 32-row
+/// per-step products too, takes RNN / GRU / LSTM to 14.8 / 23.4 / 27.5 ms,
+/// against 15.1 / 24.7 / 29.8 ms with those products on Eigen. Single rows
+/// (generation) and thin products (few classes) stay on Eigen.
 bool openBlasPays(int64_t m, int64_t n, int64_t k) {
-  return m >= 64 && n >= 16 && k >= 16;
+  return m >= 16 && n >= 16 && k >= 16;
 }
 
 /// Eigen's part of gemm(): its blocked GEMM with kept packing buffers, or
@@ -192,12 +206,6 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
     eigenGemm(transA, transB, m, n, k, a, lda, b, ldb, accumulate, out, ldc);
     return;
   }
-  // OpenBLAS's own threads would fight the kernel threads.
-  static const bool singleThreaded = [] {
-    openblas_set_num_threads(1);
-    return true;
-  }();
-  (void)singleThreaded;
   auto blasInt = [](int64_t v) { return static_cast<blasint>(v); };
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
               transB ? CblasTrans : CblasNoTrans, blasInt(m), blasInt(n),
