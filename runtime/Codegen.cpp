@@ -120,7 +120,17 @@ bool FunctionLowering::lowerBlockBody(const ir::Block &block) {
   return error_.empty();
 }
 
-/// A scan: copy the initial carried values into their slots, then for each
+int64_t scanLength(const ir::Operation &scan) {
+  unsigned nc = scan.scanNumCarried(), ns = scan.scanNumSequences();
+  if (ns > 0 && nc < scan.numOperands())
+    return scan.operand(nc)->type().dim(0);
+  if (scan.numResults() > nc && scan.result(nc)->type().rank() > 0)
+    return scan.result(nc)->type().dim(0);
+  return scan.intAttr("length", -1);
+}
+
+/// A scan: copy the initial carried values into their slots and pack the
+/// invariant weights of its per-step products, then for each
 /// step point the body's sequence arguments at slice t, run the body, copy
 /// yielded carried values back into their slots and per-step outputs into
 /// row t of the stacked results.
@@ -134,13 +144,7 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
   if (nc + ns > op.numOperands() || body.numArguments() != op.numOperands() ||
       !yield || yield->numOperands() != nc + nOut)
     return fail("scan operands, body arguments and yield do not match");
-  int64_t steps = -1;
-  if (ns > 0)
-    steps = op.operand(nc)->type().dim(0);
-  else if (nOut > 0 && op.result(nc)->type().rank() > 0)
-    steps = op.result(nc)->type().dim(0);
-  else
-    steps = op.intAttr("length", -1);
+  int64_t steps = scanLength(op);
   if (steps < 0)
     return fail("scan has no sequence to fix its length");
 
@@ -149,6 +153,12 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
                     llvm::MaybeAlign(4), bytesOf(op.operand(i)));
   for (unsigned i = nc + ns; i < op.numOperands(); ++i)
     ptr_[body.argument(i)] = ptr(op.operand(i));
+  for (const PackedOperand &packed : packedOperands_)
+    if (packed.scan == &op)
+      callKernel("rnnc_pack_panels",
+                 {ptr(packed.source),
+                  b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, packed.at),
+                  i64(packed.k), i64(packed.n), i64(packed.transposed ? 1 : 0)});
   for (unsigned k = 0; k < nOut; ++k) {
     auto acc = accumulatedOutputs_.find(op.result(nc + k));
     if (acc != accumulatedOutputs_.end())

@@ -57,6 +57,10 @@ llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &b, ir::OpKind kind,
 /// fuse.
 const ir::Operation *fusedLossPartner(const ir::Operation &lossOrGrad);
 
+/// A scan's number of steps (from its sequences, its stacked outputs or its
+/// `length` attribute); -1 when nothing fixes it.
+int64_t scanLength(const ir::Operation &scan);
+
 class FunctionLowering {
 public:
   FunctionLowering(llvm::Module &module, const ir::Function &fn);
@@ -135,6 +139,7 @@ public:
 private:
   void planStorage();
   void planScanOutputs(const ir::Operation &scan);
+  void planPackedProducts(const ir::Operation &scan);
   void planDirectResults();
   void planElementwiseFusion(const ir::Operation &op);
   /// A new buffer (its number, until placeBuffers turns it into an offset);
@@ -175,6 +180,19 @@ private:
   std::unordered_set<const ir::Operation *> absorbedReduces_;
   /// Body op -> accumulator value it adds its result into.
   std::unordered_map<const ir::Operation *, const ir::Value *> accumulateInto_;
+  /// A scan's loop-invariant right operand of per-step products, packed into
+  /// panels once before the loop (rnnc_pack_panels) and read by
+  /// rnnc_matmul_packed at every step.
+  struct PackedOperand {
+    const ir::Operation *scan;
+    const ir::Value *source; ///< The scan operand that is packed.
+    bool transposed;         ///< Packed as its transpose (matmul_nt).
+    int64_t k, n;
+    int64_t at; ///< Buffer number, then arena offset.
+  };
+  std::vector<PackedOperand> packedOperands_;
+  /// Per-step product -> its packed right operand (index into the above).
+  std::unordered_map<const ir::Operation *, size_t> packedProducts_;
   /// Body value -> (scan, output index) whose stacked row it is written to.
   std::unordered_map<const ir::Value *, std::pair<const ir::Operation *, unsigned>>
       directStacked_;

@@ -84,6 +84,14 @@ bool FunctionLowering::lowerMatrixOp(const ir::Operation &op) {
   const ir::Operation *aDef = a->definingOp();
   bool lhsOneHot = aDef && isFoldedOneHot(aDef);
   int64_t width = lastDim(a), rows = leadingRows(a);
+  auto packed = packedProducts_.find(&op);
+  if (packed != packedProducts_.end()) { // a per-step product, weight packed
+    const PackedOperand &p = packedOperands_[packed->second];
+    callKernel("rnnc_matmul_packed",
+               {ptr(a), b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, p.at),
+                ptr(r), i64(rows), i64(p.k), i64(p.n)});
+    return true;
+  }
   switch (op.kind()) {
   case OpKind::MatMul: // [rows, K] x [K, N]
     if (lhsOneHot)       // onehot(idx) @ W == W[idx]

@@ -8,12 +8,15 @@
 /// an elementwise op fused into its user's loop, a slice read in place, a
 /// returned value computed in the caller's buffer, a scan output summed over
 /// time in place or written straight into its stacked row
-/// (CodegenLowering.h). runtime/BufferPlan.h then gives buffers that are
-/// never live together the same arena bytes.
+/// (CodegenLowering.h). A scan's per-step products by a loop-invariant
+/// matrix get a buffer for that matrix packed once before the loop.
+/// runtime/BufferPlan.h then gives buffers that are never live together the
+/// same arena bytes.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/BufferPlan.h"
 #include "runtime/CodegenLowering.h"
+#include "runtime/Kernels.h"
 
 #include <deque>
 
@@ -103,6 +106,8 @@ void FunctionLowering::placeBuffers() {
     at = plan_.offsets.at(static_cast<size_t>(at));
   for (auto &[key, at] : yieldStage_)
     at = plan_.offsets.at(static_cast<size_t>(at));
+  for (PackedOperand &packed : packedOperands_)
+    packed.at = plan_.offsets.at(static_cast<size_t>(packed.at));
   arenaBytes_ = plan_.arenaBytes;
 }
 
@@ -143,6 +148,7 @@ void FunctionLowering::planStorage() {
           assign(op.result(i), slot);
         }
         planScanOutputs(op);
+        planPackedProducts(op);
         if (const ir::Operation *yield = body.terminator())
           for (unsigned i = 0; i < carried && i < yield->numOperands(); ++i) {
             const ir::Value *y = yield->operand(i);
@@ -254,6 +260,55 @@ void FunctionLowering::planScanOutputs(const ir::Operation &scan) {
                         def->kind() != OpKind::OneHot;
     if (hasOwnBuffer && !directStacked_.count(y))
       directStacked_[y] = {&scan, i - nc};
+  }
+}
+
+/// The scan's per-step products (plain or as a fusion's leading product)
+/// whose right operand is one of its loop invariants: each distinct
+/// (invariant, orientation) is packed once into a buffer live across the
+/// scan. A product whose left operand is a one-hot stays a gather. Scans of
+/// fewer than 4 steps (generation runs one step per call) do not pay for the
+/// packing: it costs about one product's pass over the weight.
+void FunctionLowering::planPackedProducts(const ir::Operation &scan) {
+  if (scanLength(scan) < 4)
+    return;
+  const ir::Block &body = scan.body();
+  unsigned firstInvariant = scan.scanNumCarried() + scan.scanNumSequences();
+  auto consider = [&](const ir::Operation &product) {
+    bool transposed = product.kind() == OpKind::MatMulNT;
+    if (product.kind() != OpKind::MatMul && !transposed)
+      return;
+    const ir::Operation *lhsDef = product.operand(0)->definingOp();
+    if (lhsDef && lhsDef->kind() == OpKind::OneHot)
+      return;
+    // Through fusion body arguments to the scan body's own values.
+    const ir::Value *rhs = product.operand(1);
+    while (rhs->ownerBlock() && rhs->ownerBlock()->parentOp() &&
+           rhs->ownerBlock()->parentOp()->kind() == OpKind::Fusion)
+      rhs = rhs->ownerBlock()->parentOp()->operand(rhs->argIndex());
+    if (rhs->ownerBlock() != &body || rhs->argIndex() < firstInvariant ||
+        rhs->argIndex() >= scan.numOperands() || rhs->type().rank() != 2)
+      return;
+    const ir::Value *source = scan.operand(rhs->argIndex());
+    int64_t k = rhs->type().dim(transposed ? 1 : 0);
+    int64_t n = rhs->type().dim(transposed ? 0 : 1);
+    for (size_t i = 0; i < packedOperands_.size(); ++i) {
+      const PackedOperand &p = packedOperands_[i];
+      if (p.scan == &scan && p.source == source && p.transposed == transposed) {
+        packedProducts_[&product] = i;
+        return;
+      }
+    }
+    packedProducts_[&product] = packedOperands_.size();
+    packedOperands_.push_back(PackedOperand{
+        &scan, source, transposed, k, n, allocate(packedPanelFloats(k, n) * 4, &scan)});
+  };
+  for (const auto &op : body.operations()) {
+    if (op->kind() == OpKind::Fusion && !op->regions().empty() &&
+        !op->body().operations().empty())
+      consider(*op->body().operations().front());
+    else
+      consider(*op);
   }
 }
 

@@ -479,6 +479,7 @@ const std::vector<KernelSymbol> &kernelSymbols() {
       RNNC_KERNEL(rnnc_cross_entropy_with_grad),
       RNNC_KERNEL(rnnc_copy_columns),  RNNC_KERNEL(rnnc_reduce_sum),
       RNNC_KERNEL(rnnc_arena_acquire), RNNC_KERNEL(rnnc_arena_release),
+      RNNC_KERNEL(rnnc_pack_panels),   RNNC_KERNEL(rnnc_matmul_packed),
 #undef RNNC_KERNEL
   };
   return symbols;

@@ -35,6 +35,15 @@ void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
 void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
                     int64_t k, int64_t n, int64_t accumulate);
 
+/// packed = b[k,n], or b[n,k]ᵀ when `transposed`, in the panel layout
+/// rnnc_matmul_packed reads (packedPanelFloats(k, n) floats): a scan's
+/// loop-invariant weight, packed once before the loop.
+void rnnc_pack_panels(const float *b, float *packed, int64_t k, int64_t n,
+                      int64_t transposed);
+/// out[m,n] = a[m,k] · B, with B packed by rnnc_pack_panels.
+void rnnc_matmul_packed(const float *a, const float *packed, float *out,
+                        int64_t m, int64_t k, int64_t n);
+
 /// body(context, begin, end) over [0, count), split into chunks on the kernel
 /// threads when `work` (flops) pays for the hand-off: a fused elementwise loop
 /// outlined by the code generator.
@@ -96,5 +105,8 @@ struct KernelSymbol {
 
 /// Every kernel above.
 const std::vector<KernelSymbol> &kernelSymbols();
+
+/// Floats rnnc_pack_panels writes for a [k,n] right operand.
+int64_t packedPanelFloats(int64_t k, int64_t n);
 
 } // namespace rnnc::runtime
