@@ -45,9 +45,8 @@ std::vector<int32_t> makeLabels() {
   return labels;
 }
 
-/// The gradient goes to `gradBuffer` (then copied out): Eigen's vectorised
-/// exp and its scalar head/tail differ in the last bit, so the same address
-/// must be used in every run, as the generated code's arena does.
+/// The gradient goes to `gradBuffer` (then copied out), the same address in
+/// every run, as the generated code's arena gives.
 SoftmaxResults runWithThreads(int threads, const std::vector<float> &logits,
                               const std::vector<int32_t> &labels,
                               std::vector<float> &gradBuffer, bool fused = false) {
