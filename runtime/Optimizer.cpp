@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <fmt/format.h>
 
 namespace rnnc::runtime {
@@ -100,24 +101,6 @@ double clipByGlobalNorm(const std::vector<FloatSpan> &grads, double theta) {
       });
   }
   return norm;
-}
-
-bool allFinite(const std::vector<ConstFloatSpan> &buffers) {
-  // x * 0 is 0 for finite x and NaN otherwise; eight lanes so it vectorises.
-  constexpr size_t kLanes = 8;
-  for (const ConstFloatSpan &b : buffers) {
-    float lanes[kLanes] = {};
-    size_t i = 0;
-    for (; i + kLanes <= b.size; i += kLanes)
-      for (size_t j = 0; j < kLanes; ++j)
-        lanes[j] += b.data[i + j] * 0.0f;
-    for (; i < b.size; ++i)
-      lanes[0] += b.data[i] * 0.0f;
-    for (float lane : lanes)
-      if (lane != 0.0f)
-        return false;
-  }
-  return true;
 }
 
 bool Optimizer::checkShapes(const std::vector<FloatSpan> &params,
@@ -219,10 +202,12 @@ bool AdamOptimizer::restoreState(long long steps,
   return true;
 }
 
-std::optional<double> clipAndUpdate(std::vector<std::vector<float>> &params,
+std::optional<double> clipAndUpdate(float loss, std::vector<std::vector<float>> &params,
                                     std::vector<std::vector<float>> &grads,
                                     double clip, Optimizer &optimizer,
                                     std::string *error) {
+  if (!std::isfinite(loss))
+    return std::numeric_limits<double>::quiet_NaN(); // nothing updated
   std::vector<FloatSpan> paramSpans;
   std::vector<ConstFloatSpan> gradConst;
   for (size_t i = 0; i < params.size(); ++i)

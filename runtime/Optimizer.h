@@ -48,10 +48,6 @@ double globalL2Norm(const std::vector<ConstFloatSpan> &grads);
 /// (theta <= 0 disables clipping). Returns the norm before clipping.
 double clipByGlobalNorm(const std::vector<FloatSpan> &grads, double theta);
 
-/// True if every element is finite (no NaN or infinity): a training step
-/// whose loss or gradients fail this must not update the parameters.
-bool allFinite(const std::vector<ConstFloatSpan> &buffers);
-
 /// Hyper-parameters of an optimizer (mirrors the `train` block).
 struct OptimizerConfig {
   std::string kind = "sgd"; ///< "sgd" or "adam"
@@ -125,10 +121,10 @@ private:
 /// One update of the training loop: step `optimizer` with `grads` clipped to
 /// global L2 norm `clip` (0: no clipping; the scale is applied as the update
 /// reads them, `grads` keep their values). Returns the norm before clipping,
-/// or nullopt with `*error` if the buffers do not match. A non-finite norm
-/// (some gradient is NaN or infinite) is returned with nothing updated: the
-/// caller reports it.
-std::optional<double> clipAndUpdate(std::vector<std::vector<float>> &params,
+/// or nullopt with `*error` if the buffers do not match. When `loss` or a
+/// gradient is not finite nothing is updated and the result is NaN or
+/// infinite: the caller reports it.
+std::optional<double> clipAndUpdate(float loss, std::vector<std::vector<float>> &params,
                                     std::vector<std::vector<float>> &grads,
                                     double clip, Optimizer &optimizer,
                                     std::string *error);

@@ -11,7 +11,6 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <fstream>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -81,9 +80,8 @@ bool Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
                              batch.labels.data(), nextStates, grads);
       ++steps;
       // Nothing is updated when the loss or a gradient is not finite.
-      std::optional<double> norm = std::numeric_limits<double>::quiet_NaN();
-      if (std::isfinite(loss))
-        norm = clipAndUpdate(params_, grads, options_.clip, *optimizer, error);
+      std::optional<double> norm =
+          clipAndUpdate(loss, params_, grads, options_.clip, *optimizer, error);
       if (!norm)
         return false;
       if (!std::isfinite(*norm)) {

@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <optional>
 
 namespace rnnc::runtime::capi {
@@ -68,9 +67,8 @@ bool ModelContext::runTrainStep(const int32_t *x, const int32_t *y,
   descriptor_.train_step(args.data(), results.data());
   *loss = value;
   // Nothing is updated when the loss or a gradient is not finite.
-  std::optional<double> norm = std::numeric_limits<double>::quiet_NaN();
-  if (std::isfinite(value))
-    norm = clipAndUpdate(params_, grads_, model_.clip, *optimizer_, &error);
+  std::optional<double> norm =
+      clipAndUpdate(value, params_, grads_, model_.clip, *optimizer_, &error);
   if (!norm)
     return false;
   if (!std::isfinite(*norm))
