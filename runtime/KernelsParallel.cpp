@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <pthread.h>
 #include <thread>
 #include <vector>
 
@@ -108,6 +109,8 @@ private:
         start = generation_;
       }
       workers_.emplace_back([this, index, start] { workerLoop(index, start); });
+      // Named, so profiles and tests can tell them from other threads.
+      pthread_setname_np(workers_.back().native_handle(), "rnnc-kernel");
     }
   }
 

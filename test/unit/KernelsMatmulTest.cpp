@@ -9,7 +9,9 @@
 /// products, single rows and columns, the accumulating form of matmul_tn and
 /// the product that starts from bias rows; and it must give the same bits
 /// when called again (a fixed thread count gives bit-identical training).
-/// Column sums keep their bits for any thread count.
+/// Column sums keep their bits for any thread count. OpenBLAS's own worker
+/// threads, which it starts when it loads, are stopped: besides the main
+/// thread only the kernel threads (named rnnc-kernel) remain.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/Kernels.h"
@@ -19,7 +21,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace {
@@ -144,6 +149,22 @@ TEST_P(KernelsMatmul, ColumnSumsKeepTheirBits) {
     for (int64_t c = 0; c < s.n; ++c)
       want[static_cast<size_t>(c)] += src[static_cast<size_t>(r * s.n + c)];
   ASSERT_EQ(sums, want);
+}
+
+TEST(KernelsThreads, OnlyTheKernelThreadsRunBesideTheMainThread) {
+  rnnc::runtime::setKernelThreads(2);
+  auto a = values(256 * 256, 1);
+  std::vector<float> out(256 * 256);
+  rnnc_matmul(a.data(), a.data(), out.data(), 256, 256, 256); // OpenBLAS's path
+  int others = 0;
+  for (const auto &task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    others += name != "rnnc-kernel";
+  }
+  rnnc::runtime::setKernelThreads(1);
+  EXPECT_EQ(others, 1) << "threads other than the kernel threads, main included";
 }
 
 INSTANTIATE_TEST_SUITE_P(
