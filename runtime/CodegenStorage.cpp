@@ -46,11 +46,22 @@ bool oneHotFoldsIntoUsers(const ir::Operation &op) {
   return true;
 }
 
+/// Whether fusion body argument i is read only by the body's leading matrix
+/// product (a weight: its size does not enter the elementwise loop).
+bool onlyTheProductReads(const ir::Block &body, unsigned i) {
+  if (i >= body.numArguments() || !body.argument(i)->hasUses())
+    return false;
+  for (const ir::Operation *reader : body.argument(i)->users())
+    if (!ir::isMatrixProduct(reader->kind()) || &*body.operations().front() != reader)
+      return false;
+  return true;
+}
+
 /// A last-axis slice whose every user is a fusion that reads it only in its
 /// elementwise loop, where every operand has the fusion's size, the slice's
-/// row width or one element: the loop reads the rows in place (a strided
-/// view, CodegenFusion.cpp), so the per-step gate slices of a merged product
-/// are not copied.
+/// row width or one element (or is read only by the leading product): the
+/// loop reads the rows in place (a strided view, CodegenFusion.cpp), so the
+/// per-step gate slices of a merged product are not copied.
 bool sliceReadInPlace(const ir::Operation &op) {
   const ir::Value *r = op.result();
   const ir::TensorType &t = r->type();
@@ -67,7 +78,7 @@ bool sliceReadInPlace(const ir::Operation &op) {
     const ir::Block &body = user->body();
     for (unsigned i = 0; i < user->numOperands(); ++i) {
       int64_t m = user->operand(i)->type().numElements();
-      if (m != n && m != width && m != 1)
+      if (m != n && m != width && m != 1 && !onlyTheProductReads(body, i))
         return false;
       if (user->operand(i) != r || i >= body.numArguments())
         continue;
