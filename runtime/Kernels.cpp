@@ -1,14 +1,14 @@
 //===- Kernels.cpp - Runtime kernels called by generated code -------------===//
 ///
 /// \file
-/// Matrix products go to OpenBLAS's GEMM (about a third faster than
-/// Eigen's on this workload's products) unless they are single rows or thin,
-/// and to Eigen's GEMM otherwise, Eigen packing into per-thread buffers kept
-/// between calls, so a warmed-up train step never allocates; the rest are
-/// plain loops.
-/// Everything here is `extern "C"` with no exceptions escaping (nothing here
-/// throws except allocation in the arena, which is caught and reported as a
-/// null pointer).
+/// Matrix products go to OpenBLAS's GEMM (about a third faster than Eigen's
+/// on this workload's products); single rows and thin products go to
+/// Eigen's, which packs into per-thread buffers kept between calls, so a
+/// warmed-up train step never allocates. (A scan's per-step products by a
+/// packed weight are in KernelsPacked.cpp.) The softmax has its own AVX2
+/// exp; the rest are plain loops. Everything here is `extern "C"` with no
+/// exceptions escaping (nothing here throws except allocation in the arena,
+/// which is caught and reported as a null pointer).
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/Kernels.h"
@@ -27,7 +27,6 @@
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #endif
-
 
 // OpenBLAS's pthread build starts its own worker threads when it loads, and
 // they spin (sched_yield) for about 0.1 s before sleeping: on two cores that
