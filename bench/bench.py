@@ -142,11 +142,11 @@ def rnnc_train(a, cell, threads, data, chars, epochs, tag, model=None):
     }
 
 
-def peer(a, python, script, tag, threads, openblas, cell="rnn"):
+def peer(a, python, script, tag, threads, openblas, cell="rnn", extra=()):
     """One peer run; openblas None leaves OPENBLAS_NUM_THREADS unset."""
     cmd = [python, os.path.join(PEERS, script), "--data", a.data, "--chars", str(a.chars),
            "--cell", cell, "--threads", str(threads),
-           "--warmup", str(a.warmup), "--iters", str(a.iters)]
+           "--warmup", str(a.warmup), "--iters", str(a.iters), *extra]
     env = {"OPENBLAS_NUM_THREADS": None if openblas is None else str(openblas),
            "OMP_NUM_THREADS": None}
     stdout, _, rc, usage = run(cmd, tag, a.out, env)
@@ -269,9 +269,14 @@ def main():
                     [peer(a, torch_python, "torch_scratch.py", f"torch_scratch_default{suffix}",
                           0, None)])
             progress(f"bench: round {rnd}: PyTorch nn.{cell.upper()}")
-            add(f"PyTorch one-hot + nn.{cell.upper()} + nn.Linear",
+            add(f"PyTorch nn.Embedding + nn.{cell.upper()} + nn.Linear",
                 [peer(a, torch_python, "torch_layers.py", f"torch_{cell}_ob{ob}{suffix}", 1, ob, cell)
                  for ob in (1, 2)])
+            if cell == "rnn":
+                add("PyTorch one-hot + nn.RNN + nn.Linear (d2l 6.5)",
+                    [peer(a, torch_python, "torch_layers.py", f"torch_{cell}_onehot_ob{ob}{suffix}",
+                          1, ob, cell, ("--input", "onehot"))
+                     for ob in (1, 2)])
             if cell == "rnn":
                 if a.jax_python:
                     progress(f"bench: round {rnd}: JAX jit(lax.scan)")

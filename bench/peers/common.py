@@ -23,8 +23,10 @@ import time
 import zipfile
 
 
-def parse_args(description, cells=("rnn",)):
+def parse_args(description, cells=("rnn",), extra=None):
     p = argparse.ArgumentParser(description=description)
+    if extra:
+        extra(p)
     p.add_argument("--data", required=True, help="corpus: .zip with one text file, or a text file")
     p.add_argument("--chars", type=int, default=10000, help="keep the first N characters (0: all)")
     p.add_argument("--cell", choices=cells, default=cells[0])
@@ -124,9 +126,10 @@ def report(name, args, vocab, median_ms, times, **extra):
     print("BENCH " + json.dumps(record), flush=True)
 
 
-def setup(description, cells=("rnn",)):
-    """Arguments, token ids, vocabulary size and an endless batch iterator."""
-    args = parse_args(description, cells)
+def setup(description, cells=("rnn",), extra=None):
+    """Arguments, token ids, vocabulary size and an endless batch iterator;
+    `extra(parser)` adds a peer's own arguments."""
+    args = parse_args(description, cells, extra)
     text = load_corpus(args.data, args.chars)
     ids, vocab = build_vocab(text)
     rng = random.Random(args.seed)
