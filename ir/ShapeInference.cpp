@@ -25,6 +25,19 @@ Result fail(OpKind kind, std::string *error, const std::string &message) {
   return std::nullopt;
 }
 
+/// The types an op's one body yields (scan, fusion).
+Result bodyYieldTypes(const Operation &op, std::string *error) {
+  if (op.regions().size() != 1)
+    return fail(op.kind(), error, "must have exactly one body");
+  Operation *term = op.body().terminator();
+  if (!term || term->kind() != OpKind::Yield)
+    return fail(op.kind(), error, "body must end with 'yield'");
+  Types yieldTypes;
+  for (Value *v : term->operands())
+    yieldTypes.push_back(v->type());
+  return yieldTypes;
+}
+
 /// `f32[B,H]` style rendering for messages: shape with names.
 std::string show(const TensorType &t) {
   return std::string(elementTypeName(t.elementType())) + t.shapeStr();
@@ -401,29 +414,17 @@ std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
     return Types{op.result()->type()};
   }
   if (op.kind() == OpKind::Scan) {
-    if (op.regions().size() != 1)
-      return fail(op.kind(), error, "must have exactly one body");
-    Operation *term = op.body().terminator();
-    if (!term || term->kind() != OpKind::Yield)
-      return fail(op.kind(), error, "body must end with 'yield'");
-    Types yieldTypes;
-    for (Value *v : term->operands())
-      yieldTypes.push_back(v->type());
-    return inferScanResultTypes(operandTypes, op.attrs(), yieldTypes, error);
+    Result yieldTypes = bodyYieldTypes(op, error);
+    if (!yieldTypes)
+      return std::nullopt;
+    return inferScanResultTypes(operandTypes, op.attrs(), *yieldTypes, error);
   }
   if (op.kind() == OpKind::Fusion) {
     // Results are the yielded values; the body's arguments mirror the
     // operands (checked by the verifier and the parser).
-    if (op.regions().size() != 1)
-      return fail(op.kind(), error, "must have exactly one body");
-    Operation *term = op.body().terminator();
-    if (!term || term->kind() != OpKind::Yield)
-      return fail(op.kind(), error, "body must end with 'yield'");
-    if (term->numOperands() == 0)
+    Result yieldTypes = bodyYieldTypes(op, error);
+    if (yieldTypes && yieldTypes->empty())
       return fail(op.kind(), error, "body must yield at least one value");
-    Types yieldTypes;
-    for (Value *v : term->operands())
-      yieldTypes.push_back(v->type());
     return yieldTypes;
   }
   return inferResultTypes(op.kind(), operandTypes, op.attrs(), error);

@@ -6,7 +6,7 @@
 /// aligned_alloc, posix_memalign, memalign and every operator new with
 /// counting versions (forwarding to glibc's __libc_* functions), JIT-compiles
 /// the char_rnn, gru and lstm train steps at the d2l sizes (V = 1027, B = 32,
-/// T = 35, after passes::defaultTrainPipeline(), as `rnnc train` runs them),
+/// T = 35, lowered and optimised by tool::lowerModel, as `rnnc train` does),
 /// warms each up with two calls, and then requires zero heap calls, on any
 /// thread, across three more calls with 1 and with 2 kernel threads.
 ///
@@ -14,11 +14,10 @@
 /// allocator is process-wide.
 ///
 //===----------------------------------------------------------------------===//
-#include "frontend/Frontend.h"
-#include "passes/Autodiff.h"
-#include "passes/Pipeline.h"
 #include "runtime/JIT.h"
 #include "runtime/KernelsParallel.h"
+#include "test/support/RandomCall.h"
+#include "tools/rnnc/ModelLoading.h"
 
 #include <gtest/gtest.h>
 
@@ -26,10 +25,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <new>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -156,58 +153,26 @@ template <typename Body> int64_t heapCallsDuring(Body body) {
 struct TrainStep {
   std::unique_ptr<ir::Module> module;
   std::unique_ptr<runtime::CompiledFunction> compiled;
-  std::vector<std::vector<uint32_t>> args, results;
-  std::vector<void *> argPtrs, resultPtrs;
+  std::unique_ptr<support::RandomCall> call;
 
-  void run() const { compiled->run(argPtrs.data(), resultPtrs.data()); }
+  void run() const { call->run(*compiled); }
 };
 
 std::unique_ptr<TrainStep> compileD2LTrainStep(const std::string &model) {
   constexpr int64_t kVocab = 1027, kBatch = 32, kSteps = 35;
-  std::string error;
-  auto buffer = frontend::loadSourceFile(
-      std::string(RNNC_SOURCE_DIR) + "/examples/" + model, &error);
-  if (!buffer) {
-    ADD_FAILURE() << error;
-    return nullptr;
-  }
-  DiagnosticEngine diags(buffer, std::cerr);
-  auto program = frontend::parseModel(buffer, diags);
-  if (!program)
-    return ADD_FAILURE() << "cannot parse " << model, nullptr;
+  auto loaded = tool::loadModelFile(std::string(RNNC_SOURCE_DIR) + "/examples/" + model);
+  if (!loaded)
+    return ADD_FAILURE() << "cannot load " << model, nullptr;
   auto step = std::make_unique<TrainStep>();
-  step->module = frontend::lowerToIR(*program, {kVocab, kBatch, kSteps}, diags);
-  if (!step->module || !passes::buildTrainStep(*step->module, &error) ||
-      !passes::runPasses(*step->module, passes::defaultTrainPipeline(), diags,
-                         nullptr))
-    return ADD_FAILURE() << model << ": " << error, nullptr;
+  step->module = tool::lowerModel(*loaded, {kVocab, kBatch, kSteps}, /*trainStep=*/true);
+  if (!step->module)
+    return ADD_FAILURE() << "cannot lower " << model, nullptr;
   const ir::Function &fn = *step->module->function("train_step");
+  std::string error;
   step->compiled = runtime::CompiledFunction::compile(fn, &error);
   if (!step->compiled)
     return ADD_FAILURE() << model << ": " << error, nullptr;
-
-  std::mt19937 rng(7);
-  std::normal_distribution<float> normal(0.0f, 0.05f);
-  std::uniform_int_distribution<int32_t> token(0, kVocab - 1);
-  for (const auto &arg : fn.body().arguments()) {
-    std::vector<uint32_t> words(static_cast<size_t>(arg->type().numElements()));
-    for (uint32_t &w : words) {
-      if (arg->type().elementType() == ir::ElementType::I32) {
-        int32_t v = token(rng);
-        std::memcpy(&w, &v, 4);
-      } else {
-        float v = normal(rng);
-        std::memcpy(&w, &v, 4);
-      }
-    }
-    step->args.push_back(std::move(words));
-  }
-  for (const ir::Value *v : fn.body().terminator()->operands())
-    step->results.emplace_back(static_cast<size_t>(v->type().numElements()));
-  for (auto &a : step->args)
-    step->argPtrs.push_back(a.data());
-  for (auto &r : step->results)
-    step->resultPtrs.push_back(r.data());
+  step->call = std::make_unique<support::RandomCall>(fn, /*seed=*/7, /*stddev=*/0.05f, kVocab);
   return step;
 }
 
@@ -229,8 +194,7 @@ TEST_P(NoAllocation, TrainStepMakesNoHeapCallsAfterWarmUp) {
                         << " kernel thread(s): heap calls in 3 train steps";
   }
   runtime::setKernelThreads(before);
-  float loss;
-  std::memcpy(&loss, step->results[0].data(), 4);
+  float loss = step->call->firstResult();
   EXPECT_TRUE(loss > 0 && loss < 20) << "loss " << loss;
 }
 

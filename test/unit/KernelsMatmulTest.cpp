@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Kernels.h"
 #include "runtime/KernelsParallel.h"
+#include "KernelTestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -29,19 +30,8 @@
 
 namespace {
 
-std::vector<float> values(int64_t count, uint32_t seed) {
-  std::vector<float> v(static_cast<size_t>(count));
-  uint32_t s = seed * 2654435761u + 1;
-  for (float &x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = static_cast<float>(static_cast<int32_t>(s >> 8) % 20011) / 7919.0f;
-  }
-  return v;
-}
-
-struct Shape {
-  int64_t m, k, n;
-};
+using rnnc::kernel_test::Shape;
+using rnnc::kernel_test::values;
 
 /// Element (i, j) of a row-major matrix, or of its transpose.
 float at(const std::vector<float> &x, int64_t cols, bool transposed, int64_t i, int64_t j) {

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Kernels.h"
 #include "runtime/KernelsParallel.h"
+#include "KernelTestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -22,19 +23,8 @@
 
 namespace {
 
-struct Shape {
-  int64_t m, k, n;
-};
-
-std::vector<float> values(int64_t count, uint32_t seed) {
-  std::vector<float> v(static_cast<size_t>(count));
-  uint32_t s = seed * 2654435761u + 1;
-  for (float &x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = static_cast<float>(static_cast<int32_t>(s >> 8) % 20011) / 7919.0f;
-  }
-  return v;
-}
+using rnnc::kernel_test::Shape;
+using rnnc::kernel_test::values;
 
 /// out = a * (packed b) on `threads` kernel threads; the panels live in a
 /// 64-byte aligned buffer, as in the arena.
