@@ -179,13 +179,13 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
               b_.CreateInBoundsGEP(b_.getInt8Ty(), ptr(op.operand(i)),
                                    b_.CreateMul(t, i64(sliceBytes)), "slice");
         }
-        for (unsigned k = 0; k < nOut; ++k) {
-          const ir::Value *y = yield->operand(nc + k);
-          auto direct = directStacked_.find(y);
-          if (direct != directStacked_.end() && direct->second.first == &op)
+        const std::vector<ScanOutputKind> &outputs = scanOutputs_.at(&op);
+        for (unsigned k = 0; k < nOut; ++k)
+          if (outputs[k] == ScanOutputKind::ComputedInRow) {
+            const ir::Value *y = yield->operand(nc + k);
             ptr_[y] = b_.CreateInBoundsGEP(b_.getInt8Ty(), ptr(op.result(nc + k)),
                                            b_.CreateMul(t, i64(bytesOf(y))), "row");
-        }
+          }
         if (!lowerBlockBody(body)) {
           ok = false;
           return;
@@ -193,20 +193,23 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
         // Per-step outputs first: one may be a carried argument's old value.
         for (unsigned k = 0; k < nOut; ++k) {
           const ir::Value *y = yield->operand(nc + k);
-          auto acc = accumulatedOutputs_.find(op.result(nc + k));
-          if (acc != accumulatedOutputs_.end()) {
-            if (y->definingOp() && accumulateInto_.count(y->definingOp()))
-              continue; // the producer already added itself
-            emitAccumulate(ptr(acc->second->result()), ptr(y),
-                           y->type().numElements());
-            continue;
+          switch (outputs[k]) {
+          case ScanOutputKind::ComputedInRow:
+          case ScanOutputKind::SummedByProducer:
+            break; // already there
+          case ScanOutputKind::SummedAfterStep:
+            emitAccumulate(ptr(accumulatedOutputs_.at(op.result(nc + k))->result()),
+                           ptr(y), y->type().numElements());
+            break;
+          case ScanOutputKind::CopiedToRow: {
+            llvm::Value *row =
+                b_.CreateInBoundsGEP(b_.getInt8Ty(), ptr(op.result(nc + k)),
+                                     b_.CreateMul(t, i64(bytesOf(y))));
+            b_.CreateMemCpy(row, llvm::MaybeAlign(4), ptr(y), llvm::MaybeAlign(4),
+                            bytesOf(y));
+            break;
           }
-          if (directStacked_.count(y))
-            continue; // written in place
-          llvm::Value *row = b_.CreateInBoundsGEP(
-              b_.getInt8Ty(), ptr(op.result(nc + k)), b_.CreateMul(t, i64(bytesOf(y))));
-          b_.CreateMemCpy(row, llvm::MaybeAlign(4), ptr(y), llvm::MaybeAlign(4),
-                          bytesOf(y));
+          }
         }
         // Then carried values; carried-to-carried yields go through a staging
         // slot so no carried slot is overwritten before it is read.

@@ -193,9 +193,19 @@ private:
   std::vector<PackedOperand> packedOperands_;
   /// Per-step product -> its packed right operand (index into the above).
   std::unordered_map<const ir::Operation *, size_t> packedProducts_;
-  /// Body value -> (scan, output index) whose stacked row it is written to.
+  /// Body value -> (scan, output index) whose stacked row it is computed in:
+  /// one row per value, however many outputs yield it.
   std::unordered_map<const ir::Value *, std::pair<const ir::Operation *, unsigned>>
       directStacked_;
+  /// How each per-step output of a scan gets its value at every step.
+  enum class ScanOutputKind {
+    ComputedInRow,    ///< its producer writes row t of the stacked result
+    CopiedToRow,      ///< copied into row t after the step
+    SummedByProducer, ///< its producer adds itself into the time sum
+    SummedAfterStep,  ///< added into the time sum after the step
+  };
+  /// Scan -> one kind per per-step output, in yield order (planScanOutputs).
+  std::unordered_map<const ir::Operation *, std::vector<ScanOutputKind>> scanOutputs_;
   std::string error_;
 };
 

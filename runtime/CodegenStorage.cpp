@@ -242,6 +242,7 @@ void FunctionLowering::planScanOutputs(const ir::Operation &scan) {
   const ir::Block &body = scan.body();
   const ir::Operation *yield = body.terminator();
   unsigned nc = scan.scanNumCarried();
+  std::vector<ScanOutputKind> &kinds = scanOutputs_[&scan];
   for (unsigned i = nc; i < scan.numResults(); ++i) {
     const ir::Value *result = scan.result(i);
     const ir::Value *y =
@@ -257,20 +258,29 @@ void FunctionLowering::planScanOutputs(const ir::Operation &scan) {
       assign(user->result(), allocate(bytesOf(user->result()), &scan));
       bool canAccumulate = def && (def->kind() == OpKind::MatMulTN ||
                                    def->kind() == OpKind::ScatterAdd);
-      if (onlyYielded && canAccumulate)
+      if (onlyYielded && canAccumulate) {
         accumulateInto_[def] = user->result();
+        kinds.push_back(ScanOutputKind::SummedByProducer);
+      } else {
+        kinds.push_back(ScanOutputKind::SummedAfterStep);
+      }
       continue;
     }
     assign(result, allocate(bytesOf(result), &scan));
     // The producer writes straight into row t, even when the body reads the
     // value too or yields it again (carried, or a second output copied from
-    // that row): the row is not overwritten during the step.
+    // that row): the row is not overwritten during the step. A value has one
+    // home, so only the first output yielding it is computed in its row.
     bool hasOwnBuffer = def && def->parentBlock() == &body &&
                         def->kind() != OpKind::Scan &&
                         def->kind() != OpKind::Constant &&
                         def->kind() != OpKind::OneHot;
-    if (hasOwnBuffer && !directStacked_.count(y))
+    if (hasOwnBuffer && !directStacked_.count(y)) {
       directStacked_[y] = {&scan, i - nc};
+      kinds.push_back(ScanOutputKind::ComputedInRow);
+    } else {
+      kinds.push_back(ScanOutputKind::CopiedToRow);
+    }
   }
 }
 

@@ -20,12 +20,12 @@
 
 namespace rnnc::pass_test {
 
-inline std::unique_ptr<ir::Module> loadTrainStep(const std::string &file, int64_t vocab,
-                                                 int64_t batch, int64_t seqLen) {
+/// Parses, lowers with the bindings and differentiates a model held in
+/// `buffer` (null: already reported).
+inline std::unique_ptr<ir::Module>
+loadTrainStepFromBuffer(std::shared_ptr<const SourceBuffer> buffer, int64_t vocab,
+                        int64_t batch, int64_t seqLen) {
   std::string error;
-  auto buffer = frontend::loadSourceFile(
-      std::string(RNNC_SOURCE_DIR) + "/examples/" + file, &error);
-  EXPECT_TRUE(buffer != nullptr) << error;
   if (!buffer)
     return nullptr;
   std::ostringstream diagText;
@@ -42,6 +42,23 @@ inline std::unique_ptr<ir::Module> loadTrainStep(const std::string &file, int64_
     return nullptr;
   }
   return module;
+}
+
+inline std::unique_ptr<ir::Module> loadTrainStep(const std::string &file, int64_t vocab,
+                                                 int64_t batch, int64_t seqLen) {
+  std::string error;
+  auto buffer = frontend::loadSourceFile(
+      std::string(RNNC_SOURCE_DIR) + "/examples/" + file, &error);
+  EXPECT_TRUE(buffer != nullptr) << error;
+  return loadTrainStepFromBuffer(buffer, vocab, batch, seqLen);
+}
+
+/// As loadTrainStep, for model text written in the test.
+inline std::unique_ptr<ir::Module> loadTrainStepFromText(const std::string &text,
+                                                         int64_t vocab, int64_t batch,
+                                                         int64_t seqLen) {
+  return loadTrainStepFromBuffer(std::make_shared<SourceBuffer>("test.rnn", text),
+                                 vocab, batch, seqLen);
 }
 
 inline bool runPassList(ir::Module &module, const std::vector<std::string> &names) {
