@@ -17,12 +17,16 @@
 ///     depends on it (that value would leave the kernel and come back: a
 ///     cycle). Transitive ancestors per op are bitsets, so each check is a
 ///     few word operations; no recursion.
-///  3. Each group of two or more ops becomes one `fusion` op: operands = the
+///  3. Convex groups can still need each other (group A feeds an op that
+///     feeds group B while B feeds one that feeds A): on the graph whose
+///     nodes are the groups and the other ops, while a cycle remains, the
+///     group on it that starts latest is dissolved back into single ops.
+///  4. Each group of two or more ops becomes one `fusion` op: operands = the
 ///     values it reads from outside (splat constants are copied in), body =
 ///     the product first, constants, then the members in program order,
 ///     results = the member values used outside it (several for a gated
 ///     cell: LSTM's c and h come from one kernel).
-///  4. The block is re-sorted topologically (stable), since an op that read
+///  5. The block is re-sorted topologically (stable), since an op that read
 ///     an early member may now need to follow the fusion op.
 /// Tests: test/lit/passes/fuse-* (before/after on char RNN, GRU, LSTM, an
 /// epilogue, non-fusions that would make cycles), test/unit/PassExamplesTest.cpp
@@ -110,10 +114,12 @@ public:
       }
   }
 
-  /// Steps 1-4; returns the number of fusion ops made.
+  /// Steps 1-5; returns the number of fusion ops made.
   unsigned run() {
     computeAncestors();
     formGroups();
+    while (dissolveGroupOnCycle()) {
+    }
     unsigned made = 0;
     std::set<size_t> seen;
     std::vector<Group *> fusible;
@@ -245,7 +251,73 @@ private:
     }
   }
 
-  /// Replaces the group's ops by one fusion op (step 3); 0 if it has no
+  /// Step 3: the node of op i in the graph of groups and single ops.
+  size_t nodeOf(size_t i) const {
+    int g = groupOf_[i];
+    bool grouped = g >= 0 && groups_[g]->members.size() >= 2;
+    return grouped ? ops_.size() + static_cast<size_t>(g) : i;
+  }
+
+  /// Finds the nodes on or between cycles (Kahn's algorithm from both ends
+  /// leaves exactly those) and dissolves the latest-starting group among
+  /// them. False when the graph of groups is acyclic.
+  bool dissolveGroupOnCycle() {
+    size_t nodes = ops_.size() + groups_.size();
+    std::vector<std::set<size_t>> succ(nodes), pred(nodes);
+    std::vector<bool> present(nodes, false);
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      size_t to = nodeOf(i);
+      present[to] = true;
+      for (const Value *v : ops_[i]->operands()) {
+        long d = producer(v);
+        size_t from = d < 0 ? to : nodeOf(static_cast<size_t>(d));
+        if (from != to) {
+          succ[from].insert(to);
+          pred[to].insert(from);
+        }
+      }
+    }
+    auto peel = [&](std::vector<std::set<size_t>> &in, std::vector<std::set<size_t>> &out) {
+      std::vector<size_t> count(nodes), ready;
+      for (size_t n = 0; n < nodes; ++n) {
+        if (!present[n])
+          continue;
+        count[n] = std::count_if(in[n].begin(), in[n].end(),
+                                 [&](size_t m) { return present[m]; });
+        if (count[n] == 0)
+          ready.push_back(n);
+      }
+      while (!ready.empty()) {
+        size_t n = ready.back();
+        ready.pop_back();
+        present[n] = false;
+        for (size_t m : out[n])
+          if (present[m] && --count[m] == 0)
+            ready.push_back(m);
+      }
+    };
+    peel(pred, succ); // drop what no cycle precedes
+    peel(succ, pred); // and what precedes no cycle
+    int latest = -1;
+    size_t latestStart = 0;
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      if (!present[ops_.size() + g])
+        continue;
+      size_t start = *std::min_element(groups_[g]->members.begin(), groups_[g]->members.end());
+      if (latest < 0 || start > latestStart) {
+        latest = static_cast<int>(g);
+        latestStart = start;
+      }
+    }
+    if (latest < 0)
+      return false;
+    for (size_t m : groups_[latest]->members)
+      groupOf_[m] = -1;
+    groups_[latest]->members.clear();
+    return true;
+  }
+
+  /// Replaces the group's ops by one fusion op (step 4); 0 if it has no
   /// result used outside (dead code is DCE's business).
   unsigned materialize(Group &group) {
     std::vector<size_t> members = group.members;
@@ -319,7 +391,7 @@ private:
     return 1;
   }
 
-  /// Step 4: Kahn's algorithm, earliest current position first.
+  /// Step 5: Kahn's algorithm, earliest current position first.
   void sortTopologically() {
     std::vector<Operation *> ops;
     std::unordered_map<const Operation *, size_t> index;
