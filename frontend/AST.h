@@ -19,6 +19,10 @@
 #include <string>
 #include <vector>
 
+namespace rnnc::frontend {
+struct CheckedModel;
+}
+
 namespace rnnc::frontend::ast {
 
 enum class ExprKind { Number, Name, Neg, Binary, Call };
@@ -113,6 +117,8 @@ struct TrainBlock {
 struct Program {
   std::unique_ptr<Model> model;
   std::unique_ptr<TrainBlock> train; ///< May be null: defaults apply.
+  /// Sema's result (set by parseModel; lowering reads it).
+  std::shared_ptr<const CheckedModel> checked;
 };
 
 /// Prints the tree as indented S-expressions with `line:col` (for

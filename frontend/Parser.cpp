@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/AstBuilder.h"
 #include "frontend/Frontend.h"
+#include "frontend/Sema.h"
 
 #include "RnncLexer.h"
 #include "RnncParser.h"
@@ -289,10 +290,9 @@ parseModel(std::shared_ptr<const SourceBuffer> buffer, DiagnosticEngine &diags) 
   }
   if (diags.hasErrors())
     return nullptr;
-  // Sema: lowering with a placeholder vocabulary checks names and shapes.
-  ModelBindings check;
-  check.vocab = kUnboundVocabSize;
-  if (!lowerToIR(*program, check, diags))
+  // Sema: no binding needed; lowering reads its result.
+  program->checked = checkProgram(*program, diags);
+  if (!program->checked)
     return nullptr;
   return program;
 }
