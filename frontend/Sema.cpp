@@ -152,8 +152,11 @@ bool Sema::checkSize(const CheckedVar &var, bool isState) {
     if (__builtin_mul_overflow(count, *v, &count))
       count = INT64_MAX;
   }
-  if (count <= kMaxElements)
+  if (count <= kMaxElements) {
+    if (!isState)
+      knownParamElements_ += count; // each <= 2^31: no overflow
     return true;
+  }
   diags_.error(var.decl->loc, std::string(isState ? "state" : "parameter") +
                                   " '" + var.decl->name + "' has " +
                                   (count == INT64_MAX ? "more than 2^63"
@@ -199,6 +202,13 @@ std::unique_ptr<CheckedModel> Sema::run() {
     model_->paramInits[p.name] = init;
     names_[p.name].shape = *dims;
     model_->params.push_back(var);
+  }
+  if (knownParamElements_ > kMaxElements) {
+    diags_.error(model.loc, "the model has at least " +
+                                std::to_string(knownParamElements_) +
+                                " parameters; the limit is " +
+                                std::to_string(kMaxElements));
+    ok = false;
   }
   for (const ast::VarDecl &s : model.states) {
     SemaBinding b;

@@ -60,6 +60,7 @@ private:
   std::map<std::string, SemaBinding> names_;
   std::vector<SourceLocation> assignedAt_; ///< Per state; invalid if never.
   std::optional<SymShape> logits_;
+  int64_t knownParamElements_ = 0; ///< Of the params not sized by the vocab.
 };
 
 } // namespace rnnc::frontend::detail
