@@ -2,7 +2,7 @@
 ///
 /// \file
 /// The abstract syntax of a model file, built from the ANTLR parse tree by
-/// Parser.cpp and checked + lowered by IRGen.cpp. Every node carries the
+/// Parser.cpp, checked by Sema.cpp and lowered by IRGen.cpp. Every node carries the
 /// `line:col` where it starts so sema can point at it. Nothing here knows
 /// about ANTLR. Expressions are one node type with a kind (the DSL has only
 /// five expression forms); their depth is bounded by the parser, so walking
