@@ -116,8 +116,11 @@ bool Sema::checkDimension(const DimPoly &d, const ast::Expr &e) {
     return false;
   }
   if (value && *value > kMaxDimension) {
-    diags_.error(e.begin, "dimension " + d.str(model_->symbolNames()) + " = " +
-                              std::to_string(*value) + " is above the limit " +
+    std::string text = d.constantValue()
+                           ? std::to_string(*value)
+                           : d.str(model_->symbolNames()) + " = " +
+                                 std::to_string(*value);
+    diags_.error(e.begin, "dimension " + text + " is above the limit " +
                               std::to_string(kMaxDimension));
     return false;
   }
