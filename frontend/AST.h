@@ -117,7 +117,8 @@ struct TrainBlock {
 struct Program {
   std::unique_ptr<Model> model;
   std::unique_ptr<TrainBlock> train; ///< May be null: defaults apply.
-  /// Sema's result (set by parseModel; lowering reads it).
+  /// Sema's result (set by parseModel; lowering reads it). It points into
+  /// this tree, whose nodes are heap-allocated and never move.
   std::shared_ptr<const CheckedModel> checked;
 };
 
