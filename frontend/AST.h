@@ -2,7 +2,7 @@
 ///
 /// \file
 /// The abstract syntax of a model file, built from the ANTLR parse tree by
-/// Parser.cpp and checked + lowered by IRGen.cpp. Every node carries the
+/// Parser.cpp, checked by Sema.cpp and lowered by IRGen.cpp. Every node carries the
 /// `line:col` where it starts so sema can point at it. Nothing here knows
 /// about ANTLR. Expressions are one node type with a kind (the DSL has only
 /// five expression forms); their depth is bounded by the parser, so walking
@@ -18,6 +18,10 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace rnnc::frontend {
+struct CheckedModel;
+}
 
 namespace rnnc::frontend::ast {
 
@@ -113,6 +117,9 @@ struct TrainBlock {
 struct Program {
   std::unique_ptr<Model> model;
   std::unique_ptr<TrainBlock> train; ///< May be null: defaults apply.
+  /// Sema's result (set by parseModel; lowering reads it). It points into
+  /// this tree, whose nodes are heap-allocated and never move.
+  std::shared_ptr<const CheckedModel> checked;
 };
 
 /// Prints the tree as indented S-expressions with `line:col` (for

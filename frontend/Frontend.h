@@ -2,7 +2,8 @@
 ///
 /// \file
 /// Text in, IR out. `parseModel` reads a model file (UTF-8 checked), parses
-/// it and runs every semantic check (names, shapes, hyper-parameters);
+/// it and runs every semantic check (names, shapes, hyper-parameters) for
+/// every binding;
 /// `lowerToIR` specialises the checked model to concrete sizes and builds the
 /// `@forward` function of the shared IR contract (one `scan` over time).
 /// Errors go to the DiagnosticEngine as `file:line:col: error: ...` with the
@@ -33,19 +34,23 @@ struct ModelBindings {
 std::shared_ptr<const SourceBuffer> loadSourceFile(const std::string &path,
                                                    std::string *error);
 
-/// Parse + sema. Null (with diagnostics reported) on any error.
+/// Parse + sema (Sema.h), with no binding: names, the train block,
+/// initialisers and every shape, compared symbolically. Null (with
+/// diagnostics reported) on any error.
 std::unique_ptr<ast::Program>
 parseModel(std::shared_ptr<const SourceBuffer> buffer, DiagnosticEngine &diags);
 
 /// Lowers a program accepted by parseModel to a Module with `@forward`,
-/// parameter initialisers and the train config. A missing vocab binding is
-/// an error. Null (with diagnostics) on error.
+/// parameter initialisers and the train config. A missing vocab binding and
+/// a size above the limits (DimPoly.h) are errors; nothing else can fail.
+/// Null (with diagnostics) on error.
 std::unique_ptr<ir::Module> lowerToIR(const ast::Program &program,
                                       const ModelBindings &bindings,
                                       DiagnosticEngine &diags);
 
-/// The vocabulary size used to check shapes before the real vocabulary is
-/// known (kept apart from any plausible literal size).
-constexpr int64_t kUnboundVocabSize = 1000003;
+/// What the tools need before any binding: the model's name, train config
+/// and parameter initialisers, in a Module with no function. `program` must
+/// come from parseModel.
+std::unique_ptr<ir::Module> describeModel(const ast::Program &program);
 
 } // namespace rnnc::frontend

@@ -1,17 +1,19 @@
-//===- IRGen.h - Sema + lowering of a model (internal) ----------*- C++ -*-===//
+//===- IRGen.h - Lowering a checked model to IR (internal) ------*- C++ -*-===//
 ///
 /// \file
 /// The class behind lowerToIR, shared by IRGen.cpp (model, step, statements)
-/// and IRGenExpr.cpp (expressions and their shape rules). Internal to
-/// frontend/: nothing here is part of the public API.
+/// and IRGenExpr.cpp (one IR op per expression). It lowers what Sema
+/// accepted: every type comes from evaluating the symbolic shape Sema
+/// recorded, with the bindings' sizes, so no shape rule is written here; the
+/// only errors left are sizes above the limits. Internal to frontend/.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include "frontend/Frontend.h"
+#include "frontend/Sema.h"
 
 #include <map>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,66 +25,46 @@ using ir::OpKind;
 using ir::TensorType;
 using ir::Value;
 
-/// What a name in the step refers to.
-struct Binding {
-  enum Kind { Dimension, Param, State, Let, Input } kind = Let;
-  SourceLocation loc;     ///< Where it was declared.
-  Value *value = nullptr; ///< Current value; null if poisoned by an error.
-  int index = -1;         ///< Param / state index.
-};
-
-
-/// Checks and lowers one program; see IRGen.cpp for the algorithm.
 class IRGen {
 public:
-  IRGen(const ast::Program &program, const ModelBindings &bindings,
+  IRGen(const CheckedModel &model, const ModelBindings &bindings,
         DiagnosticEngine &diags)
-      : program_(program), bindings_(bindings), diags_(diags),
+      : model_(model), bindings_(bindings), diags_(diags),
         startErrors_(diags.errorCount()) {}
 
   std::unique_ptr<ir::Module> run();
 
 private:
-  bool declare(const std::string &name, Binding b);
-  bool bindModelArgs(const ast::Model &model);
-  std::optional<std::vector<Dim>> resolveShape(const ast::Shape &shape);
-  void lowerStep(const ast::Model &model, ir::Function &fn);
+  bool bindSizes();
+  /// The concrete type of a symbolic shape; reports a size above the limits
+  /// at `loc` (then `failed()`).
+  TensorType typeOf(const SymShape &shape, SourceLocation loc);
+  Dim dimOf(const DimPoly &d, SourceLocation loc);
+  bool checkElements(const TensorType &type, const std::string &what,
+                     SourceLocation loc);
+  void lowerStep(ir::Function &fn);
   void collectNames(const ast::Expr &e, std::set<std::string> &names);
 
   Value *lowerExpr(const ast::Expr &e);
   Value *lowerName(const ast::Expr &e);
-  Value *lowerBinary(const ast::Expr &e);
   Value *lowerCall(const ast::Expr &e);
-  Value *lowerEmbed(const ast::Expr &e);
-  Value *lowerSlice(const ast::Expr &e, Value *x);
-  std::optional<int64_t> evalDimExpr(const ast::Expr &e);
-  Value *emit(OpKind kind, std::vector<Value *> operands, TensorType type,
-              SourceLocation loc, ir::AttributeMap attrs = {});
-  void lowerStatement(const ast::Stmt &stmt, bool &returned);
+  Value *emit(OpKind kind, std::vector<Value *> operands, const ast::Expr &e,
+              ir::AttributeMap attrs = {});
+  void lowerStatement(const ast::Stmt &stmt);
 
-  const ast::Program &program_;
+  const CheckedModel &model_;
   const ModelBindings &bindings_;
   DiagnosticEngine &diags_;
   unsigned startErrors_;
   bool failed() const { return diags_.errorCount() != startErrors_; }
   std::unique_ptr<ir::Module> module_;
+  std::vector<std::optional<int64_t>> sizes_; ///< Per symbol.
 
-  std::map<std::string, Binding> names_;
-  std::map<std::string, Dim> dims_;
-  std::set<std::string> vocabDims_;
-  Dim batch_, seqLen_;
-
-  // Step lowering state.
   ir::Block *body_ = nullptr;
-  const ast::StepDecl *step_ = nullptr;
-  bool tokenInput_ = false;
+  std::map<std::string, Value *> values_; ///< Current value of each name.
   Value *inputSlice_ = nullptr; ///< i32[B] token ids of this step.
   Value *onehot_ = nullptr;     ///< f32[B,V], made at first use.
-  Dim inputVocab_;
-  std::vector<const ast::VarDecl *> states_;
-  std::vector<SourceLocation> assignedAt_; ///< Per state; invalid if never.
   Value *logits_ = nullptr;
 };
-
 
 } // namespace rnnc::frontend::detail

@@ -2,7 +2,8 @@
 ///
 /// \file
 /// Turns a model file into an ast::Program and then runs the semantic checks
-/// (which live in IRGen.cpp: sema is lowering with a placeholder vocabulary).
+/// (Sema.cpp: symbolic shapes, no binding needed; its result stays in the
+/// Program for lowerToIR).
 /// Steps, each stopping at the first error so junk input ends quickly:
 ///   1. the bytes must be UTF-8 and not empty;
 ///   2. each token is checked as the parser pulls it: unknown characters
@@ -13,12 +14,14 @@
 ///   4. long `a + b + ...` chains build left-deep trees: step 2 also caps the
 ///      operators per statement, and an explicit-stack walk bounds the parse
 ///      tree's depth, so every later recursive walk is bounded;
-///   5. the parse tree becomes the AST (AstBuilder.cpp).
+///   5. the parse tree becomes the AST (AstBuilder.cpp);
+///   6. sema checks it for every binding (checkProgram, Sema.cpp).
 /// ANTLR types and exceptions never leave this file.
 ///
 //===----------------------------------------------------------------------===//
 #include "frontend/AstBuilder.h"
 #include "frontend/Frontend.h"
+#include "frontend/Sema.h"
 
 #include "RnncLexer.h"
 #include "RnncParser.h"
@@ -289,10 +292,9 @@ parseModel(std::shared_ptr<const SourceBuffer> buffer, DiagnosticEngine &diags) 
   }
   if (diags.hasErrors())
     return nullptr;
-  // Sema: lowering with a placeholder vocabulary checks names and shapes.
-  ModelBindings check;
-  check.vocab = kUnboundVocabSize;
-  if (!lowerToIR(*program, check, diags))
+  // Sema: no binding needed; lowering reads its result.
+  program->checked = checkProgram(*program, diags);
+  if (!program->checked)
     return nullptr;
   return program;
 }

@@ -27,6 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   frontend::ast::printProgram(*program, os);
   auto module = frontend::lowerToIR(*program, {5, 2, 3}, diags);
+  // Sema's acceptance holds for every binding within the size limits; a
+  // size that depends on the vocabulary may still pass a limit at V = 5.
+  if (!module && (os.str().find("; the limit is ") != std::string::npos ||
+                  os.str().find("a dimension must be in [1, ") != std::string::npos))
+    return 0;
   if (!module) {
     std::fprintf(stderr, "sema accepted but lowering failed:\n%s\n",
                  os.str().c_str());

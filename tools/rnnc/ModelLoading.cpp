@@ -16,8 +16,7 @@ checkModel(std::shared_ptr<const SourceBuffer> buffer) {
   model->program = frontend::parseModel(buffer, diags);
   if (!model->program)
     return nullptr;
-  model->defaults = frontend::lowerToIR(
-      *model->program, {frontend::kUnboundVocabSize, std::nullopt, std::nullopt}, diags);
+  model->defaults = frontend::describeModel(*model->program);
   if (!model->defaults)
     return nullptr;
   return model;

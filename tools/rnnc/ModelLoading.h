@@ -22,8 +22,8 @@ namespace rnnc::tool {
 struct LoadedModel {
   std::shared_ptr<const SourceBuffer> source;
   std::unique_ptr<frontend::ast::Program> program;
-  /// Lowered with the train block's B and T and a vocab size, for defaults
-  /// (train config, parameter initialisers, model name).
+  /// Sema's defaults before any binding (train config, parameter
+  /// initialisers, model name); no function.
   std::unique_ptr<ir::Module> defaults;
 };
 
