@@ -105,6 +105,8 @@ public:
   bool step(const std::vector<FloatSpan> &params,
             const std::vector<ConstFloatSpan> &grads, float gradScale,
             std::string *error) override;
+  /// Parameters with moments: 0 before the first step, then all of them.
+  size_t momentCount() const { return m_.size(); }
   /// The moments of parameter `index` (empty before the first step).
   const std::vector<double> &firstMoment(size_t index) const { return m_.at(index); }
   const std::vector<double> &secondMoment(size_t index) const { return v_.at(index); }

@@ -27,6 +27,13 @@ public:
     tokens_ += tokens;
   }
   int64_t tokens() const { return tokens_; }
+  /// The token-weighted loss sum (saved mid-epoch so a resumed run reports
+  /// the same epoch loss).
+  double lossSum() const { return lossSum_; }
+  void restore(double lossSum, int64_t tokens) {
+    lossSum_ = lossSum;
+    tokens_ = tokens;
+  }
   /// Mean loss per token (NaN before any batch).
   double meanLoss() const;
   /// exp(meanLoss()).
