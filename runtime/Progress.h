@@ -54,6 +54,9 @@ struct ProgressState {
   double perplexity = NAN;     ///< of the current epoch so far
   double tokensPerSecond = 0;
   double elapsedSeconds = 0;   ///< since training started
+  /// Fraction already done when this run started (a resumed run): the ETA
+  /// extrapolates from the part done in `elapsedSeconds` only.
+  double startFraction = 0;
 };
 
 /// "1h02m", "3m05s", "42s"; "?" for negative or non-finite values.

@@ -102,6 +102,7 @@ struct Trainer::RunState {
 
 struct Trainer::ResumeData {
   TrainPosition position;
+  bool hasState = false; ///< false: an older checkpoint, parameters only
   std::string sampling, optimizer;
   int64_t batch = 0, seqLen = 0, corpusTokens = 0;
   uint64_t seed = 0;
@@ -157,6 +158,7 @@ bool Trainer::resumeFrom(const Checkpoint &checkpoint, std::string *error) {
       !text("sampling", data->sampling) || !text("optimizer", data->optimizer) ||
       seed == j.end() || !seed->is_number_unsigned() || !loss || !norm)
     return fail("a field is missing or has the wrong type");
+  data->hasState = true;
   data->seed = seed->get<uint64_t>();
   data->optimizerSteps = steps;
   data->lossSum = *loss;
@@ -242,11 +244,15 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
                        r.batch == layout.batch && r.seqLen == layout.seqLen &&
                        r.seed == options_.seed &&
                        r.corpusTokens == static_cast<int64_t>(tokens.size());
-    if (!sameSampler)
-      std::cerr << "rnnc: note: the run differs from the checkpoint's "
-                   "(sampling, batch, seq_len, seed or corpus); it continues "
-                   "from the checkpoint's parameters but not exactly as the "
-                   "saved run would have\n";
+    if (!r.hasState)
+      std::cerr << "rnnc: note: the checkpoint carries no run state (an older "
+                   "rnnc); training continues from its parameters and epoch, "
+                   "with a fresh sampler and optimizer\n";
+    else if (!sameSampler)
+      std::cerr << "rnnc: note: this run's sampling, batch, seq_len, seed or "
+                   "corpus differs from the checkpoint's; training continues "
+                   "from its parameters and epoch, not exactly as the saved "
+                   "run would have\n";
     if (sameSampler && r.position.batchesDone > 0 &&
         r.position.batchesDone < batchesPerEpoch_ &&
         r.states.size() == states.size()) {
@@ -260,7 +266,7 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
       sampler->restorePosition(r.position.epochsDone, 0);
     }
     if (r.optimizer != options_.optimizer.kind) {
-      if (!r.optimizer.empty())
+      if (r.hasState)
         std::cerr << "rnnc: note: the checkpoint was trained with "
                   << r.optimizer << ", this run uses " << options_.optimizer.kind
                   << "; its optimizer state starts afresh\n";
@@ -284,6 +290,9 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
   ProgressState state;
   state.totalEpochs = options_.epochs;
   state.batchesPerEpoch = batchesPerEpoch_;
+  state.epoch = firstEpoch;
+  state.batchesDone = steps;
+  state.startFraction = progressFraction(state);
   const int64_t tokensPerBatch = layout.batch * layout.seqLen;
   auto trainStart = std::chrono::steady_clock::now();
   Minibatch batch;
