@@ -96,6 +96,35 @@ else:
     r = run([rnnc, "generate", default, "--prefix", "a", "-n", "3"])
     if r.returncode != 0:
         failures.append(f"no --save: the checkpoint does not load:\n{r.stderr}")
+# On a terminal the progress line is erased before the message (no message
+# glued to a half-drawn line).
+import pty
+master, slave = pty.openpty()
+p = subprocess.Popen(base, stdout=subprocess.PIPE, stderr=slave, cwd=work, text=True)
+os.close(slave)
+for line in p.stdout:
+    if line.startswith("epoch 1,"):
+        time.sleep(0.005)
+        p.send_signal(signal.SIGINT)
+        break
+p.stdout.read()
+p.wait(timeout=60)
+tty = b""
+while True:
+    try:
+        chunk = os.read(master, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    tty += chunk
+os.close(master)
+text = tty.decode(errors="replace")
+before = text[:text.find("rnnc: interrupted")]
+print("terminal tail:", repr(text[max(0, text.find("rnnc: interrupted") - 80):text.find("rnnc: interrupted") + 20]))
+if p.returncode != 130 or "ETA" not in text or not before.endswith("\r\x1b[K"):
+    failures.append(f"terminal: exit {p.returncode}; the progress line is not erased "
+                    f"before the message: {text[-300:]!r}")
 # Two SIGINTs at once: exit 130 at once, or after the save if the first won.
 rc, out, err = interrupt(base, cwd=work, signals=2)
 if rc != 130:
