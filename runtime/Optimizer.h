@@ -73,6 +73,8 @@ public:
                     std::string *error) = 0;
   /// Number of successful steps so far.
   long long stepCount() const { return steps_; }
+  /// Resume: the step count a checkpoint recorded.
+  void restoreStepCount(long long steps) { steps_ = steps; }
   double learningRate() const { return lr_; }
   void setLearningRate(double lr) { lr_ = lr; }
 

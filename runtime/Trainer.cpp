@@ -265,6 +265,8 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
     } else {
       sampler->restorePosition(r.position.epochsDone, 0);
     }
+    if (r.optimizer == options_.optimizer.kind)
+      optimizer->restoreStepCount(r.optimizerSteps);
     if (r.optimizer != options_.optimizer.kind) {
       if (r.hasState)
         std::cerr << "rnnc: note: the checkpoint was trained with "

@@ -8,7 +8,7 @@ prints. The metrics JSON must
 number the epochs 1..4 in both and carry identical losses and gradient
 norms; the final checkpoints must hold identical parameters and say epoch 4.
 usage: resume_exact.py RNNC MODEL CORPUS WORKDIR"""
-import os, re, shlex, sys
+import json, os, re, shlex, sys
 from rnnc_ckpt import metrics, parameters, read_checkpoint, run
 
 rnnc, model, corpus, work = sys.argv[1:5]
@@ -28,6 +28,14 @@ def compare(tag, ajson, bjson, ackpt, bckpt):
                 bad.append(f"{tag}: epoch {x['epoch']}: {key} {x[key]!r} != {y[key]!r}")
     if parameters(ackpt) != parameters(bckpt):
         bad.append(f"{tag}: final parameters differ")
+    sa = json.loads(read_checkpoint(ackpt)[0]["train_state"])
+    sb = json.loads(read_checkpoint(bckpt)[0]["train_state"])
+    if sa != sb:
+        bad.append(f"{tag}: train_state differs: {sa} != {sb}")
+    _, ta = read_checkpoint(ackpt)
+    _, tb = read_checkpoint(bckpt)
+    if ta != tb:
+        bad.append(f"{tag}: the checkpoints' tensors (optimizer state included) differ")
     epoch = read_checkpoint(bckpt)[0].get("epoch")
     if epoch != "4":
         bad.append(f"{tag}: the resumed checkpoint says epoch {epoch}, expected 4")

@@ -32,3 +32,17 @@ def metrics(path):
 def run(cmd, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, **kw)
+
+
+def write_checkpoint(path, meta, tensors):
+    """Writes what read_checkpoint returned (for tampering tests)."""
+    header = {"__metadata__": meta}
+    offset, body = 0, b""
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape,
+                        "data_offsets": [offset, offset + len(raw)]}
+        offset += len(raw)
+        body += raw
+    text = json.dumps(header).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + body)
