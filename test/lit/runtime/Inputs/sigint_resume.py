@@ -11,7 +11,7 @@ from rnnc_ckpt import metrics, parameters, read_checkpoint, run
 
 rnnc, model, corpus, work = (os.path.abspath(p) for p in sys.argv[1:5])
 os.makedirs(work, exist_ok=True)
-EPOCHS = 12
+EPOCHS = 6
 
 
 def interrupt(cmd, cwd=None, signals=1, delay=0):
@@ -33,52 +33,52 @@ def interrupt(cmd, cwd=None, signals=1, delay=0):
 
 
 failures = []
-delays = iter([0, 0.008, 0.004, 0.012])
-for sampling in ("random", "consecutive"):
-    for optimizer, lr in (("sgd", "1"), ("adam", "0.01")):
-        tag = f"{sampling}-{optimizer}"
-        delay = next(delays)
-        f = {k: os.path.join(work, f"{tag}.{k}") for k in ("a.ckpt", "a.json", "b.ckpt", "b.json")}
-        for path in f.values():
-            if os.path.exists(path):
-                os.remove(path)
-        base = [rnnc, "train", model, "--data", corpus, "--chars", "6000",
-                "--sampling", sampling, "--optimizer", optimizer, "--lr", lr,
-                "--seed", "5", "--threads", "1", "--epochs", str(EPOCHS),
-                "--predict-every", "0", "--predict-length", "1"]
-        r = run(base + ["--save", f["a.ckpt"], "--metrics-json", f["a.json"]])
-        if r.returncode != 0:
-            sys.exit(f"{tag}: straight run failed:\n{r.stderr}")
-        rc, out, err = interrupt(base + ["--save", f["b.ckpt"], "--metrics-json", f["b.json"]],
-                                 delay=delay)
-        if rc != 130:
-            failures.append(f"{tag}: exit {rc} after SIGINT, expected 130:\n{err}")
-            continue
-        m = re.search(r"interrupted at epoch (\d+), step (\d+)", err)
-        saved = re.search(r"saved a resumable checkpoint to '([^']*)'", err)
-        cmd = re.search(r"resume with: (.*)", err)
-        if not (m and saved and cmd):
-            failures.append(f"{tag}: unexpected message after SIGINT:\n{err}")
-            continue
-        if saved.group(1) != f["b.ckpt"]:
-            failures.append(f"{tag}: saved to {saved.group(1)}, not to --save")
-        meta = read_checkpoint(f["b.ckpt"])[0]
-        done = len(metrics(f["b.json"]))
-        print(f"{tag}: interrupted at epoch {m.group(1)}, step {m.group(2)}; "
-              f"{done} epochs in the metrics; checkpoint epoch {meta['epoch']}")
-        r = run(shlex.split(cmd.group(1)))
-        if r.returncode != 0:
-            failures.append(f"{tag}: the printed resume command failed:\n{r.stderr}")
-            continue
-        a, b = metrics(f["a.json"]), metrics(f["b.json"])
-        if [x["epoch"] for x in b] != list(range(1, EPOCHS + 1)):
-            failures.append(f"{tag}: resumed metrics number {[x['epoch'] for x in b]}")
-        for x, y in zip(a, b):
-            for key in ("loss", "grad_norm"):
-                if x[key] != y[key]:
-                    failures.append(f"{tag}: epoch {x['epoch']}: {key} {x[key]!r} != {y[key]!r}")
-        if parameters(f["a.ckpt"]) != parameters(f["b.ckpt"]):
-            failures.append(f"{tag}: final parameters differ")
+# Two of the four sampling x optimizer pairs (resume_exact.py covers all
+# four through the same interruption path, at a chosen step).
+for sampling, optimizer, lr, delay in (("random", "adam", "0.01", 0),
+                                       ("consecutive", "sgd", "1", 0.006)):
+    tag = f"{sampling}-{optimizer}"
+    f = {k: os.path.join(work, f"{tag}.{k}") for k in ("a.ckpt", "a.json", "b.ckpt", "b.json")}
+    for path in f.values():
+        if os.path.exists(path):
+            os.remove(path)
+    base = [rnnc, "train", model, "--data", corpus, "--chars", "6000",
+            "--sampling", sampling, "--optimizer", optimizer, "--lr", lr,
+            "--seed", "5", "--threads", "1", "--epochs", str(EPOCHS),
+            "--predict-every", "0", "--predict-length", "1"]
+    r = run(base + ["--save", f["a.ckpt"], "--metrics-json", f["a.json"]])
+    if r.returncode != 0:
+        sys.exit(f"{tag}: straight run failed:\n{r.stderr}")
+    rc, out, err = interrupt(base + ["--save", f["b.ckpt"], "--metrics-json", f["b.json"]],
+                             delay=delay)
+    if rc != 130:
+        failures.append(f"{tag}: exit {rc} after SIGINT, expected 130:\n{err}")
+        continue
+    m = re.search(r"interrupted at epoch (\d+), step (\d+)", err)
+    saved = re.search(r"saved a resumable checkpoint to '([^']*)'", err)
+    cmd = re.search(r"resume with: (.*)", err)
+    if not (m and saved and cmd):
+        failures.append(f"{tag}: unexpected message after SIGINT:\n{err}")
+        continue
+    if saved.group(1) != f["b.ckpt"]:
+        failures.append(f"{tag}: saved to {saved.group(1)}, not to --save")
+    meta = read_checkpoint(f["b.ckpt"])[0]
+    done = len(metrics(f["b.json"]))
+    print(f"{tag}: interrupted at epoch {m.group(1)}, step {m.group(2)}; "
+          f"{done} epochs in the metrics; checkpoint epoch {meta['epoch']}")
+    r = run(shlex.split(cmd.group(1)))
+    if r.returncode != 0:
+        failures.append(f"{tag}: the printed resume command failed:\n{r.stderr}")
+        continue
+    a, b = metrics(f["a.json"]), metrics(f["b.json"])
+    if [x["epoch"] for x in b] != list(range(1, EPOCHS + 1)):
+        failures.append(f"{tag}: resumed metrics number {[x['epoch'] for x in b]}")
+    for x, y in zip(a, b):
+        for key in ("loss", "grad_norm"):
+            if x[key] != y[key]:
+                failures.append(f"{tag}: epoch {x['epoch']}: {key} {x[key]!r} != {y[key]!r}")
+    if parameters(f["a.ckpt"]) != parameters(f["b.ckpt"]):
+        failures.append(f"{tag}: final parameters differ")
 
 # Without --save: the documented default path in the current directory.
 stem = os.path.splitext(os.path.basename(model))[0]
