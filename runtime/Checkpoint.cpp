@@ -65,6 +65,25 @@ void readFloatsLE(const char *bytes, size_t count, float *out) {
   }
 }
 
+void appendDoublesLE(std::string &out, const double *data, size_t count) {
+  size_t start = out.size();
+  out.resize(start + count * 8);
+  std::memcpy(&out[start], data, count * 8);
+  if (!hostIsLittleEndian())
+    for (size_t i = start; i < out.size(); i += 8)
+      std::reverse(out.begin() + static_cast<std::ptrdiff_t>(i),
+                   out.begin() + static_cast<std::ptrdiff_t>(i + 8));
+}
+
+void readDoublesLE(const char *bytes, size_t count, double *out) {
+  std::memcpy(out, bytes, count * 8);
+  if (!hostIsLittleEndian()) {
+    auto *raw = reinterpret_cast<unsigned char *>(out);
+    for (size_t i = 0; i < count * 8; i += 8)
+      std::reverse(raw + i, raw + i + 8);
+  }
+}
+
 bool writeAll(int fd, const std::string &bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
@@ -148,12 +167,13 @@ std::optional<std::string> serializeCheckpoint(const CheckpointMetadata &metadat
         return fail(fmt::format("tensor '{}' has a negative dimension", t.name));
       count *= static_cast<uint64_t>(d);
     }
-    if (count != 0 && !t.data)
+    if (count != 0 && !t.data && !t.data64)
       return fail(fmt::format("tensor '{}' has no data", t.name));
-    header[t.name] = {{"dtype", "F32"},
+    uint64_t width = t.data64 ? 8 : 4;
+    header[t.name] = {{"dtype", t.data64 ? "F64" : "F32"},
                       {"shape", t.shape},
-                      {"data_offsets", {offset, offset + count * 4}}};
-    offset += count * 4;
+                      {"data_offsets", {offset, offset + count * width}}};
+    offset += count * width;
   }
   std::string headerText;
   try {
@@ -174,7 +194,9 @@ std::optional<std::string> serializeCheckpoint(const CheckpointMetadata &metadat
     size_t count = 1;
     for (int64_t d : t.shape)
       count *= static_cast<size_t>(d);
-    if (count != 0)
+    if (count != 0 && t.data64)
+      appendDoublesLE(bytes, t.data64, count);
+    else if (count != 0)
       appendFloatsLE(bytes, t.data, count);
   }
   return bytes;
@@ -241,9 +263,13 @@ bool parseTensorEntry(const std::string &file, const std::string &tensorName,
   auto dtype = entry.find("dtype");
   if (dtype == entry.end() || !dtype->is_string())
     return fail("no dtype");
-  if (dtype->get<std::string>() != "F32")
+  // F64 only for the optimizer state under reserved "__" names.
+  tensor.isF64 = dtype->get<std::string>() == "F64" &&
+                 tensorName.rfind("__", 0) == 0;
+  if (dtype->get<std::string>() != "F32" && !tensor.isF64)
     return fail(fmt::format("dtype is {}; only F32 is supported",
                             dtype->get<std::string>()));
+  const uint64_t width = tensor.isF64 ? 8 : 4;
   auto shape = entry.find("shape");
   if (shape == entry.end() || !shape->is_array())
     return fail("no shape");
@@ -262,9 +288,10 @@ bool parseTensorEntry(const std::string &file, const std::string &tensorName,
     return fail("data_offsets is not [begin, end]");
   begin = (*offsets)[0].get<uint64_t>();
   end = (*offsets)[1].get<uint64_t>();
-  if (end < begin || end - begin != count * 4)
-    return fail(fmt::format("data_offsets [{}, {}] do not hold shape {} of F32",
-                            begin, end, describeShape(tensor.shape)));
+  if (end < begin || end - begin != count * width)
+    return fail(fmt::format("data_offsets [{}, {}] do not hold shape {} of {}",
+                            begin, end, describeShape(tensor.shape),
+                            tensor.isF64 ? "F64" : "F32"));
   tensor.name = tensorName;
   return true;
 }
@@ -358,7 +385,14 @@ std::optional<Checkpoint> parseCheckpointImpl(std::string_view bytes,
                             data.size() - covered));
   for (size_t i = 0; i < checkpoint.tensors.size(); ++i) {
     NamedTensor &t = checkpoint.tensors[i];
-    size_t count = static_cast<size_t>((ranges[i].second - ranges[i].first) / 4);
+    size_t bytesOf = static_cast<size_t>(ranges[i].second - ranges[i].first);
+    if (t.isF64) {
+      t.data64.resize(bytesOf / 8);
+      if (!t.data64.empty())
+        readDoublesLE(data.data() + ranges[i].first, t.data64.size(), t.data64.data());
+      continue;
+    }
+    size_t count = bytesOf / 4;
     t.data.resize(count);
     if (count)
       readFloatsLE(data.data() + ranges[i].first, count, t.data.data());
@@ -429,6 +463,8 @@ bool checkCheckpoint(const Checkpoint &checkpoint, const std::string &name,
     const NamedTensor *found = checkpoint.find(t.name);
     if (!found)
       return fail(fmt::format("missing tensor '{}'", t.name));
+    if (found->isF64)
+      return fail(fmt::format("tensor '{}' is F64, expected F32", t.name));
     if (found->shape != t.shape)
       return fail(fmt::format("tensor '{}' has shape {}, expected {}", t.name,
                               describeShape(found->shape), describeShape(t.shape)));

@@ -9,6 +9,8 @@
 ///             padded with spaces so the data starts 8-byte aligned
 ///   data      the tensors' little-endian f32 values, back to back, offsets
 ///             relative to the start of this section
+/// Tensors are F32, except the F64 optimizer state a training checkpoint
+/// carries under reserved names starting with "__" (see Trainer.h).
 /// rnnc's own facts live in `__metadata__` (all values are strings, as the
 /// format requires): format, model_name, model_hash, vocabulary (the
 /// characters in id order as one UTF-8 string), hyper_parameters (JSON text),
@@ -39,18 +41,23 @@ struct CheckpointMetadata {
   std::map<std::string, std::string> extra;
 };
 
-/// A tensor to save; `data` holds the product of `shape` floats.
+/// A tensor to save; `data` holds the product of `shape` floats, or, when
+/// `data64` is set instead, doubles (saved as F64: Adam's moments, which the
+/// optimizer keeps in double, so a resumed run continues bit for bit).
 struct TensorView {
   std::string name;
   std::vector<int64_t> shape;
   const float *data = nullptr;
+  const double *data64 = nullptr;
 };
 
-/// A loaded tensor.
+/// A loaded tensor: F32 (the parameters) in `data`, F64 in `data64`.
 struct NamedTensor {
   std::string name;
   std::vector<int64_t> shape;
   std::vector<float> data;
+  std::vector<double> data64;
+  bool isF64 = false;
 };
 
 struct Checkpoint {

@@ -69,7 +69,7 @@ bool loadFromCheckpoint(const Checkpoint &checkpoint,
   buffers.resize(slots.size());
   for (size_t i = 0; i < slots.size(); ++i) {
     const NamedTensor *t = checkpoint.find(slots[i].name);
-    if (!t || t->shape != slots[i].shape) {
+    if (!t || t->isF64 || t->shape != slots[i].shape) {
       *error = "the checkpoint has no parameter '" + slots[i].name +
                "' of the model's shape";
       return false;

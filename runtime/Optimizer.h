@@ -73,6 +73,8 @@ public:
                     std::string *error) = 0;
   /// Number of successful steps so far.
   long long stepCount() const { return steps_; }
+  /// Resume: the step count a checkpoint recorded.
+  void restoreStepCount(long long steps) { steps_ = steps; }
   double learningRate() const { return lr_; }
   void setLearningRate(double lr) { lr_ = lr; }
 
@@ -105,6 +107,8 @@ public:
   bool step(const std::vector<FloatSpan> &params,
             const std::vector<ConstFloatSpan> &grads, float gradScale,
             std::string *error) override;
+  /// Parameters with moments: 0 before the first step, then all of them.
+  size_t momentCount() const { return m_.size(); }
   /// The moments of parameter `index` (empty before the first step).
   const std::vector<double> &firstMoment(size_t index) const { return m_.at(index); }
   const std::vector<double> &secondMoment(size_t index) const { return v_.at(index); }

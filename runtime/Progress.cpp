@@ -58,8 +58,9 @@ std::string formatRate(double tokensPerSecond) {
 
 std::string formatProgressLine(const ProgressState &state) {
   double fraction = progressFraction(state);
+  double doneHere = fraction - state.startFraction;
   std::string eta =
-      fraction > 0 ? formatDuration(state.elapsedSeconds * (1 - fraction) / fraction)
+      doneHere > 0 ? formatDuration(state.elapsedSeconds * (1 - fraction) / doneHere)
                    : "?";
   std::string ppl = std::isfinite(state.perplexity)
                         ? fmt::format("{:.2f}", state.perplexity)

@@ -27,6 +27,13 @@ public:
     tokens_ += tokens;
   }
   int64_t tokens() const { return tokens_; }
+  /// The token-weighted loss sum (saved mid-epoch so a resumed run reports
+  /// the same epoch loss).
+  double lossSum() const { return lossSum_; }
+  void restore(double lossSum, int64_t tokens) {
+    lossSum_ = lossSum;
+    tokens_ = tokens;
+  }
   /// Mean loss per token (NaN before any batch).
   double meanLoss() const;
   /// exp(meanLoss()).
@@ -47,6 +54,9 @@ struct ProgressState {
   double perplexity = NAN;     ///< of the current epoch so far
   double tokensPerSecond = 0;
   double elapsedSeconds = 0;   ///< since training started
+  /// Fraction already done when this run started (a resumed run): the ETA
+  /// extrapolates from the part done in `elapsedSeconds` only.
+  double startFraction = 0;
 };
 
 /// "1h02m", "3m05s", "42s"; "?" for negative or non-finite values.

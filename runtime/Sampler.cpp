@@ -42,6 +42,7 @@ std::optional<Sampler> Sampler::create(std::vector<int32_t> tokens,
   sampler.batchSize_ = batchSize;
   sampler.seqLen_ = seqLen;
   sampler.rng_ = Rng(seed);
+  sampler.seed_ = seed;
   if (mode == SamplingMode::Random) {
     int64_t examples = (n - 1) / seqLen;
     sampler.batchesPerEpoch_ = examples / batchSize;
@@ -66,8 +67,25 @@ std::optional<Sampler> Sampler::create(std::vector<int32_t> tokens,
   return sampler;
 }
 
+bool Sampler::restorePosition(int64_t epochsStarted, int64_t nextBatch) {
+  if (epochsStarted < 0 || nextBatch < 0 || nextBatch > batchesPerEpoch_ ||
+      (epochsStarted == 0 && nextBatch != 0))
+    return false;
+  rng_ = Rng(seed_);
+  for (size_t i = 0; i < exampleOrder_.size(); ++i)
+    exampleOrder_[i] = static_cast<int64_t>(i);
+  started_ = false;
+  epochsStarted_ = 0;
+  nextBatch_ = 0;
+  for (int64_t e = 0; e < epochsStarted; ++e)
+    startEpoch();
+  nextBatch_ = nextBatch;
+  return true;
+}
+
 void Sampler::startEpoch() {
   started_ = true;
+  ++epochsStarted_;
   nextBatch_ = 0;
   if (mode_ != SamplingMode::Random)
     return;

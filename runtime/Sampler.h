@@ -53,6 +53,7 @@ public:
   SamplingMode mode() const { return mode_; }
   int64_t batchSize() const { return batchSize_; }
   int64_t seqLen() const { return seqLen_; }
+  int64_t corpusTokens() const { return static_cast<int64_t>(tokens_.size()); }
   /// Full minibatches per epoch.
   int64_t batchesPerEpoch() const { return batchesPerEpoch_; }
   /// True (random): zero the state before every minibatch. False
@@ -66,6 +67,15 @@ public:
   bool next(Minibatch &batch);
   /// Index within the epoch of the minibatch `next` returns next.
   int64_t nextBatchIndex() const { return nextBatch_; }
+  /// Epochs begun so far (calls of startEpoch).
+  int64_t epochsStarted() const { return epochsStarted_; }
+  /// Puts the sampler where it was after `epochsStarted` epochs were begun
+  /// and `nextBatch` minibatches of the last one drawn (resume). The state
+  /// is a pure function of the seed, the corpus and these two numbers: the
+  /// shuffles are replayed from the seed (one Fisher-Yates per epoch), so a
+  /// checkpoint stores the two numbers, not the order. False if `nextBatch`
+  /// is outside the epoch.
+  bool restorePosition(int64_t epochsStarted, int64_t nextBatch);
 
 private:
   Sampler() = default;
@@ -78,6 +88,8 @@ private:
   int64_t streamLength_ = 0;          ///< consecutive: tokens per stream
   std::vector<int64_t> exampleOrder_; ///< random: shuffled example indices
   Rng rng_;
+  uint64_t seed_ = 0;
+  int64_t epochsStarted_ = 0;
   bool started_ = false;
   int64_t nextBatch_ = 0;
 };

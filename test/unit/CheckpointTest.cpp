@@ -306,3 +306,33 @@ TEST(Checkpoint, EveryTruncationAndByteFlipIsAnErrorNotACrash) {
     }
   }
 }
+
+TEST(Checkpoint, F64TensorsUnderReservedNamesRoundTripExactly) {
+  // Adam's moments are doubles; a resumed run needs every bit of them.
+  const std::vector<double> moments = {0.1, -1e-300, 3.0000000000000004, 0};
+  std::vector<TensorView> tensors = sampleTensors();
+  tensors.push_back({"__adam__.m.W_xh", {2, 2}, nullptr, moments.data()});
+  std::string error;
+  auto bytes = serializeCheckpoint(sampleMetadata(), tensors, &error);
+  ASSERT_TRUE(bytes) << error;
+  nlohmann::json header = nlohmann::json::parse(bytes->substr(8, headerLength(*bytes)));
+  EXPECT_EQ(header["__adam__.m.W_xh"]["dtype"], "F64");
+  EXPECT_EQ(header["__adam__.m.W_xh"]["data_offsets"], nlohmann::json({32, 64}));
+  auto ckpt = parseCheckpoint(*bytes, "c", &error);
+  ASSERT_TRUE(ckpt) << error;
+  const NamedTensor *t = ckpt->find("__adam__.m.W_xh");
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->isF64);
+  EXPECT_EQ(t->data64, moments);
+  EXPECT_FALSE(ckpt->find("W_xh")->isF64);
+  // A parameter (no reserved prefix) must be F32, and an F64 tensor does
+  // not pass for a parameter.
+  nlohmann::json bad = {{"__metadata__", validMetadata()},
+                        {"W", {{"dtype", "F64"}, {"shape", {1}}, {"data_offsets", {0, 8}}}}};
+  EXPECT_NE(parseError(handMade(bad, std::string(8, '\0'))).find("only F32"),
+            std::string::npos);
+  CheckpointExpectation expect;
+  expect.tensors.push_back({"__adam__.m.W_xh", {2, 2}});
+  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", expect, &error));
+  EXPECT_NE(error.find("F64"), std::string::npos) << error;
+}

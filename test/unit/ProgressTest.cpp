@@ -103,3 +103,10 @@ TEST(Progress, RedrawsInPlaceWhenEnabled) {
             "\r\x1b[K");
   std::fclose(file);
 }
+
+TEST(Progress, EtaOfAResumedRunCountsOnlyItsOwnPart) {
+  ProgressState s = sampleState();
+  s.startFraction = 0.25; // resumed after epoch 1 of 4
+  // 0.375 - 0.25 = 0.125 done in 30 s; 0.625 left: 150 s.
+  EXPECT_EQ(formatProgressLine(s), "epoch 2/4 [5/10] ppl 12.35 | 45.6k tok/s | ETA 2m30s");
+}

@@ -155,3 +155,30 @@ TEST(Sampler, ParsesModeWords) {
   EXPECT_EQ(parseSamplingMode("consecutive"), SamplingMode::Consecutive);
   EXPECT_FALSE(parseSamplingMode("sequential"));
 }
+
+TEST(Sampler, RestorePositionContinuesExactly) {
+  // A sampler put back at (epochs begun, batches drawn) draws what the
+  // original drew next: the shuffles are replayed from the seed (resume).
+  for (SamplingMode mode : {SamplingMode::Random, SamplingMode::Consecutive}) {
+    Sampler original = makeSampler(mode, 11);
+    Minibatch batch;
+    for (int e = 0; e < 3; ++e)
+      epochOffsets(original);
+    original.startEpoch();
+    ASSERT_TRUE(original.next(batch));
+    EXPECT_EQ(original.epochsStarted(), 4);
+    EXPECT_EQ(original.nextBatchIndex(), 1);
+
+    Sampler resumed = makeSampler(mode, 11);
+    ASSERT_TRUE(resumed.restorePosition(4, 1));
+    Minibatch a, b;
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_EQ(original.next(a), resumed.next(b));
+      EXPECT_EQ(a.inputs, b.inputs);
+      EXPECT_EQ(a.labels, b.labels);
+    }
+    EXPECT_EQ(epochOffsets(original), epochOffsets(resumed)) << "the next epoch too";
+    EXPECT_FALSE(resumed.restorePosition(1, resumed.batchesPerEpoch() + 1));
+    EXPECT_FALSE(resumed.restorePosition(0, 1));
+  }
+}

@@ -6,6 +6,11 @@
 /// per epoch (every tenth when not on a terminal) and greedy continuations of
 /// the prefixes every --predict-every epochs and at the end.
 ///
+/// Ctrl-C: the first SIGINT lets the current step finish, saves a resumable
+/// checkpoint (to --save, else to MODEL_STEM-interrupted.safetensors in the
+/// current directory), prints its path and the command that resumes, and
+/// exits 130; a second SIGINT exits at once with 130.
+///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 #include "tools/rnnc/ModelLoading.h"
@@ -18,6 +23,9 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <unistd.h>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -40,6 +48,7 @@ struct TrainArgs {
   std::string save, resume, metricsJson;
   int64_t predictEvery = 50, predictLength = 50;
   int threads = 0; ///< 0: RNNC_THREADS if set, else every core
+  int64_t interruptAfterSteps = 0; ///< testing: as if Ctrl-C came then
   std::vector<std::string> prefixes;
 };
 
@@ -56,6 +65,59 @@ std::vector<std::string> defaultPrefixes(const runtime::Vocabulary &vocab,
   if (chosen.empty())
     chosen.push_back(vocab.decode({vocab.idOf(corpus.text[0]).value()}));
   return chosen;
+}
+
+volatile std::sig_atomic_t interruptRequested = 0;
+
+/// First SIGINT: ask the trainer to stop after its step. Second: leave now
+/// (only async-signal-safe calls here).
+extern "C" void onInterrupt(int) {
+  if (interruptRequested) {
+    const char newline = '\n';
+    (void)!::write(STDERR_FILENO, &newline, 1);
+    ::_exit(130);
+  }
+  interruptRequested = 1;
+}
+
+std::string shellQuote(const std::string &word) {
+  if (!word.empty() &&
+      word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                             "0123456789_-+=./:,@%") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// This process's command line with `--resume PATH` in place of any
+/// --resume it had: the command that continues an interrupted run.
+std::string resumeCommand(const std::string &path) {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  for (std::string arg; std::getline(in, arg, '\0');)
+    args.push_back(arg);
+  if (args.empty())
+    args = {"rnnc", "train", "MODEL", "..."};
+  std::string out;
+  // Options to drop with their values: the old --resume and the testing hook.
+  auto dropped = [](const std::string &arg, bool &takesValue) {
+    for (const char *name : {"--resume", "--interrupt-after-steps"}) {
+      takesValue = arg == name;
+      if (takesValue || arg.rfind(std::string(name) + "=", 0) == 0)
+        return true;
+    }
+    return false;
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    bool takesValue = false;
+    if (dropped(args[i], takesValue))
+      i += takesValue ? 1 : 0;
+    else
+      out += (out.empty() ? "" : " ") + shellQuote(args[i]);
+  }
+  return out + " --resume " + shellQuote(path);
 }
 
 int runTrain(const TrainArgs &a) {
@@ -99,6 +161,16 @@ int runTrain(const TrainArgs &a) {
       return 1;
     }
     vocab = *saved; // the corpus must be written in the checkpoint's characters
+    auto source = resumeFrom->metadata.extra.find("model_source");
+    if (source == resumeFrom->metadata.extra.end() ||
+        runtime::hashModelSource(source->second) != resumeFrom->metadata.modelHash) {
+      std::cerr << "rnnc: error: " << a.resume
+                << (source == resumeFrom->metadata.extra.end()
+                        ? ": the checkpoint does not carry its model source\n"
+                        : ": the model source does not match its hash (corrupt "
+                          "checkpoint)\n");
+      return 1;
+    }
   }
   auto tokens = vocab.encode(corpus->text, &error);
   if (!tokens) {
@@ -122,6 +194,17 @@ int runTrain(const TrainArgs &a) {
   options.predictEvery = a.predictEvery;
   options.predictLength = a.predictLength;
   options.prefixes = a.prefixes.empty() ? defaultPrefixes(vocab, *corpus) : a.prefixes;
+  options.resumePath = a.resume;
+  {
+    std::string stem = a.model.substr(a.model.rfind('/') == std::string::npos
+                                          ? 0
+                                          : a.model.rfind('/') + 1);
+    if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".rnn") == 0)
+      stem.resize(stem.size() - 4);
+    options.interruptPath = stem + "-interrupted.safetensors";
+  }
+  options.stopRequested = &interruptRequested;
+  options.stopAfterSteps = a.interruptAfterSteps;
   int64_t batch = a.batch.value_or(cfg.batch), seqLen = a.seqLen.value_or(cfg.seqLen);
 
   runtime::CheckpointMetadata &meta = options.checkpoint;
@@ -164,12 +247,34 @@ int runTrain(const TrainArgs &a) {
                       {runtime::hashModelSource(model->source->text()),
                        std::nullopt, {}},
                       &error) &&
-                      trainer.loadParameters(*resumeFrom, &error)
+                      trainer.resumeFrom(*resumeFrom, &error)
                 : trainer.initParameters(model->defaults->paramInits, &error);
-  if (!ok || !trainer.run(*tokens, std::cout, &error)) {
-    std::cout.flush();
+  if (!ok) {
     std::cerr << "rnnc: error: " << error << '\n';
     return 1;
+  }
+  // From here on Ctrl-C stops after the current step with a checkpoint.
+  struct sigaction action = {};
+  action.sa_handler = onInterrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  runtime::RunResult result = trainer.run(*tokens, std::cout, &error);
+  std::cout.flush();
+  if (result == runtime::RunResult::Failed) {
+    std::cerr << "rnnc: error: " << error << '\n';
+    return 1;
+  }
+  if (result == runtime::RunResult::Interrupted) {
+    const runtime::TrainPosition &at = trainer.stoppedAt();
+    std::cerr << fmt::format(
+        "rnnc: interrupted at epoch {}, step {} of {}; saved a resumable "
+        "checkpoint to '{}'\nrnnc: resume with: {}\n",
+        at.batchesDone ? at.epochsDone + 1 : at.epochsDone,
+        at.batchesDone ? at.batchesDone : trainer.batchesPerEpoch(),
+        trainer.batchesPerEpoch(), trainer.interruptCheckpoint(),
+        resumeCommand(trainer.interruptCheckpoint()));
+    return 130;
   }
   return 0;
 }
@@ -217,6 +322,10 @@ Command addTrainCommand(CLI::App &parent) {
   app.add_option("--threads", a->threads,
                  "Threads for large matrix products (default: RNNC_THREADS, else every core)")
       ->check(CLI::Range(1, 64));
+  app.add_option("--interrupt-after-steps", a->interruptAfterSteps,
+                 "Testing: act as on Ctrl-C after N steps")
+      ->check(CLI::NonNegativeNumber)
+      ->group(""); // hidden
   c.run = [a] { return runTrain(*a); };
   return c;
 }
