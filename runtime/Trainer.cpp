@@ -46,6 +46,8 @@ bool Trainer::loadParameters(const Checkpoint &checkpoint, std::string *error) {
 
 bool Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
                   std::string *error) {
+  if (!step_.reserveArena(error))
+    return false;
   const ModelLayout &layout = step_.layout();
   auto sampler = Sampler::create(tokens, options_.sampling, layout.batch,
                                  layout.seqLen, options_.seed, error);
