@@ -15,6 +15,7 @@
 #include "runtime/CodegenLowering.h"
 #include "runtime/ModelProgram.h"
 #include "runtime/Utf8.h"
+#include "runtime/capi/rnnc_capi.h"
 
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/IRBuilder.h>
@@ -131,7 +132,8 @@ void addEntryPoints(llvm::Module &module, const std::string &prefix,
   auto *descriptor = new llvm::GlobalVariable(
       module, descType, true, llvm::GlobalValue::InternalLinkage,
       llvm::ConstantStruct::get(
-          descType, {llvm::ConstantInt::get(i64, 1), json, forward, trainStep}),
+          descType, {llvm::ConstantInt::get(i64, RNNC_CAPI_ABI_VERSION), json,
+                     forward, trainStep}),
       "__rnnc_" + prefix + "_descriptor");
 
   for (const ApiFunction &api : kApi) {
@@ -245,7 +247,7 @@ std::optional<std::string> describeModel(const ir::Module &forwardModule,
          {"init", {{"kind", init.kind}, {"a", init.a}, {"b", init.b}}}});
   }
   const ir::TrainConfig &cfg = trainModule.train;
-  nlohmann::json j = {{"abi", 1},
+  nlohmann::json j = {{"abi", RNNC_CAPI_ABI_VERSION},
                       {"name", trainModule.name},
                       {"source", facts.source},
                       {"hash", facts.hash},
@@ -286,6 +288,7 @@ bool emitCompiledModel(const ir::Function &forward,
   llvm::Module module("rnnc." + options.prefix, context);
   module.setDataLayout(tm->createDataLayout());
   module.setTargetTriple(tm->getTargetTriple().str());
+  nlohmann::json description = nlohmann::json::parse(modelJson);
   for (const ir::Function *fn : {&forward, &trainStep}) {
     codegen::FunctionLowering lowering(module, *fn);
     std::string message;
@@ -293,6 +296,8 @@ bool emitCompiledModel(const ir::Function &forward,
       *error = "in @" + fn->name() + ": " + message;
       return false;
     }
+    description["arena_bytes"][fn == &forward ? "forward" : "train_step"] =
+        lowering.bufferPlan().arenaBytes;
   }
   optimizeModule(module, *tm); // the JIT's O3 pipeline, so results agree
   llvm::Function *forwardFn = module.getFunction(forward.name());
@@ -310,7 +315,7 @@ bool emitCompiledModel(const ir::Function &forward,
   for (llvm::GlobalVariable &g : module.globals())
     if (!g.isDeclaration() && !g.hasPrivateLinkage())
       g.setLinkage(llvm::GlobalValue::InternalLinkage);
-  addEntryPoints(module, options.prefix, forwardFn, trainFn, modelJson);
+  addEntryPoints(module, options.prefix, forwardFn, trainFn, description.dump());
 
   std::string verifyText;
   llvm::raw_string_ostream verifyOs(verifyText);

@@ -46,7 +46,9 @@ enum {
   @PU@_ERROR_ARGUMENT = 1, /* bad argument or call order */
   @PU@_ERROR_IO = 2,       /* a file could not be read or written */
   @PU@_ERROR_NUMERIC = 3,  /* non-finite loss or gradient (no update done) */
-  @PU@_ERROR_MEMORY = 4    /* out of memory */
+  @PU@_ERROR_MEMORY = 4    /* out of memory, or a step's working memory
+                              (arena) above the limit: physical memory, or
+                              RNNC_ARENA_LIMIT_BYTES when set */
 };
 
 /* Dimensions fixed at compile time. */

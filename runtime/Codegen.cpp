@@ -4,8 +4,8 @@
 /// The driver of the code generator:
 ///   1. plan storage (CodegenStorage.cpp): one arena buffer per stored op
 ///      result, buffers never live together sharing bytes;
-///   2. entry prologue: acquire the arena, load argument pointers, form one
-///      pointer per planned value;
+///   2. entry prologue: acquire the arena (return 1 at once when it cannot
+///      be had), load argument pointers, form one pointer per planned value;
 ///   3. lower each op in program order (CodegenOps.cpp,
 ///      CodegenElementwise.cpp); a scan becomes a loop over time (below);
 ///   4. copy the returned values not computed in place into the caller's
@@ -45,6 +45,14 @@ void FunctionLowering::emitEntryPrologue(llvm::Value *argsPtr,
   arena_ = b_.CreateCall(
       mod_.getOrInsertFunction("rnnc_arena_acquire", b_.getPtrTy(), b_.getInt64Ty()),
       {i64(arenaBytes_)}, "arena");
+  // No arena, no work: the caller learns it from the status, nothing is
+  // written through a null pointer.
+  llvm::BasicBlock *noArena = llvm::BasicBlock::Create(ctx_, "no.arena", entry_);
+  llvm::BasicBlock *haveArena = llvm::BasicBlock::Create(ctx_, "have.arena", entry_);
+  b_.CreateCondBr(b_.CreateIsNull(arena_), noArena, haveArena);
+  b_.SetInsertPoint(noArena);
+  b_.CreateRet(b_.getInt32(1));
+  b_.SetInsertPoint(haveArena);
   const ir::Block &body = fn_.body();
   for (unsigned i = 0; i < body.numArguments(); ++i) {
     const ir::Value *arg = body.argument(i);
@@ -237,7 +245,7 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
 }
 
 bool FunctionLowering::run(std::string &error) {
-  auto *fnType = llvm::FunctionType::get(b_.getVoidTy(),
+  auto *fnType = llvm::FunctionType::get(b_.getInt32Ty(),
                                          {b_.getPtrTy(), b_.getPtrTy()}, false);
   entry_ = llvm::Function::Create(fnType, llvm::Function::ExternalLinkage,
                                   fn_.name(), mod_);
@@ -269,7 +277,7 @@ bool FunctionLowering::run(std::string &error) {
   b_.CreateCall(mod_.getOrInsertFunction("rnnc_arena_release", b_.getVoidTy(),
                                          b_.getPtrTy()),
                 {arena_});
-  b_.CreateRetVoid();
+  b_.CreateRet(b_.getInt32(0));
   if (!error_.empty()) {
     error = error_;
     return false;
@@ -281,7 +289,8 @@ bool FunctionLowering::run(std::string &error) {
 
 std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
                                           llvm::LLVMContext &context,
-                                          std::string *error) {
+                                          std::string *error,
+                                          int64_t *arenaBytes) {
   auto module = std::make_unique<llvm::Module>("rnnc." + fn.name(), context);
   std::string message;
   codegen::FunctionLowering lowering(*module, fn);
@@ -290,6 +299,8 @@ std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
       *error = message;
     return nullptr;
   }
+  if (arenaBytes)
+    *arenaBytes = lowering.bufferPlan().arenaBytes;
   std::string verifyText;
   llvm::raw_string_ostream verifyOs(verifyText);
   if (llvm::verifyModule(*module, &verifyOs)) {

@@ -3,9 +3,10 @@
 /// \file
 /// Turns one ir::Function into an LLVM module with a single entry point
 ///
-///     void <name>(void **args, void **results)
+///     int32_t <name>(void **args, void **results)
 ///
-/// where args[i] points to the i-th argument's buffer and results[i] to a
+/// returning 0, or 1 without reading or writing any buffer when its arena
+/// (rnnc_arena_acquire, runtime/Kernels.h) cannot be had; args[i] points to the i-th argument's buffer and results[i] to a
 /// caller-allocated buffer for the i-th return value (float or int32_t,
 /// dense, row-major). A state's result buffer may be that state's argument
 /// buffer (a carried state updated in place); no other result buffer may
@@ -24,6 +25,7 @@
 
 #include "ir/IR.h"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,10 +39,12 @@ class TargetMachine;
 namespace rnnc::runtime {
 
 /// Lowers `fn` into a new module in `context`; null with `*error` set (if
-/// non-null) when an op or type is not supported.
+/// non-null) when an op or type is not supported. `*arenaBytes` (if
+/// non-null) gets the arena one call needs.
 std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
                                           llvm::LLVMContext &context,
-                                          std::string *error);
+                                          std::string *error,
+                                          int64_t *arenaBytes = nullptr);
 
 /// Lowers `fn` into an existing `module` as the entry `@<fn.name()>` (so
 /// several functions share one module, e.g. for an object file); kernel

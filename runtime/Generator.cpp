@@ -27,6 +27,8 @@ TextGenerator::continueText(const std::string &prefixUtf8, int64_t count,
     *error = "the prefix is empty: give at least one character";
     return std::nullopt;
   }
+  if (!step_.reserveArena(error))
+    return std::nullopt;
   TensorBuffers states = allocateBuffers(layout.states);
   std::vector<float> logits(static_cast<size_t>(layout.vocab));
   std::vector<int32_t> tokens = *prefix;
@@ -35,7 +37,10 @@ TextGenerator::continueText(const std::string &prefixUtf8, int64_t count,
   // ignored, after it the chosen character is appended and fed next.
   size_t total = prefix->size() + static_cast<size_t>(count);
   for (size_t t = 0; t + 1 < total; ++t) {
-    step_.run(params_, states, &tokens[t], logits.data());
+    if (!step_.run(params_, states, &tokens[t], logits.data())) {
+      step_.reserveArena(error);
+      return std::nullopt;
+    }
     if (t + 1 >= prefix->size())
       tokens.push_back(chooser.choose(logits.data(), logits.size()));
   }

@@ -56,8 +56,10 @@ llvm::orc::JITTargetMachineBuilder hostMachineBuilder() {
 std::unique_ptr<llvm::Module> lowerAndOptimise(const ir::Function &fn,
                                                llvm::LLVMContext &context,
                                                llvm::TargetMachine &tm,
-                                               std::string *error) {
-  std::unique_ptr<llvm::Module> module = lowerToLLVM(fn, context, error);
+                                               std::string *error,
+                                               int64_t *arenaBytes = nullptr) {
+  std::unique_ptr<llvm::Module> module =
+      lowerToLLVM(fn, context, error, arenaBytes);
   if (!module)
     return nullptr;
   optimizeModule(*module, tm);
@@ -107,8 +109,9 @@ std::unique_ptr<CompiledFunction> CompiledFunction::compile(const ir::Function &
   if (!tm)
     return fail("cannot create a target machine: " + llvm::toString(tm.takeError()));
   auto context = std::make_unique<llvm::LLVMContext>();
+  int64_t arenaBytes = 0;
   std::unique_ptr<llvm::Module> module =
-      lowerAndOptimise(fn, *context, **tm, error);
+      lowerAndOptimise(fn, *context, **tm, error, &arenaBytes);
   if (!module)
     return nullptr;
 
@@ -134,14 +137,23 @@ std::unique_ptr<CompiledFunction> CompiledFunction::compile(const ir::Function &
   compiled->impl_->jit = std::move(*jit);
   compiled->entry_ = entry->toPtr<EntryPoint>();
   compiled->name_ = fn.name();
+  compiled->arenaBytes_ = arenaBytes;
   compiled->compileMillis_ = std::chrono::duration<double, std::milli>(
                                  std::chrono::steady_clock::now() - start)
                                  .count();
   return compiled;
 }
 
-void CompiledFunction::run(void *const *args, void *const *results) const {
-  entry_(const_cast<void **>(args), const_cast<void **>(results));
+bool CompiledFunction::run(void *const *args, void *const *results) const {
+  return entry_(const_cast<void **>(args), const_cast<void **>(results)) == 0;
+}
+
+bool CompiledFunction::reserveArena(std::string *error) const {
+  if (rnnc_arena_acquire(arenaBytes_))
+    return true;
+  if (error)
+    *error = "@" + name_ + " " + describeArenaShortfall(arenaBytes_);
+  return false;
 }
 
 std::optional<std::string> emitOptimizedLLVMText(const ir::Function &fn,

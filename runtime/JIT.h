@@ -11,12 +11,15 @@
 /// function's i-th argument and results[i] to a caller-allocated buffer for
 /// its i-th return value (float or int32_t, dense, row-major, sized by the IR
 /// types). A CompiledFunction may be called from one thread at a time.
+/// run() is false, with nothing written, when the function's working memory
+/// (its arena, arenaBytes() bytes) cannot be had on the calling thread.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include "ir/IR.h"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,19 +36,25 @@ public:
   CompiledFunction(const CompiledFunction &) = delete;
   CompiledFunction &operator=(const CompiledFunction &) = delete;
 
-  void run(void *const *args, void *const *results) const;
+  [[nodiscard]] bool run(void *const *args, void *const *results) const;
 
+  /// The scratch memory one call needs (kept per thread between calls).
+  int64_t arenaBytes() const { return arenaBytes_; }
+  /// Whether this thread can have the arena now (it is then kept for the
+  /// calls that follow); false with `*error` naming the size otherwise.
+  bool reserveArena(std::string *error) const;
   /// Wall time spent in lower + optimise + link, in milliseconds.
   double compileMillis() const { return compileMillis_; }
   const std::string &name() const { return name_; }
 
 private:
   struct Impl;
-  using EntryPoint = void (*)(void **, void **);
+  using EntryPoint = int32_t (*)(void **, void **);
   CompiledFunction();
   std::unique_ptr<Impl> impl_;
   EntryPoint entry_ = nullptr;
   double compileMillis_ = 0;
+  int64_t arenaBytes_ = 0;
   std::string name_;
 };
 

@@ -20,7 +20,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
+#include <cstdio>
+#include <unistd.h>
 #include <new>
 #include <vector>
 
@@ -499,13 +502,34 @@ void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
   }
 }
 
+int64_t rnnc_arena_limit(void) {
+  static const int64_t limit = [] {
+    std::optional<int64_t> fromVariable;
+    std::string ignored; // the tool reports a bad value before any call
+    if (rnnc::runtime::readArenaLimitVariable(&fromVariable, &ignored) &&
+        fromVariable)
+      return *fromVariable;
+    long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+    return pages > 0 && pageSize > 0 ? static_cast<int64_t>(pages) * pageSize
+                                     : INT64_MAX;
+  }();
+  return limit;
+}
+
 void *rnnc_arena_acquire(int64_t bytes) {
+  alignas(64) static char emptyArena[64];
+  if (bytes <= 0)
+    return emptyArena; // never null: null means "no arena"
   ArenaCache &a = tlsArena;
   if (bytes <= a.bytes)
     return a.data;
+  if (bytes > rnnc_arena_limit() || bytes > INT64_MAX - 64)
+    return nullptr;
   std::free(a.data);
+  a.data = nullptr;
+  a.bytes = 0;
   size_t rounded = (static_cast<size_t>(bytes) + 63) / 64 * 64;
-  a.data = std::aligned_alloc(64, rounded ? rounded : 64);
+  a.data = std::aligned_alloc(64, rounded);
   a.bytes = a.data ? bytes : 0;
   return a.data;
 }
@@ -515,6 +539,43 @@ void rnnc_arena_release(void *) {}
 } // extern "C"
 
 namespace rnnc::runtime {
+
+std::string formatByteSize(int64_t bytes) {
+  char text[32];
+  double b = static_cast<double>(bytes);
+  if (bytes < 1000)
+    std::snprintf(text, sizeof text, "%lld B", static_cast<long long>(bytes));
+  else if (b < 999.95e3)
+    std::snprintf(text, sizeof text, "%.1f kB", b / 1e3);
+  else if (b < 999.95e6)
+    std::snprintf(text, sizeof text, "%.1f MB", b / 1e6);
+  else
+    std::snprintf(text, sizeof text, "%.1f GB", b / 1e9);
+  return text;
+}
+
+std::string describeArenaShortfall(int64_t bytes) {
+  return "needs " + formatByteSize(bytes) +
+         " of working memory (arena), more than can be allocated (limit " +
+         formatByteSize(rnnc_arena_limit()) + ")";
+}
+
+bool readArenaLimitVariable(std::optional<int64_t> *limit, std::string *error) {
+  *limit = std::nullopt;
+  const char *text = std::getenv("RNNC_ARENA_LIMIT_BYTES");
+  if (!text)
+    return true;
+  char *end = nullptr;
+  errno = 0;
+  long long value = *text >= '0' && *text <= '9' ? std::strtoll(text, &end, 10) : -1;
+  if (value <= 0 || errno != 0 || *end != '\0') {
+    *error = std::string("RNNC_ARENA_LIMIT_BYTES='") + text +
+             "' is not a byte count (a positive integer)";
+    return false;
+  }
+  *limit = value;
+  return true;
+}
 
 const std::vector<KernelSymbol> &kernelSymbols() {
   static const std::vector<KernelSymbol> symbols = {
@@ -527,6 +588,7 @@ const std::vector<KernelSymbol> &kernelSymbols() {
       RNNC_KERNEL(rnnc_cross_entropy_with_grad),
       RNNC_KERNEL(rnnc_copy_columns),  RNNC_KERNEL(rnnc_reduce_sum),
       RNNC_KERNEL(rnnc_arena_acquire), RNNC_KERNEL(rnnc_arena_release),
+      RNNC_KERNEL(rnnc_arena_limit),
       RNNC_KERNEL(rnnc_pack_panels),   RNNC_KERNEL(rnnc_matmul_packed),
 #undef RNNC_KERNEL
   };

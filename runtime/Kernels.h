@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -89,13 +91,31 @@ void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
 
 /// Scratch memory for one call of a generated function: at least `bytes`
 /// bytes, 64-byte aligned, contents unspecified. The buffer is cached per
-/// thread and reused by the next call, so calls must not nest.
+/// thread and reused by the next call, so calls must not nest. Null when
+/// `bytes` is above rnnc_arena_limit() or cannot be allocated: the generated
+/// function then returns 1 without touching anything (see Codegen.h).
 void *rnnc_arena_acquire(int64_t bytes);
 void rnnc_arena_release(void *arena);
+
+/// The largest arena rnnc_arena_acquire hands out: the environment variable
+/// RNNC_ARENA_LIMIT_BYTES when it is a byte count (tests lower it), else the
+/// machine's physical memory. Read once per process.
+int64_t rnnc_arena_limit(void);
 
 } // extern "C"
 
 namespace rnnc::runtime {
+
+/// `bytes` for people: "812 B", "6.4 kB", "40.1 GB" (powers of 1000).
+std::string formatByteSize(int64_t bytes);
+
+/// Why an arena of `bytes` cannot be had: "needs 40.1 GB of working memory
+/// (arena), more than can be allocated (limit 16.8 GB)".
+std::string describeArenaShortfall(int64_t bytes);
+
+/// RNNC_ARENA_LIMIT_BYTES parsed: nullopt when unset; false with `*error`
+/// when set to something that is not a positive byte count.
+bool readArenaLimitVariable(std::optional<int64_t> *limit, std::string *error);
 
 /// A kernel's C name and address, for binding into the JIT.
 struct KernelSymbol {

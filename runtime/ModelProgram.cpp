@@ -1,7 +1,9 @@
 //===- ModelProgram.cpp - A model's JIT-compiled functions ----------------===//
 #include "runtime/ModelProgram.h"
+#include "runtime/Kernels.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace rnnc::runtime {
 
@@ -118,8 +120,24 @@ float TrainStepProgram::run(const TensorBuffers &params,
     results.push_back(s.data());
   for (auto &g : grads)
     results.push_back(g.data());
-  fn_->run(args.data(), results.data());
+  if (!fn_->run(args.data(), results.data()))
+    return std::numeric_limits<float>::quiet_NaN();
   return loss;
+}
+
+bool TrainStepProgram::reserveArena(std::string *error) const {
+  if (rnnc_arena_acquire(fn_->arenaBytes()))
+    return true;
+  *error = "the train step " + describeArenaShortfall(fn_->arenaBytes()) +
+           "; reduce --batch or --seq-len";
+  return false;
+}
+
+bool ForwardProgram::reserveArena(std::string *error) const {
+  if (rnnc_arena_acquire(fn_->arenaBytes()))
+    return true;
+  *error = "generating " + describeArenaShortfall(fn_->arenaBytes());
+  return false;
 }
 
 std::unique_ptr<ForwardProgram>
@@ -141,7 +159,7 @@ ForwardProgram::compile(const ir::Module &module, std::string *error) {
   return program;
 }
 
-void ForwardProgram::run(const TensorBuffers &params, TensorBuffers &states,
+bool ForwardProgram::run(const TensorBuffers &params, TensorBuffers &states,
                          const int32_t *x, float *logits) const {
   // Arguments: params, states, x. Results: logits, states.
   std::vector<void *> args, results;
@@ -153,8 +171,10 @@ void ForwardProgram::run(const TensorBuffers &params, TensorBuffers &states,
   results.push_back(logits);
   for (auto &s : scratchStates_)
     results.push_back(s.data());
-  fn_->run(args.data(), results.data());
+  if (!fn_->run(args.data(), results.data()))
+    return false;
   std::swap(states, scratchStates_);
+  return true;
 }
 
 } // namespace rnnc::runtime

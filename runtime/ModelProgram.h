@@ -60,9 +60,17 @@ public:
   const ModelLayout &layout() const { return layout_; }
   double compileMillis() const { return fn_->compileMillis(); }
 
+  /// Whether this thread can have the step's working memory (arena); false
+  /// with `*error` = "the train step needs 40.1 GB of working memory
+  /// (arena), ...; reduce --batch or --seq-len" otherwise. Call it before
+  /// training: once had, the arena is kept for every later step.
+  bool reserveArena(std::string *error) const;
+
   /// One step on a time-major minibatch (x, y: T*B ids). Reads `params` and
   /// `states`; writes the final states into `nextStates` and the gradients
-  /// into `grads` (same layout as params). Returns the mean loss.
+  /// into `grads` (same layout as params). Returns the mean loss, or NaN
+  /// with nothing written when the arena cannot be had (reserveArena says
+  /// why).
   float run(const TensorBuffers &params, const TensorBuffers &states,
             const int32_t *x, const int32_t *y, TensorBuffers &nextStates,
             TensorBuffers &grads) const;
@@ -79,9 +87,13 @@ public:
                                                  std::string *error);
   const ModelLayout &layout() const { return layout_; }
 
+  /// Whether this thread can have the program's working memory (arena);
+  /// false with `*error` = "generating needs ... of working memory" if not.
+  bool reserveArena(std::string *error) const;
+
   /// Runs T*B tokens from `states` (updated in place); `logits` gets
-  /// T*B*V values.
-  void run(const TensorBuffers &params, TensorBuffers &states,
+  /// T*B*V values. False, with nothing written, when the arena cannot be had.
+  [[nodiscard]] bool run(const TensorBuffers &params, TensorBuffers &states,
            const int32_t *x, float *logits) const;
 
 private:

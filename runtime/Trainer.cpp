@@ -216,6 +216,8 @@ std::string Trainer::keptCheckpoint() const {
 
 RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
                        std::string *error) {
+  if (!step_.reserveArena(error))
+    return RunResult::Failed;
   const ModelLayout &layout = step_.layout();
   auto sampler = Sampler::create(tokens, options_.sampling, layout.batch,
                                  layout.seqLen, options_.seed, error);

@@ -30,7 +30,10 @@ int guarded(rnnc_capi_context *ctx, int failureCode, Body body) {
     return RNNC_CAPI_ERROR_ARGUMENT;
   try {
     ctx->error.clear();
-    return body() ? RNNC_CAPI_OK : failureCode;
+    ctx->outOfMemory = false;
+    if (body())
+      return RNNC_CAPI_OK;
+    return ctx->outOfMemory ? RNNC_CAPI_ERROR_MEMORY : failureCode;
   } catch (const std::bad_alloc &) {
     ctx->error = "out of memory";
     return RNNC_CAPI_ERROR_MEMORY;

@@ -10,6 +10,7 @@
 #include "runtime/capi/ModelContext.h"
 
 #include "runtime/Checkpoint.h"
+#include "runtime/Kernels.h"
 #include "runtime/ParamInit.h"
 #include "runtime/Rng.h"
 #include "runtime/Utf8.h"
@@ -91,6 +92,10 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
     }
     d.sampling = *sampling;
     d.hyperParametersJson = j.at("hyper_parameters").get<std::string>();
+    if (j.contains("arena_bytes")) {
+      d.forwardArenaBytes = j["arena_bytes"].at("forward").get<int64_t>();
+      d.trainStepArenaBytes = j["arena_bytes"].at("train_step").get<int64_t>();
+    }
     return d;
   } catch (const nlohmann::json::exception &e) {
     *error = std::string("the compiled model's description is incomplete: ") +
@@ -113,6 +118,11 @@ ModelContext::ModelContext(const rnnc_model_descriptor &descriptor,
 bool ModelContext::fail(std::string message) {
   error = std::move(message);
   return false;
+}
+
+bool ModelContext::failArena(const char *entry, int64_t bytes) {
+  outOfMemory = true;
+  return fail(std::string(entry) + " " + describeArenaShortfall(bytes));
 }
 
 bool ModelContext::initParams(uint64_t seed) {

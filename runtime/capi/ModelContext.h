@@ -41,6 +41,8 @@ struct ModelDescription {
   std::vector<Slot> params;
   std::vector<ir::ParamInit> inits; ///< one per param
   std::vector<Slot> trainStates, stepStates;
+  /// Working memory one call of each entry needs (for the error message).
+  int64_t forwardArenaBytes = 0, trainStepArenaBytes = 0;
   OptimizerConfig optimizer;
   double clip = 0;
   SamplingMode sampling = SamplingMode::Random;
@@ -59,6 +61,9 @@ public:
 
   const ModelDescription &model() const { return model_; }
   std::string error;   ///< the last error message
+  /// Set when the last failure was memory that could not be had (the C
+  /// functions then return RNNC_CAPI_ERROR_MEMORY).
+  bool outOfMemory = false;
   std::string scratch; ///< storage for returned strings
 
   bool initParams(uint64_t seed);
@@ -80,6 +85,8 @@ public:
 
 private:
   bool fail(std::string message);
+  /// Records that `entry`'s arena of `bytes` cannot be had.
+  bool failArena(const char *entry, int64_t bytes);
   bool ensureOptimizer();
   bool runTrainStep(const int32_t *x, const int32_t *y, float *loss);
 

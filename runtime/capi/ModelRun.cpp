@@ -64,7 +64,8 @@ bool ModelContext::runTrainStep(const int32_t *x, const int32_t *y,
     results.push_back(s.data());
   for (auto &g : grads_)
     results.push_back(g.data());
-  descriptor_.train_step(args.data(), results.data());
+  if (descriptor_.train_step(args.data(), results.data()) != 0)
+    return failArena("train_step", model_.trainStepArenaBytes);
   *loss = value;
   // Nothing is updated when the loss or a gradient is not finite.
   std::optional<double> norm =
@@ -153,7 +154,8 @@ bool ModelContext::step(int32_t token, float *logits) {
   results.push_back(logits);
   for (auto &s : stepNext_)
     results.push_back(s.data());
-  descriptor_.forward(args.data(), results.data());
+  if (descriptor_.forward(args.data(), results.data()) != 0)
+    return failArena("step", model_.forwardArenaBytes);
   std::swap(stepStates_, stepNext_);
   return true;
 }

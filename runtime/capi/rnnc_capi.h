@@ -21,10 +21,13 @@
 extern "C" {
 #endif
 
-/** Bumped whenever the descriptor or a signature below changes. */
-#define RNNC_CAPI_ABI_VERSION 1
+/** Bumped whenever the descriptor or a signature below changes.
+ * 2: the entries return a status (0, or 1 when their arena cannot be had). */
+#define RNNC_CAPI_ABI_VERSION 2
 
-typedef void (*rnnc_capi_entry)(void **args, void **results);
+/** Returns 0, or 1 (nothing read or written) when its working memory cannot
+ * be allocated. */
+typedef int32_t (*rnnc_capi_entry)(void **args, void **results);
 
 typedef struct rnnc_model_descriptor {
   int64_t abi_version;     /**< RNNC_CAPI_ABI_VERSION */

@@ -49,8 +49,8 @@ struct RandomCall {
       resultPtrs.push_back(r.data());
   }
 
-  void run(const runtime::CompiledFunction &fn) const {
-    fn.run(argPtrs.data(), resultPtrs.data());
+  bool run(const runtime::CompiledFunction &fn) const {
+    return fn.run(argPtrs.data(), resultPtrs.data());
   }
   /// Result 0 (a train step's loss) as a float.
   float firstResult() const {

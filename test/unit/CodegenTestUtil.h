@@ -88,7 +88,8 @@ inline std::vector<ir::Tensor> runCompiled(const runtime::CompiledFunction &comp
     argPtrs.push_back(w.data());
   for (auto &w : resultWords)
     resultPtrs.push_back(w.data());
-  compiled.run(argPtrs.data(), resultPtrs.data());
+  if (!compiled.run(argPtrs.data(), resultPtrs.data()))
+    ADD_FAILURE() << "the compiled function could not have its arena";
   std::vector<ir::Tensor> out;
   for (size_t r = 0; r < resultWords.size(); ++r) {
     const ir::TensorType &t = ret->operand(r)->type();

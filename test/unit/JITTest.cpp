@@ -63,9 +63,9 @@ TEST(JIT, RepeatedCallsAgreeAndStateMayBeUpdatedInPlace) {
   // carries h from one minibatch to the next.
   void *args[] = {w.data(), h.data(), x.data()};
   void *results[] = {y.data(), h.data()};
-  compiled->run(args, results);
+  ASSERT_TRUE(compiled->run(args, results));
   std::vector<float> hAfterOne = h;
-  compiled->run(args, results);
+  ASSERT_TRUE(compiled->run(args, results));
 
   // The same two calls through the interpreter.
   ir::Tensor wt({4, 4}, std::vector<double>(w.begin(), w.end()));
@@ -88,7 +88,7 @@ TEST(JIT, RepeatedCallsAgreeAndStateMayBeUpdatedInPlace) {
   void *args2[] = {w.data(), h0.data(), x.data()};
   std::vector<float> hOut(8);
   void *results2[] = {y2.data(), hOut.data()};
-  compiled->run(args2, results2);
+  ASSERT_TRUE(compiled->run(args2, results2));
   EXPECT_EQ(hOut, hAfterOne);
 }
 
@@ -108,11 +108,11 @@ TEST(JIT, SeveralCompiledFunctionsCoexist) {
   std::vector<float> a{0, 1, 2, 3, -1, -2, 0.5f, 4}, r(8);
   void *args[] = {a.data()};
   void *results[] = {r.data()};
-  c2->run(args, results);
+  ASSERT_TRUE(c2->run(args, results));
   for (size_t i = 0; i < a.size(); ++i)
     EXPECT_NEAR(r[i], std::exp(a[i]), 1e-5f * std::exp(a[i]));
   c1.reset(); // destroying one JIT leaves the other usable
-  c2->run(args, results);
+  ASSERT_TRUE(c2->run(args, results));
   EXPECT_NEAR(r[3], std::exp(3.0f), 1e-4f);
 }
 
@@ -155,6 +155,14 @@ TEST(Kernels, ArenaGrowsAndIsAligned) {
   ASSERT_NE(large, nullptr);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(large) % 64, 0u);
   EXPECT_EQ(rnnc_arena_acquire(10), large); // reused, not shrunk
+}
+
+TEST(Kernels, ArenaAboveItsLimitIsNullAndKeepsTheCachedOne) {
+  void *cached = rnnc_arena_acquire(4096);
+  ASSERT_NE(cached, nullptr);
+  EXPECT_EQ(rnnc_arena_acquire(INT64_MAX), nullptr);
+  EXPECT_EQ(rnnc_arena_acquire(4096), cached);
+  EXPECT_NE(rnnc_arena_acquire(0), nullptr); // null only means "no arena"
 }
 
 TEST(Kernels, ThreadedProductsEqualSingleThreaded) {

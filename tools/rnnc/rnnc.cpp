@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 
+#include "runtime/Kernels.h"
+
 #include <exception>
 #include <string>
 #include <iostream>
@@ -42,6 +44,13 @@ int main(int argc, char **argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  // The environment variables the runtime reads, checked once here.
+  std::optional<int64_t> arenaLimit;
+  std::string why;
+  if (!rnnc::runtime::readArenaLimitVariable(&arenaLimit, &why)) {
+    std::cerr << "rnnc: error: " << why << '\n';
+    return 2;
   }
   try {
     for (Command &c : commands)
