@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rnnc::runtime {
@@ -443,6 +444,15 @@ std::optional<Checkpoint> parseCheckpoint(std::string_view bytes,
 
 std::optional<Checkpoint> loadCheckpoint(const std::string &path,
                                          std::string *error) {
+  // A device or a FIFO (/dev/zero, a pipe) would be read until memory runs
+  // out or block forever: a checkpoint is a regular file.
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) &&
+      !S_ISDIR(info.st_mode)) {
+    if (error)
+      *error = fmt::format("checkpoint '{}' is not a regular file", path);
+    return std::nullopt;
+  }
   auto bytes = readFileBytes(path, "checkpoint ", error);
   if (!bytes)
     return std::nullopt;

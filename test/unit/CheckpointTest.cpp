@@ -369,3 +369,16 @@ TEST(Checkpoint, HyperParametersMustBeJson) {
   EXPECT_EQ(parseError(handMade({{"__metadata__", meta}}, "")),
             "checkpoint 'c.safetensors': bad header: hyper_parameters is not valid JSON");
 }
+
+TEST(Checkpoint, OnlyRegularFilesAreRead) {
+  // /dev/zero used to be read until memory ran out, a FIFO to block.
+  std::string error;
+  EXPECT_FALSE(loadCheckpoint("/dev/zero", &error));
+  EXPECT_EQ(error, "checkpoint '/dev/zero' is not a regular file");
+  std::string fifo = tempDir() + "/fifo";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_FALSE(loadCheckpoint(fifo, &error));
+  EXPECT_EQ(error, "checkpoint '" + fifo + "' is not a regular file");
+  ::unlink(fifo.c_str());
+}
