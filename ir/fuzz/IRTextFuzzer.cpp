@@ -1,20 +1,25 @@
 //===- IRTextFuzzer.cpp - libFuzzer entry over the IR text parser ---------===//
 ///
 /// \file
-/// Feeds arbitrary bytes through what `rnnc opt -x ir` does before any pass:
-/// parseModuleText, then verifyModule. A module that verifies must print and
-/// read back to the same text (the round trip is stable), and, when every
-/// value in it is tiny, each function runs in the interpreter on small
-/// arguments without crashing (its errors are fine). Any crash, sanitizer
-/// report, unstable round trip or parse failure of printed IR is a bug;
-/// diagnostics are expected and ignored. Regression inputs live in
-/// test/lit/ir/fuzz-* and test/unit/IRParserRobustnessTest.cpp.
+/// Feeds arbitrary bytes through what `rnnc opt -x ir` does: parseModuleText,
+/// then verifyModule. A module that verifies must print and read back to the
+/// same text (the round trip is stable); when every value in it is tiny,
+/// each function runs in the interpreter on small arguments without crashing
+/// (its errors are fine); and the default pass pipeline, once as it is and
+/// once after autodiff (`rnnc opt --passes=autodiff,...`), either refuses it
+/// with a message or leaves IR that verifies and reads back. Any crash,
+/// sanitizer report, unstable round trip, parse failure of printed IR or
+/// invalid IR after a pass is a bug; diagnostics are expected and ignored.
+/// Regression inputs live in test/lit/ir/ and
+/// test/unit/IRParserRobustnessTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
 #include "ir/Interpreter.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/Autodiff.h"
+#include "passes/Pipeline.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -105,6 +110,35 @@ void interpretSmall(const Function &f) {
   (void)interpret(f, args, &error);
 }
 
+[[noreturn]] void bug(const char *what, const std::string &detail) {
+  std::fprintf(stderr, "IR fuzzer: %s\n%s\n", what, detail.c_str());
+  std::abort();
+}
+
+/// Runs the default pipeline on a fresh copy of `printed` (after autodiff
+/// with `differentiate`): a refusal is fine, IR that does not verify or
+/// read back is a bug.
+void runPipeline(const std::string &printed, bool differentiate) {
+  auto module = parse("printed.rnnir", printed, nullptr);
+  std::ostringstream os;
+  DiagnosticEngine diag(nullptr, os);
+  std::string error;
+  if (differentiate) {
+    if (!passes::buildTrainStep(*module, &error))
+      return;
+    if (!verifyModule(*module, diag))
+      bug("autodiff made invalid IR", os.str() + print(*module));
+  }
+  if (!passes::runPasses(*module, passes::defaultTrainPipeline(), diag, nullptr)) {
+    if (os.str().find("the IR is invalid after pass") != std::string::npos)
+      bug("a pass made invalid IR", os.str() + printed);
+    return;
+  }
+  std::string optimised = print(*module);
+  if (!parse("optimised.rnnir", optimised, &error))
+    bug("optimised IR does not read back", optimised + error);
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -128,5 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (const auto &f : module->functions())
     interpretSmall(*f);
+  runPipeline(printed, false);
+  runPipeline(printed, true);
   return 0;
 }
