@@ -7,7 +7,8 @@
 /// each function runs in the interpreter on small arguments without crashing
 /// (its errors are fine); and the default pass pipeline, once as it is and
 /// once after autodiff (`rnnc opt --passes=autodiff,...`), either refuses it
-/// with a message or leaves IR that verifies and reads back. Any crash,
+/// with a message or leaves IR that verifies, reads back and computes the
+/// same values in the interpreter (within 1e-6 relative). Any crash,
 /// sanitizer report, unstable round trip, parse failure of printed IR or
 /// invalid IR after a pass is a bug; diagnostics are expected and ignored.
 /// Regression inputs live in test/lit/ir/ and
@@ -22,6 +23,9 @@
 #include "passes/Pipeline.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -97,17 +101,61 @@ bool isTiny(const Function &f) {
   return total <= kMaxInterpretedElements;
 }
 
-void interpretSmall(const Function &f) {
-  if (!isTiny(f))
-    return;
+/// Deterministic, varied arguments: f32 in (-0.5, 0.5), i32 alternating 0, 1.
+std::vector<Tensor> smallArguments(const Function &f) {
   std::vector<Tensor> args;
-  for (const auto &arg : f.body().arguments())
-    args.push_back(Tensor::filled(arg->type().shape(),
-                                  arg->type().elementType() == ElementType::I32
-                                      ? 0.0
-                                      : 0.25));
+  for (const auto &arg : f.body().arguments()) {
+    Tensor t = Tensor::filled(arg->type().shape());
+    bool isIndex = arg->type().elementType() == ElementType::I32;
+    for (size_t i = 0; i < t.data.size(); ++i)
+      t.data[i] = isIndex ? double(i % 2) : 0.5 * std::sin(0.7 * i + args.size());
+    args.push_back(std::move(t));
+  }
+  return args;
+}
+
+/// The results of `f` on smallArguments, if it is tiny and runs.
+std::optional<std::vector<Tensor>> interpretSmall(const Function &f) {
+  if (!isTiny(f))
+    return std::nullopt;
   std::string error;
-  (void)interpret(f, args, &error);
+  return interpret(f, smallArguments(f), &error);
+}
+
+bool close(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::isnan(a) && std::isnan(b);
+  if (std::isinf(a) || std::isinf(b))
+    return a == b;
+  return std::fabs(a - b) <= 1e-9 + 1e-6 * std::max(std::fabs(a), std::fabs(b));
+}
+
+using Results = std::map<std::string, std::vector<Tensor>>;
+
+/// Which results of the optimised functions differ from `before`, or "".
+std::string compareResults(const Module &optimised, const Results &before) {
+  for (const auto &[name, want] : before) {
+    const Function *f = optimised.function(name);
+    if (!f)
+      return "@" + name + " is gone";
+    std::string error;
+    auto got = interpret(*f, smallArguments(*f), &error);
+    if (!got)
+      return "@" + name + " no longer runs: " + error;
+    if (got->size() != want.size())
+      return "@" + name + " returns a different number of results";
+    for (size_t r = 0; r < want.size(); ++r) {
+      if ((*got)[r].shape != want[r].shape)
+        return "@" + name + " result #" + std::to_string(r) + " changed shape";
+      for (size_t i = 0; i < want[r].data.size(); ++i)
+        if (!close((*got)[r].data[i], want[r].data[i]))
+          return "@" + name + " result #" + std::to_string(r) + " element " +
+                 std::to_string(i) + ": " + std::to_string(want[r].data[i]) +
+                 " before the passes, " + std::to_string((*got)[r].data[i]) +
+                 " after";
+    }
+  }
+  return "";
 }
 
 [[noreturn]] void bug(const char *what, const std::string &detail) {
@@ -117,8 +165,9 @@ void interpretSmall(const Function &f) {
 
 /// Runs the default pipeline on a fresh copy of `printed` (after autodiff
 /// with `differentiate`): a refusal is fine, IR that does not verify or
-/// read back is a bug.
-void runPipeline(const std::string &printed, bool differentiate) {
+/// read back, or functions that compute other values than `before`, are bugs.
+void runPipeline(const std::string &printed, bool differentiate,
+                 const Results &before) {
   auto module = parse("printed.rnnir", printed, nullptr);
   std::ostringstream os;
   DiagnosticEngine diag(nullptr, os);
@@ -137,6 +186,15 @@ void runPipeline(const std::string &printed, bool differentiate) {
   std::string optimised = print(*module);
   if (!parse("optimised.rnnir", optimised, &error))
     bug("optimised IR does not read back", optimised + error);
+  // The passes keep each function's meaning (the interpreter computes in
+  // double, so only reassociation-sized differences are allowed).
+  std::string differs = compareResults(*module, before);
+  if (std::getenv("RNNC_FUZZ_VERBOSE"))
+    std::fprintf(stderr, "compared %zu function(s) after the passes%s\n",
+                 before.size(), differentiate ? " and autodiff" : "");
+  if (!differs.empty())
+    bug("the passes changed what a function computes",
+        differs + "\n" + printed + "---\n" + optimised);
 }
 
 } // namespace
@@ -160,9 +218,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                  printed.c_str(), reprinted.c_str());
     std::abort();
   }
+  Results before;
   for (const auto &f : module->functions())
-    interpretSmall(*f);
-  runPipeline(printed, false);
-  runPipeline(printed, true);
+    if (auto results = interpretSmall(*f))
+      before[f->name()] = std::move(*results);
+  runPipeline(printed, false, before);
+  runPipeline(printed, true, before);
   return 0;
 }
