@@ -9,6 +9,7 @@
 #include "ir/IRTokenParser.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 namespace rnnc::ir {
@@ -85,11 +86,17 @@ bool IRTokenParser::parseInteger(int64_t &out) {
   return true;
 }
 
-bool IRTokenParser::parseNumber(double &out) {
+bool IRTokenParser::parseNumber(double &out, bool finiteOnly) {
   const IRToken &t = tok();
   if (t.isIdentifier("inf") || t.isIdentifier("nan") ||
       t.kind == IRTokenKind::Real || t.kind == IRTokenKind::Integer) {
+    errno = 0;
     out = std::strtod(t.text.c_str(), nullptr);
+    // ERANGE also flags underflow to a denormal, which reads back exactly.
+    if (errno == ERANGE && std::isinf(out))
+      return error(t.loc, "number '" + t.text + "' is out of range");
+    if (finiteOnly && !std::isfinite(out))
+      return error(t.loc, "expected a finite number, got " + t.text);
     consume();
     return true;
   }
@@ -97,6 +104,7 @@ bool IRTokenParser::parseNumber(double &out) {
 }
 
 bool IRTokenParser::parseType(TensorType &out) {
+  SourceLocation typeAt = tok().loc;
   ElementType elem;
   if (tok().isIdentifier("f32"))
     elem = ElementType::F32;
@@ -122,10 +130,17 @@ bool IRTokenParser::parseType(TensorType &out) {
       return false;
     if (d.size <= 0)
       return error(at, "dimension size must be positive");
+    if (d.size > kMaxDimSize)
+      return error(at, "dimension size " + std::to_string(d.size) +
+                           " is larger than the limit " +
+                           std::to_string(kMaxDimSize));
     dims.push_back(std::move(d));
   }
   consume();
   out = TensorType(elem, std::move(dims));
+  if (out.checkedNumElements() < 0)
+    return error(typeAt, "type " + out.str() + " has more than " +
+                             std::to_string(kMaxElements) + " elements");
   return true;
 }
 
@@ -178,7 +193,9 @@ bool IRTokenParser::parseAttribute(Attribute &out) {
   return true;
 }
 
-bool IRTokenParser::parseAttributes(AttributeMap &attrs) {
+bool IRTokenParser::parseAttributes(
+    AttributeMap &attrs,
+    std::vector<std::pair<std::string, SourceLocation>> *keys) {
   // A '{' followed by '^body' opens a scan body, not attributes.
   if (!tok().is("{") || tokens_[pos_ + 1].kind == IRTokenKind::BlockLabel)
     return true;
@@ -189,11 +206,18 @@ bool IRTokenParser::parseAttributes(AttributeMap &attrs) {
     SourceLocation at = tok().loc;
     std::string key;
     Attribute value;
-    if (!parseWord(key, "an attribute name") || !expect("=") ||
-        !parseAttribute(value))
+    if (!parseWord(key, "an attribute name") || !expect("="))
       return false;
+    const IRToken &valueTok = tok();
+    if (!parseAttribute(value))
+      return false;
+    if (auto *d = std::get_if<double>(&value); d && !std::isfinite(*d))
+      return error(valueTok.loc, "attribute '" + key + "' must be finite, got " +
+                                     valueTok.text);
     if (attrs.count(key))
       return error(at, "attribute '" + key + "' given twice");
+    if (keys)
+      keys->push_back({key, at});
     attrs[key] = std::move(value);
   }
   consume();

@@ -41,16 +41,22 @@ protected:
   /// A bare identifier or a quoted string.
   bool parseWord(std::string &out, const char *what);
   bool parseInteger(int64_t &out);
-  /// An integer or real, including `inf`, `-inf` and `nan`.
-  bool parseNumber(double &out);
-  /// `f32[B=32,H=256]`, `i32[35,32]`, `f32[]`.
+  /// An integer or real, including `inf`, `-inf` and `nan` if `finiteOnly`
+  /// is false. A literal beyond the range of a double (`1e999`) is an error.
+  bool parseNumber(double &out, bool finiteOnly = false);
+  /// `f32[B=32,H=256]`, `i32[35,32]`, `f32[]`: each dimension in
+  /// [1, kMaxDimSize], at most kMaxElements in all (ir/Type.h).
   bool parseType(TensorType &out);
   /// One or more comma-separated types; `locs` gets where each starts.
   bool parseTypeList(std::vector<TensorType> &out,
                      std::vector<SourceLocation> *locs = nullptr);
   bool parseAttribute(Attribute &out);
-  /// An optional `{key = value, ...}`; a `{` followed by `^body` is left alone.
-  bool parseAttributes(AttributeMap &attrs);
+  /// An optional `{key = value, ...}`; a `{` followed by `^body` is left
+  /// alone. Real values must be finite. `keys` gets each key and where it
+  /// is, in source order.
+  bool parseAttributes(
+      AttributeMap &attrs,
+      std::vector<std::pair<std::string, SourceLocation>> *keys = nullptr);
 
   std::vector<IRToken> tokens_;
   size_t pos_ = 0;

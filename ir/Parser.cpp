@@ -22,6 +22,7 @@
 #include "ir/IRTokenParser.h"
 #include "ir/ShapeInference.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -153,8 +154,14 @@ private:
     }
     std::vector<Value *> operands;
     AttributeMap attrs;
-    if (!parseOperands(operands) || !parseAttributes(attrs))
+    std::vector<std::pair<std::string, SourceLocation>> keys;
+    if (!parseOperands(operands) || !parseAttributes(attrs, &keys))
       return false;
+    const std::vector<std::string> &known = attributeNames(kind);
+    for (const auto &[key, at] : keys)
+      if (std::find(known.begin(), known.end(), key) == known.end())
+        return error(at, "unknown attribute '" + key + "' for '" + nameTok.text +
+                             "' (it takes " + describeAttributeNames(kind) + ")");
     if (hasBody(kind))
       return parseScan(kind, block, resultNames, std::move(operands),
                        std::move(attrs), nameTok.loc, start);
@@ -428,8 +435,8 @@ private:
                    "initialiser of '@" + param.text + "' given twice");
     ParamInit init;
     return expect("=") && parseWord(init.kind, "an initialiser kind") &&
-           expect("(") && parseNumber(init.a) && expect(",") &&
-           parseNumber(init.b) && expect(")") &&
+           expect("(") && parseNumber(init.a, true) && expect(",") &&
+           parseNumber(init.b, true) && expect(")") &&
            (m.paramInits[param.text] = init, true);
   }
 

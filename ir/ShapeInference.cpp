@@ -9,6 +9,7 @@
 #include "ir/ShapeInference.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace rnnc::ir {
@@ -183,7 +184,7 @@ Result inferIndexing(OpKind kind, const Types &t, const AttributeMap &attrs,
                 ") out of range for last axis of size " + std::to_string(last));
       dims.push_back(Dim{end - begin, ""});
     } else {
-      if (begin < 0 || begin + last > end)
+      if (begin < 0 || end < last || begin > end - last) // no overflow
         return fail(kind, error,
                     "cannot place " + std::to_string(last) + " elements at " +
                         std::to_string(begin) + " in size " +
@@ -260,6 +261,46 @@ Result inferLoss(OpKind kind, const Types &t, std::string *error) {
 }
 
 } // namespace
+
+const std::vector<std::string> &attributeNames(OpKind kind) {
+  static const std::vector<std::string> none, constant{"value"},
+      oneHot{"depth"}, scatterAdd{"rows"}, slice{"begin", "end"},
+      pad{"begin", "size"}, reduceSum{"axes"},
+      scan{"carried", "reverse", "sequences"};
+  switch (kind) {
+  case OpKind::Constant:
+    return constant;
+  case OpKind::OneHot:
+    return oneHot;
+  case OpKind::ScatterAdd:
+    return scatterAdd;
+  case OpKind::Slice:
+    return slice;
+  case OpKind::Pad:
+    return pad;
+  case OpKind::ReduceSum:
+    return reduceSum;
+  case OpKind::Scan:
+    return scan;
+  default:
+    return none;
+  }
+}
+
+const std::string *unknownAttribute(OpKind kind, const AttributeMap &attrs) {
+  const std::vector<std::string> &known = attributeNames(kind);
+  for (const auto &entry : attrs)
+    if (std::find(known.begin(), known.end(), entry.first) == known.end())
+      return &entry.first;
+  return nullptr;
+}
+
+std::string describeAttributeNames(OpKind kind) {
+  std::string list;
+  for (const std::string &name : attributeNames(kind))
+    list += (list.empty() ? "" : ", ") + name;
+  return list.empty() ? "none" : list;
+}
 
 std::optional<TensorType> broadcastTypes(const TensorType &a,
                                          const TensorType &b) {
@@ -401,6 +442,10 @@ std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
   Types operandTypes;
   for (Value *v : op.operands())
     operandTypes.push_back(v->type());
+  if (const std::string *key = unknownAttribute(op.kind(), op.attrs()))
+    return fail(op.kind(), error,
+                "unknown attribute '" + *key + "' (it takes " +
+                    describeAttributeNames(op.kind()) + ")");
   if (op.kind() == OpKind::Constant) {
     if (!op.operands().empty())
       return fail(op.kind(), error, "takes no operands");
@@ -409,6 +454,8 @@ std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
         !(std::holds_alternative<double>(it->second) ||
           std::holds_alternative<int64_t>(it->second)))
       return fail(op.kind(), error, "missing numeric attribute 'value'");
+    if (auto *d = std::get_if<double>(&it->second); d && !std::isfinite(*d))
+      return fail(op.kind(), error, "attribute 'value' must be finite");
     if (op.numResults() != 1)
       return fail(op.kind(), error, "must have exactly one result");
     return Types{op.result()->type()};

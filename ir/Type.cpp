@@ -7,6 +7,22 @@ const char *elementTypeName(ElementType e) {
   return e == ElementType::F32 ? "f32" : "i32";
 }
 
+int64_t checkedElementCount(const std::vector<int64_t> &sizes) {
+  for (int64_t d : sizes)
+    if (d < 0)
+      return -1;
+  for (int64_t d : sizes)
+    if (d == 0)
+      return 0;
+  int64_t n = 1;
+  for (int64_t d : sizes) {
+    if (d > kMaxElements / n)
+      return -1;
+    n *= d;
+  }
+  return n;
+}
+
 std::vector<int64_t> TensorType::shape() const {
   std::vector<int64_t> s;
   s.reserve(dims_.size());

@@ -17,6 +17,17 @@ namespace rnnc::ir {
 
 enum class ElementType { F32, I32 };
 
+/// Size limits of IR text (ir/Parser.h) and checkpoints (runtime/Checkpoint.h):
+/// a dimension is at most 2^31-1, and so is a tensor's element count, so that
+/// every size fits the i32 indices and the byte counts (x4) fit int64 with
+/// room to spare. Larger sizes are rejected with a message, never wrapped.
+constexpr int64_t kMaxDimSize = (int64_t(1) << 31) - 1;
+constexpr int64_t kMaxElements = (int64_t(1) << 31) - 1;
+
+/// The product of `sizes` (all >= 0), or -1 if it exceeds kMaxElements
+/// (checked before each multiplication, so it never overflows).
+int64_t checkedElementCount(const std::vector<int64_t> &sizes);
+
 const char *elementTypeName(ElementType e);
 
 struct Dim {
@@ -44,6 +55,8 @@ public:
   int64_t dim(size_t i) const { return dims_[i].size; }
   std::vector<int64_t> shape() const;
   int64_t numElements() const;
+  /// numElements(), or -1 above kMaxElements (see checkedElementCount).
+  int64_t checkedNumElements() const { return checkedElementCount(shape()); }
 
   /// This type with `d` prepended / the first axis dropped (scan slicing).
   TensorType withLeading(Dim d) const;

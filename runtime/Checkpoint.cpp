@@ -11,6 +11,7 @@
 #include "runtime/Checkpoint.h"
 
 #include "ir/Diagnostics.h"
+#include "ir/Type.h"
 
 #include "runtime/Utf8.h"
 
@@ -20,9 +21,11 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rnnc::runtime {
@@ -248,6 +251,38 @@ bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
 
 namespace {
 
+/// A JSON parser callback that records, in `duplicate`, the first key given
+/// twice in one object ("tensor 'W'", "key 'epoch' of '__metadata__'"):
+/// JSON parsers keep the last of equal keys, a checkpoint must not.
+nlohmann::json::parser_callback_t keyRepeatChecker(std::string &duplicate) {
+  struct Level {
+    std::set<std::string> keys;
+    std::string current;
+  };
+  auto levels = std::make_shared<std::vector<Level>>();
+  return [levels, &duplicate](int, nlohmann::json::parse_event_t event,
+                              nlohmann::json &parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start)
+      levels->emplace_back();
+    else if (event == Event::object_end && !levels->empty())
+      levels->pop_back();
+    else if (event == Event::key && !levels->empty() && parsed.is_string()) {
+      Level &level = levels->back();
+      level.current = parsed.get<std::string>();
+      if (!level.keys.insert(level.current).second && duplicate.empty()) {
+        size_t depth = levels->size();
+        duplicate = depth > 1 ? fmt::format("key '{}' of '{}'", level.current,
+                                            (*levels)[depth - 2].current)
+                    : level.current == "__metadata__"
+                        ? "'__metadata__'"
+                        : fmt::format("tensor '{}'", level.current);
+      }
+    }
+    return true;
+  };
+}
+
 /// Reads one tensor entry of the header; `dataSize` bounds the offsets.
 bool parseTensorEntry(const std::string &file, const std::string &tensorName,
                       const nlohmann::json &entry, NamedTensor &tensor,
@@ -273,14 +308,26 @@ bool parseTensorEntry(const std::string &file, const std::string &tensorName,
   auto shape = entry.find("shape");
   if (shape == entry.end() || !shape->is_array())
     return fail("no shape");
-  uint64_t count = 1;
+  // The IR's limits (ir/Type.h), checked before any multiplication, so a
+  // count never wraps and nothing is allocated for a shape the file lacks.
   for (const nlohmann::json &d : *shape) {
-    if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t(1) << 40))
+    if (!d.is_number_unsigned())
       return fail("shape is not a list of sizes");
-    count *= d.get<uint64_t>();
-    if (count > (uint64_t(1) << 40))
-      return fail("shape is too large");
-    tensor.shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
+    uint64_t size = d.get<uint64_t>();
+    if (size > uint64_t(ir::kMaxDimSize))
+      return fail(fmt::format("dimension {} is larger than the limit {}", size,
+                              ir::kMaxDimSize));
+    tensor.shape.push_back(static_cast<int64_t>(size));
+  }
+  uint64_t count = 1;
+  if (std::find(tensor.shape.begin(), tensor.shape.end(), 0) != tensor.shape.end())
+    count = 0;
+  for (size_t i = 0; count != 0 && i < tensor.shape.size(); ++i) {
+    uint64_t size = static_cast<uint64_t>(tensor.shape[i]);
+    if (size > uint64_t(ir::kMaxElements) / count)
+      return fail(fmt::format("shape {} has more than {} elements",
+                              describeShape(tensor.shape), ir::kMaxElements));
+    count *= size;
   }
   auto offsets = entry.find("data_offsets");
   if (offsets == entry.end() || !offsets->is_array() || offsets->size() != 2 ||
@@ -316,10 +363,13 @@ std::optional<Checkpoint> parseCheckpointImpl(std::string_view bytes,
   if (8 + headerLength > bytes.size())
     return fail(fmt::format("file is truncated (header needs {} bytes, {} present)",
                             headerLength, bytes.size() - 8));
-  nlohmann::json header =
-      nlohmann::json::parse(bytes.substr(8, headerLength), nullptr, false);
+  std::string duplicate;
+  nlohmann::json header = nlohmann::json::parse(
+      bytes.substr(8, headerLength), keyRepeatChecker(duplicate), false);
   if (header.is_discarded() || !header.is_object())
     return fail("bad header: not a JSON object");
+  if (!duplicate.empty())
+    return fail("bad header: " + duplicate + " is given twice");
 
   Checkpoint checkpoint;
   auto metaIt = header.find("__metadata__");
@@ -343,6 +393,8 @@ std::optional<Checkpoint> parseCheckpointImpl(std::string_view bytes,
     return fail("bad header: vocabulary: " + utf8Error);
   m.vocabulary = std::move(*vocab);
   m.hyperParametersJson = meta.count("hyper_parameters") ? meta["hyper_parameters"] : "{}";
+  if (nlohmann::json::parse(m.hyperParametersJson, nullptr, false).is_discarded())
+    return fail("bad header: hyper_parameters is not valid JSON");
   const std::string &epoch = meta["epoch"];
   if (epoch.empty() || epoch.size() > 18 ||
       !std::all_of(epoch.begin(), epoch.end(), [](char c) { return c >= '0' && c <= '9'; }))
@@ -426,6 +478,15 @@ std::optional<Checkpoint> parseCheckpoint(std::string_view bytes,
 
 std::optional<Checkpoint> loadCheckpoint(const std::string &path,
                                          std::string *error) {
+  // A device or a FIFO (/dev/zero, a pipe) would be read until memory runs
+  // out or block forever: a checkpoint is a regular file.
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) &&
+      !S_ISDIR(info.st_mode)) {
+    if (error)
+      *error = fmt::format("checkpoint '{}' is not a regular file", path);
+    return std::nullopt;
+  }
   auto bytes = readFileBytes(path, "checkpoint ", error);
   if (!bytes)
     return std::nullopt;

@@ -64,6 +64,14 @@ std::string handMade(const nlohmann::json &header, const std::string &data) {
   return bytes + text + data;
 }
 
+/// A file from raw header text: duplicate keys cannot come from nlohmann::json.
+std::string rawFile(const std::string &text, const std::string &data) {
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<char>((text.size() >> (8 * i)) & 0xFF);
+  return bytes + text + data;
+}
+
 nlohmann::json validMetadata() {
   return {{"format", "rnnc-checkpoint/1"}, {"model_name", "M"},
           {"model_hash", "fnv1a64:0000000000000000"}, {"vocabulary", "ab"},
@@ -335,4 +343,72 @@ TEST(Checkpoint, F64TensorsUnderReservedNamesRoundTripExactly) {
   expect.tensors.push_back({"__adam__.m.W_xh", {2, 2}});
   EXPECT_FALSE(checkCheckpoint(*ckpt, "c", expect, &error));
   EXPECT_NE(error.find("F64"), std::string::npos) << error;
+}
+
+TEST(Checkpoint, DuplicateKeysAreErrors) {
+  // JSON parsers keep the last of two equal keys; a checkpoint must not.
+  std::string meta = validMetadata().dump();
+  std::string entry = R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})";
+  std::string data(4, '\0');
+  EXPECT_EQ(parseError(rawFile(R"({"__metadata__":)" + meta + R"(,"W":)" + entry +
+                                   R"(,"W":)" + entry + "}",
+                               data)),
+            "checkpoint 'c.safetensors': bad header: tensor 'W' is given twice");
+  EXPECT_EQ(parseError(rawFile(R"({"__metadata__":)" + meta + R"(,"__metadata__":)" +
+                                   meta + R"(,"W":)" + entry + "}",
+                               data)),
+            "checkpoint 'c.safetensors': bad header: '__metadata__' is given twice");
+  std::string twiceEpoch = meta;
+  twiceEpoch.insert(1, R"("epoch":"7",)");
+  EXPECT_EQ(parseError(rawFile(R"({"__metadata__":)" + twiceEpoch + R"(,"W":)" + entry + "}",
+                               data)),
+            "checkpoint 'c.safetensors': bad header: key 'epoch' of '__metadata__' is "
+            "given twice");
+  std::string twiceShape = R"({"dtype":"F32","shape":[2],"shape":[1],"data_offsets":[0,4]})";
+  EXPECT_EQ(parseError(rawFile(R"({"__metadata__":)" + meta + R"(,"W":)" + twiceShape + "}",
+                               data)),
+            "checkpoint 'c.safetensors': bad header: key 'shape' of 'W' is given twice");
+}
+
+TEST(Checkpoint, ShapesBeyondTheLimitsAreErrorsBeforeAnyAllocation) {
+  auto withTensor = [](std::vector<uint64_t> shape, uint64_t end, size_t dataBytes) {
+    nlohmann::json entry = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {0, end}}};
+    return handMade({{"__metadata__", validMetadata()}, {"W", entry}},
+                    std::string(dataBytes, '\0'));
+  };
+  // 2^32 * 2^32 wraps a 64-bit element count to 0, which matched [0, 0].
+  EXPECT_EQ(parseError(withTensor({4294967296u, 4294967296u}, 0, 0)),
+            "checkpoint 'c.safetensors': tensor 'W': dimension 4294967296 is larger "
+            "than the limit 2147483647");
+  EXPECT_EQ(parseError(withTensor({0, 4294967296u}, 0, 0)),
+            "checkpoint 'c.safetensors': tensor 'W': dimension 4294967296 is larger "
+            "than the limit 2147483647");
+  EXPECT_EQ(parseError(withTensor({65536, 65536}, uint64_t(1) << 34, 0)),
+            "checkpoint 'c.safetensors': tensor 'W': shape [65536,65536] has more "
+            "than 2147483647 elements");
+  // In range but larger than the file: nothing is allocated for it.
+  EXPECT_EQ(parseError(withTensor({1000, 1000, 1000}, 4000000000u, 8)),
+            "checkpoint 'c.safetensors': file is truncated (tensor data needs "
+            "4000000000 bytes, 8 present)");
+}
+
+TEST(Checkpoint, HyperParametersMustBeJson) {
+  // Else a loaded checkpoint could not be saved again (serializeCheckpoint).
+  nlohmann::json meta = validMetadata();
+  meta["hyper_parameters"] = "{not json";
+  EXPECT_EQ(parseError(handMade({{"__metadata__", meta}}, "")),
+            "checkpoint 'c.safetensors': bad header: hyper_parameters is not valid JSON");
+}
+
+TEST(Checkpoint, OnlyRegularFilesAreRead) {
+  // /dev/zero used to be read until memory ran out, a FIFO to block.
+  std::string error;
+  EXPECT_FALSE(loadCheckpoint("/dev/zero", &error));
+  EXPECT_EQ(error, "checkpoint '/dev/zero' is not a regular file");
+  std::string fifo = tempDir() + "/fifo";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_FALSE(loadCheckpoint(fifo, &error));
+  EXPECT_EQ(error, "checkpoint '" + fifo + "' is not a regular file");
+  ::unlink(fifo.c_str());
 }

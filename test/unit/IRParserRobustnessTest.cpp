@@ -13,6 +13,7 @@
 #include "passes/Pipeline.h"
 
 #include <gtest/gtest.h>
+#include <limits>
 #include <random>
 
 using namespace rnnc;
@@ -77,4 +78,49 @@ TEST(IRPipeline, EmptyPipelineLeavesModuleAlone) {
   EXPECT_EQ(toString(*m), before);
   EXPECT_EQ(dump.str(), "");
   EXPECT_EQ(passes::printAfterHeader("cse"), "// -----// IR after cse //----- //");
+}
+
+TEST(IRParserRobustness, VerifierRejectsUnknownAttributesAndNonFiniteConstants) {
+  // The parser rejects both where they are written; the verifier keeps
+  // passes and the front end from making them.
+  for (int which = 0; which < 2; ++which) {
+    Module m;
+    Function &f = *m.addFunction("f");
+    TensorType t = TensorType::f32({Dim{2, ""}});
+    Value *a = f.addArgument(ArgRole::Input, "a", t);
+    Operation *op =
+        which == 0
+            ? f.body().create(OpKind::Neg, {a}, {t}, {{"fast", int64_t(1)}})
+            : f.body().create(OpKind::Constant, {}, {t},
+                              {{"value", std::numeric_limits<double>::infinity()}});
+    f.body().create(OpKind::Return, {op->result()}, {});
+    f.resultNames = {"r"};
+    auto error = verifyFunction(f);
+    ASSERT_TRUE(error) << which;
+    EXPECT_NE(error->find(which == 0 ? "neg: unknown attribute 'fast' (it takes none)"
+                                     : "constant: attribute 'value' must be finite"),
+              std::string::npos)
+        << *error;
+  }
+}
+
+TEST(IRParserRobustness, NumbersAndSizesAreBounded) {
+  std::string errors;
+  // A real that overflows a double is an error in every place a number goes.
+  EXPECT_FALSE(parseText("module { train { lr = 1e999 } }", &errors));
+  EXPECT_NE(errors.find("t.rnnir:1:23: error: number '1e999' is out of range"),
+            std::string::npos) << errors;
+  EXPECT_FALSE(parseText("module { init @W = normal(nan, 1.0) }", &errors));
+  EXPECT_NE(errors.find("t.rnnir:1:27: error: expected a finite number, got nan"),
+            std::string::npos) << errors;
+  // Denormals read back (strtod reports them as ERANGE too).
+  auto m = parseText("module { train { lr = 5e-324 } }", &errors);
+  ASSERT_TRUE(m) << errors;
+  EXPECT_GT(m->train.lr, 0);
+  // Element counts never wrap: 2^16 four times is 2^64, 0 in int64.
+  EXPECT_EQ(checkedElementCount({65536, 65536, 65536, 65536}), -1);
+  EXPECT_EQ(checkedElementCount({kMaxElements}), kMaxElements);
+  EXPECT_EQ(checkedElementCount({kMaxElements, 2}), -1);
+  EXPECT_EQ(checkedElementCount({0, kMaxElements, kMaxElements}), 0);
+  EXPECT_EQ(checkedElementCount({3, -1}), -1);
 }

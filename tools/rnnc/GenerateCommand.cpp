@@ -57,6 +57,8 @@ int runGenerate(const GenerateArgs &a) {
   auto model = loadModelText(a.checkpoint + ":model", source->second);
   if (!model)
     return 1;
+  if (!checkParameterShapes(*model, vocab->size(), *ckpt, a.checkpoint))
+    return 1;
   auto step = compileGenerateStep(*model, vocab->size());
   if (!step)
     return 1;

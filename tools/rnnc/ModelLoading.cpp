@@ -55,6 +55,28 @@ std::unique_ptr<ir::Module> lowerModel(const LoadedModel &model,
   return module;
 }
 
+bool checkParameterShapes(const LoadedModel &model, int64_t vocab,
+                          const runtime::Checkpoint &checkpoint,
+                          const std::string &name) {
+  auto module = lowerModel(model, {vocab, 1, 1}, false);
+  if (!module)
+    return false;
+  const ir::Function *forward = module->function("forward");
+  if (!forward)
+    return true; // compileGenerateStep reports it
+  runtime::CheckpointExpectation expected;
+  for (unsigned i = 0; i < forward->body().numArguments(); ++i)
+    if (forward->argRole(i) == ir::ArgRole::Param) {
+      const ir::Value *arg = forward->body().argument(i);
+      expected.tensors.push_back({arg->name(), arg->type().shape()});
+    }
+  std::string error;
+  if (runtime::checkCheckpoint(checkpoint, name, expected, &error))
+    return true;
+  std::cerr << "rnnc: error: " << error << '\n';
+  return false;
+}
+
 std::unique_ptr<runtime::TrainStepProgram>
 compileTrainStep(const LoadedModel &model, int64_t vocab, int64_t batch,
                  int64_t seqLen) {

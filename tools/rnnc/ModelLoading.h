@@ -39,6 +39,14 @@ std::unique_ptr<ir::Module> lowerModel(const LoadedModel &model,
                                        const frontend::ModelBindings &bindings,
                                        bool trainStep);
 
+/// Checks that `checkpoint` holds every parameter of the model lowered with
+/// `vocab`, with the same shape, before anything is compiled or allocated:
+/// an edited (and re-hashed) model source with huge sizes is refused from
+/// the tensor shapes. Errors are printed, naming the checkpoint `name`.
+bool checkParameterShapes(const LoadedModel &model, int64_t vocab,
+                          const runtime::Checkpoint &checkpoint,
+                          const std::string &name);
+
 /// The JIT-compiled train step and B = T = 1 forward step.
 std::unique_ptr<runtime::TrainStepProgram>
 compileTrainStep(const LoadedModel &model, int64_t vocab, int64_t batch,
