@@ -1,9 +1,11 @@
 //===- IRTokenParser.cpp - Token-level reading of the IR text -------------===//
 ///
 /// \file
-/// Types read as `f32[B=32,H=256]` (names optional, sizes positive);
-/// attributes as `{key = value, ...}` where a value is an integer, a real
-/// (always with `.`, an exponent, `inf` or `nan`), a "string" or `[ints]`.
+/// Types read as `f32[B=32,H=256]` (names optional, sizes positive and
+/// within ir/Type.h's limits); attributes as `{key = value, ...}` where a
+/// value is an integer, a finite real (always with `.` or an exponent), a
+/// "string" or `[ints]`. A real beyond a double's range (`1e999`) is an
+/// error wherever a number goes.
 ///
 //===----------------------------------------------------------------------===//
 #include "ir/IRTokenParser.h"

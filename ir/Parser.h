@@ -6,7 +6,8 @@
 /// text alone can contradict: unknown ops, undefined or redefined values,
 /// values used across a scan body's isolation boundary, declared result types
 /// against the inferred ones (ir/ShapeInference.h), scan body signatures,
-/// attribute values. Structural checks the IR can violate without the text
+/// attribute names and values (an op takes only its own attributes; reals
+/// are finite), sizes within ir/Type.h's limits. Structural checks the IR can violate without the text
 /// (dominance after a pass, ...) stay in the verifier. Scan bodies nest at
 /// most kMaxScanNesting deep, so recursion is bounded.
 ///

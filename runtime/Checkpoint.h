@@ -82,13 +82,17 @@ bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
                     const std::vector<TensorView> &tensors, std::string *error);
 
 /// Parses checkpoint bytes; `name` is used in messages. Rejects truncated
-/// files, bad headers, non-F32 tensors, offsets that do not match the shape
-/// or do not tile the data section, and missing rnnc metadata.
+/// files, bad headers, a key given twice in one JSON object (a tensor name,
+/// a metadata key), non-F32 tensors, shapes beyond ir/Type.h's limits
+/// (checked before anything is allocated), offsets that do not match the
+/// shape or do not tile the data section, missing rnnc metadata and
+/// hyper-parameters that are not JSON. Never throws.
 std::optional<Checkpoint> parseCheckpoint(std::string_view bytes,
                                           const std::string &name,
                                           std::string *error);
 
-/// Reads and parses the checkpoint at `path`.
+/// Reads and parses the checkpoint at `path`, which must be a regular file
+/// (not /dev/zero or a FIFO).
 std::optional<Checkpoint> loadCheckpoint(const std::string &path,
                                          std::string *error);
 
