@@ -24,8 +24,8 @@
 /// from the bytes it is writing. Placement is greedy by size (largest
 /// first, each at the lowest offset free of overlapping buffers).
 ///
-/// planStats reports the plan of a whole lowering (for `rnnc compile
-/// --stats` and tests). Tests: test/unit/BufferPlanTest.cpp,
+/// The lowering plan (runtime/LoweringPlan.h) asks for the buffers and keeps
+/// the placement. Tests: test/unit/BufferPlanTest.cpp,
 /// test/lit/compile/stats*.test, and every JIT-vs-interpreter test.
 ///
 //===----------------------------------------------------------------------===//
@@ -37,6 +37,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rnnc::runtime {
@@ -58,6 +59,9 @@ constexpr int64_t kBufferAlignment = 64;
 
 struct BufferPlan {
   std::vector<int64_t> offsets; ///< One per request, in request order.
+  /// Each request's live interval [first, last] in program points (same
+  /// order); buffers whose intervals touch never share bytes.
+  std::vector<std::pair<int64_t, int64_t>> liveRanges;
   int64_t arenaBytes = 0;       ///< With sharing.
   int64_t unsharedBytes = 0;    ///< Every buffer on its own.
   /// The most bytes live at one program point: no placement can do better.
@@ -71,19 +75,5 @@ using ComputedAtUsers = std::function<bool(const ir::Operation *)>;
 BufferPlan planBuffers(const ir::Function &fn,
                        const std::vector<BufferRequest> &requests,
                        const ComputedAtUsers &computedAtUsers);
-
-/// What one lowered function asks of the runtime per call.
-struct PlanStats {
-  int64_t arenaBytes = 0;       ///< Planned, with sharing.
-  int64_t unsharedBytes = 0;    ///< One buffer per value.
-  int64_t peakLiveBytes = 0;    ///< Lower bound for any plan.
-  int64_t buffers = 0;          ///< Buffers planned.
-  int64_t kernelCallSites = 0;  ///< Kernel calls in the generated code.
-  int64_t kernelCallsPerRun = 0; ///< Kernel calls one call makes (loops unrolled).
-};
-
-/// Lowers `fn` (without optimising or linking it) and reports its plan;
-/// nullopt with `*error` set when it cannot be lowered.
-std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error);
 
 } // namespace rnnc::runtime

@@ -74,7 +74,7 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
     if (!isF32(r) || r->type().numElements() != n)
       return fail("codegen: fusion results must be f32 of one size, got " +
                   r->type().str());
-  // Operands that are slice views (Codegen.cpp sliceReadInPlace): their rows
+  // Operands that are slice views (the plan's SliceView): their rows
   // are `stride` floats apart in the sliced buffer.
   std::unordered_map<const ir::Value *, int64_t> rowStride;
   int64_t viewWidth = 0;

@@ -18,7 +18,7 @@
 #include "tools/rnnc/ModelLoading.h"
 
 #include "runtime/AOTCompiler.h"
-#include "runtime/BufferPlan.h"
+#include "runtime/Codegen.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Corpus.h"
 #include "runtime/Vocabulary.h"
