@@ -1,10 +1,10 @@
 //===- BufferPlan.h - Arena offsets shared by values never live together -*- C++ -*-===//
 ///
 /// \file
-/// The code generator keeps every intermediate of a call in one arena whose
-/// size is fixed at compile time. It asks for one buffer per stored value
-/// (a BufferRequest: its size, the IR values kept in it, and the scan it
-/// must outlive); planBuffers numbers the program points, gives each buffer
+/// The generated code keeps every intermediate of a call in one arena whose
+/// size is fixed at compile time. The lowering plan (LoweringPlan.h) asks
+/// for one buffer per stored value (a BufferRequest: its size, the IR values
+/// kept in it, and the scan it must outlive); planBuffers numbers the program points, gives each buffer
 /// a live interval, and lets buffers whose intervals do not overlap share
 /// bytes. Rules:
 ///   - program order is a walk of the function body in which an op with a
@@ -13,8 +13,9 @@
 ///     the defining block, so a value a scan body reads lives through the
 ///     whole loop;
 ///   - a use by an op that stores nothing (a fused elementwise producer, a
-///     one-hot folded into a product; the code generator says which) counts
-///     at that op's own uses: its operands are read where it is computed;
+///     one-hot folded into a product, a slice view; the lowering plan says
+///     which) counts at that op's own uses: its operands are read where it
+///     is computed;
 ///   - a buffer tied to a scan (carried slots, stacked and time-summed
 ///     outputs, staging slots) is live from the scan's begin to its end at
 ///     least, since the loop writes it before or after its values exist;
@@ -24,8 +25,9 @@
 /// from the bytes it is writing. Placement is greedy by size (largest
 /// first, each at the lowest offset free of overlapping buffers).
 ///
-/// The lowering plan (runtime/LoweringPlan.h) asks for the buffers and keeps
-/// the placement. Tests: test/unit/BufferPlanTest.cpp,
+/// No dependency on the code generator: the plan keeps the placement, and
+/// `rnnc compile --stats` (planStats, runtime/Codegen.h) reads it there.
+/// Tests: test/unit/BufferPlanTest.cpp, test/unit/LoweringPlanTest.cpp,
 /// test/lit/compile/stats*.test, and every JIT-vs-interpreter test.
 ///
 //===----------------------------------------------------------------------===//
