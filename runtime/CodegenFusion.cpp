@@ -272,8 +272,8 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
   b_.CreateRetVoid();
 
   b_.restoreIP(callerPoint);
-  for (const auto &[v, p] : callerPtr)
-    ptr_[v] = p;
+  for (const ir::Value *v : passed)
+    ptr_[v] = callerPtr.at(v);
   // Work in flops per element: a transcendental is a rational approximation.
   double perElement = 0;
   for (size_t i = first; i + 1 < ops.size(); ++i) {
