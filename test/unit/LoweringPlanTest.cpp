@@ -7,12 +7,16 @@
 /// then plans broken by hand (buffers live together sharing bytes, a scan
 /// output without a kind, a stored value without storage, a buffer past the
 /// arena, a value computed in two rows, a fused op that is stored too) are
-/// each rejected by verifyLoweringPlan, naming what is wrong.
+/// each rejected by verifyLoweringPlan, naming what is wrong. Decisions the
+/// default pipeline leaves codegen nothing to do for (one-hot folding,
+/// constant inlining, elementwise fusion, time sums in a scan) are printed
+/// from hand-written IR.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/LoweringPlan.h"
 
 #include "CodegenTestUtil.h"
+#include "ScanFixtures.h"
 
 #include <gtest/gtest.h>
 
@@ -138,6 +142,57 @@ TEST_F(LoweringPlanTest, RejectsAFusedOpThatIsStoredToo) {
   EXPECT_NE(rejection(broken).find("is computed at its users but also has storage"),
             std::string::npos)
       << rejection(broken);
+}
+
+bool mentions(const std::string &text, const std::string &needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+/// The verified plan of the only function of `irText`, printed.
+std::string printedPlan(const char *irText) {
+  auto module = codegen_test::parseIR(irText);
+  if (!module)
+    return "<parse error>";
+  const ir::Function &fn = *module->functions().front();
+  LoweringPlan plan = runtime::planLowering(fn);
+  std::string error;
+  if (!runtime::verifyLoweringPlan(fn, plan, &error))
+    return "<invalid plan: " + error + ">";
+  std::ostringstream os;
+  runtime::printLoweringPlan(fn, plan, os);
+  return os.str();
+}
+
+TEST(LoweringPlanPrint, FoldsInlinesAndFusesUnoptimisedIR) {
+  std::string text = printedPlan(R"(module @T {
+  func @f(param %W: f32[5,3], input %idx: i32[2], input %b: f32[3]) -> (y: f32[2,3]) {
+    %oh = onehot(%idx) {depth = 5} : f32[2,5]
+    %xw = matmul(%oh, %W) : f32[2,3]
+    %half = constant() {value = 0.5} : f32[2,3]
+    %a = add(%xw, %b) : f32[2,3]
+    %m = mul(%a, %half) : f32[2,3]
+    %y = tanh(%m) : f32[2,3]
+    return %y
+  }
+})");
+  EXPECT_TRUE(mentions(text, "folded-onehot (gather / scatter-add of %idx)")) << text;
+  EXPECT_TRUE(mentions(text, "%xw = matmul(%oh, %W)")) << text;
+  EXPECT_TRUE(mentions(text, "; as gather")) << text;
+  EXPECT_TRUE(mentions(text, "inlined-constant 0.5")) << text;
+  EXPECT_TRUE(mentions(text, "fused into %m (depth 1)")) << text;
+  EXPECT_TRUE(mentions(text, "fused into %y (depth 2)")) << text;
+  // An elementwise op is never computed in the caller's buffer (it might
+  // be fused into a user): the returned tanh is copied there.
+  EXPECT_TRUE(mentions(text, "return 0 %y: copied to the caller's buffer")) << text;
+}
+
+TEST(LoweringPlanPrint, TimeSumsInTheScan) {
+  std::string text = printedPlan(scan_fixtures::kTimeSumOfCarried);
+  EXPECT_TRUE(mentions(text, "summed-by-producer from %3, into time sum %gs")) << text;
+  EXPECT_TRUE(mentions(text, "summed-after-step from %sl, into time sum %sts")) << text;
+  EXPECT_TRUE(mentions(text, "%gs = reduce_sum(%g)")) << text;
+  EXPECT_TRUE(mentions(text, "time sum in its scan, buffer")) << text;
+  EXPECT_TRUE(mentions(text, "adds into time sum %gs")) << text;
 }
 
 } // namespace
