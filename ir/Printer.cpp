@@ -113,6 +113,8 @@ public:
     return it == names_.end() ? "%<<unknown>>" : "%" + it->second;
   }
 
+  const std::map<const Value *, std::string> &all() const { return names_; }
+
 private:
   void assign(const Value *v) {
     std::string hint = cleanHint(v->name());
@@ -223,6 +225,14 @@ std::string formatAttribute(const Attribute &attr) {
   for (size_t i = 0; i < list.size(); ++i)
     out += (i ? ", " : "") + std::to_string(list[i]);
   return out + ']';
+}
+
+std::map<const Value *, std::string> printedValueNames(const Function &f) {
+  ValueNamer namer(f);
+  std::map<const Value *, std::string> names;
+  for (const auto &[value, name] : namer.all())
+    names[value] = "%" + name;
+  return names;
 }
 
 void printFunction(const Function &f, std::ostream &os, unsigned indent) {

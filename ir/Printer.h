@@ -30,6 +30,7 @@
 #include "ir/IR.h"
 
 #include <iosfwd>
+#include <map>
 #include <string>
 
 namespace rnnc::ir {
@@ -40,6 +41,10 @@ void printFunction(const Function &function, std::ostream &os,
                    unsigned indent = 0);
 std::string toString(const Module &module);
 std::string toString(const Function &function);
+/// The printed name (`%h.1`, `%0`) of every value of `function`, exactly as
+/// printFunction names them (for dumps of later stages, e.g. the lowering
+/// plan, that refer to IR values).
+std::map<const Value *, std::string> printedValueNames(const Function &function);
 
 /// The shortest decimal text that reads back as exactly `value`, always
 /// marked as a real (`1.0`, `0.01`, `1e-08`, `inf`, `-inf`, `nan`).

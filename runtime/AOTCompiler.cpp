@@ -290,14 +290,14 @@ bool emitCompiledModel(const ir::Function &forward,
   module.setTargetTriple(tm->getTargetTriple().str());
   nlohmann::json description = nlohmann::json::parse(modelJson);
   for (const ir::Function *fn : {&forward, &trainStep}) {
-    codegen::FunctionLowering lowering(module, *fn);
     std::string message;
-    if (!lowering.run(message)) {
+    auto lowered = codegen::lowerFunction(module, *fn, message);
+    if (!lowered) {
       *error = "in @" + fn->name() + ": " + message;
       return false;
     }
     description["arena_bytes"][fn == &forward ? "forward" : "train_step"] =
-        lowering.bufferPlan().arenaBytes;
+        lowered->plan.arenaBytes();
   }
   optimizeModule(module, *tm); // the JIT's O3 pipeline, so results agree
   llvm::Function *forwardFn = module.getFunction(forward.name());

@@ -15,9 +15,6 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/BufferPlan.h"
-#include "runtime/CodegenLowering.h"
-
-#include <llvm/IR/LLVMContext.h>
 
 #include <algorithm>
 #include <numeric>
@@ -168,6 +165,7 @@ BufferPlan planBuffers(const ir::Function &fn,
     spans[i] = live.of(requests[i]);
     sizes[i] = alignedSize(requests[i].bytes);
     plan.unsharedBytes += sizes[i];
+    plan.liveRanges.push_back({spans[i].begin, spans[i].end});
   }
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
@@ -208,26 +206,6 @@ BufferPlan planBuffers(const ir::Function &fn,
     placed.push_back(r);
   }
   return plan;
-}
-
-std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error) {
-  llvm::LLVMContext context;
-  llvm::Module module("rnnc.stats." + fn.name(), context);
-  codegen::FunctionLowering lowering(module, fn);
-  std::string message;
-  if (!lowering.run(message)) {
-    if (error)
-      *error = message;
-    return std::nullopt;
-  }
-  PlanStats stats;
-  stats.arenaBytes = lowering.bufferPlan().arenaBytes;
-  stats.unsharedBytes = lowering.bufferPlan().unsharedBytes;
-  stats.peakLiveBytes = lowering.bufferPlan().peakLiveBytes;
-  stats.buffers = static_cast<int64_t>(lowering.bufferRequests().size());
-  stats.kernelCallSites = lowering.kernelCallSites();
-  stats.kernelCallsPerRun = lowering.kernelCallsPerRun();
-  return stats;
 }
 
 } // namespace rnnc::runtime

@@ -1,10 +1,10 @@
 //===- BufferPlan.h - Arena offsets shared by values never live together -*- C++ -*-===//
 ///
 /// \file
-/// The code generator keeps every intermediate of a call in one arena whose
-/// size is fixed at compile time. It asks for one buffer per stored value
-/// (a BufferRequest: its size, the IR values kept in it, and the scan it
-/// must outlive); planBuffers numbers the program points, gives each buffer
+/// The generated code keeps every intermediate of a call in one arena whose
+/// size is fixed at compile time. The lowering plan (LoweringPlan.h) asks
+/// for one buffer per stored value (a BufferRequest: its size, the IR values
+/// kept in it, and the scan it must outlive); planBuffers numbers the program points, gives each buffer
 /// a live interval, and lets buffers whose intervals do not overlap share
 /// bytes. Rules:
 ///   - program order is a walk of the function body in which an op with a
@@ -13,8 +13,9 @@
 ///     the defining block, so a value a scan body reads lives through the
 ///     whole loop;
 ///   - a use by an op that stores nothing (a fused elementwise producer, a
-///     one-hot folded into a product; the code generator says which) counts
-///     at that op's own uses: its operands are read where it is computed;
+///     one-hot folded into a product, a slice view; the lowering plan says
+///     which) counts at that op's own uses: its operands are read where it
+///     is computed;
 ///   - a buffer tied to a scan (carried slots, stacked and time-summed
 ///     outputs, staging slots) is live from the scan's begin to its end at
 ///     least, since the loop writes it before or after its values exist;
@@ -24,8 +25,9 @@
 /// from the bytes it is writing. Placement is greedy by size (largest
 /// first, each at the lowest offset free of overlapping buffers).
 ///
-/// planStats reports the plan of a whole lowering (for `rnnc compile
-/// --stats` and tests). Tests: test/unit/BufferPlanTest.cpp,
+/// No dependency on the code generator: the plan keeps the placement, and
+/// `rnnc compile --stats` (planStats, runtime/Codegen.h) reads it there.
+/// Tests: test/unit/BufferPlanTest.cpp, test/unit/LoweringPlanTest.cpp,
 /// test/lit/compile/stats*.test, and every JIT-vs-interpreter test.
 ///
 //===----------------------------------------------------------------------===//
@@ -37,6 +39,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rnnc::runtime {
@@ -58,6 +61,9 @@ constexpr int64_t kBufferAlignment = 64;
 
 struct BufferPlan {
   std::vector<int64_t> offsets; ///< One per request, in request order.
+  /// Each request's live interval [first, last] in program points (same
+  /// order); buffers whose intervals touch never share bytes.
+  std::vector<std::pair<int64_t, int64_t>> liveRanges;
   int64_t arenaBytes = 0;       ///< With sharing.
   int64_t unsharedBytes = 0;    ///< Every buffer on its own.
   /// The most bytes live at one program point: no placement can do better.
@@ -71,19 +77,5 @@ using ComputedAtUsers = std::function<bool(const ir::Operation *)>;
 BufferPlan planBuffers(const ir::Function &fn,
                        const std::vector<BufferRequest> &requests,
                        const ComputedAtUsers &computedAtUsers);
-
-/// What one lowered function asks of the runtime per call.
-struct PlanStats {
-  int64_t arenaBytes = 0;       ///< Planned, with sharing.
-  int64_t unsharedBytes = 0;    ///< One buffer per value.
-  int64_t peakLiveBytes = 0;    ///< Lower bound for any plan.
-  int64_t buffers = 0;          ///< Buffers planned.
-  int64_t kernelCallSites = 0;  ///< Kernel calls in the generated code.
-  int64_t kernelCallsPerRun = 0; ///< Kernel calls one call makes (loops unrolled).
-};
-
-/// Lowers `fn` (without optimising or linking it) and reports its plan;
-/// nullopt with `*error` set when it cannot be lowered.
-std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error);
 
 } // namespace rnnc::runtime

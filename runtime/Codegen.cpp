@@ -2,12 +2,14 @@
 ///
 /// \file
 /// The driver of the code generator:
-///   1. plan storage (CodegenStorage.cpp): one arena buffer per stored op
-///      result, buffers never live together sharing bytes;
+///   1. plan every decision (runtime/LoweringPlan.h: planLowering, then
+///      verifyLoweringPlan; a broken invariant is an internal error and
+///      nothing is emitted);
 ///   2. entry prologue: acquire the arena (return 1 at once when it cannot
 ///      be had), load argument pointers, form one pointer per planned value;
-///   3. lower each op in program order (CodegenOps.cpp,
-///      CodegenElementwise.cpp); a scan becomes a loop over time (below);
+///   3. lower each op in program order as the plan says (CodegenOps.cpp,
+///      CodegenElementwise.cpp, CodegenFusion.cpp); a scan becomes a loop
+///      over time (below);
 ///   4. copy the returned values not computed in place into the caller's
 ///      result buffers.
 ///
@@ -24,8 +26,10 @@ namespace codegen {
 
 using ir::OpKind;
 
-FunctionLowering::FunctionLowering(llvm::Module &module, const ir::Function &fn)
-    : mod_(module), ctx_(module.getContext()), b_(module.getContext()), fn_(fn) {}
+FunctionLowering::FunctionLowering(llvm::Module &module, const ir::Function &fn,
+                                   const LoweringPlan &plan)
+    : mod_(module), ctx_(module.getContext()), b_(module.getContext()), fn_(fn),
+      plan_(plan) {}
 
 bool FunctionLowering::fail(const std::string &message) {
   if (error_.empty())
@@ -35,16 +39,20 @@ bool FunctionLowering::fail(const std::string &message) {
 
 llvm::Value *FunctionLowering::resultBuffer(const ir::Operation &op,
                                             int64_t &accumulate) {
-  auto it = accumulateInto_.find(&op);
-  accumulate = it != accumulateInto_.end();
-  return ptr(accumulate ? it->second : op.result());
+  const ir::Value *into = plan_.op(&op).accumulatesInto;
+  accumulate = into != nullptr;
+  return ptr(accumulate ? into : op.result());
+}
+
+llvm::Value *FunctionLowering::bufferPtr(int64_t buffer) {
+  return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, plan_.offset(buffer));
 }
 
 void FunctionLowering::emitEntryPrologue(llvm::Value *argsPtr,
                                          llvm::Value *resultsPtr) {
   arena_ = b_.CreateCall(
       mod_.getOrInsertFunction("rnnc_arena_acquire", b_.getPtrTy(), b_.getInt64Ty()),
-      {i64(arenaBytes_)}, "arena");
+      {i64(plan_.arenaBytes())}, "arena");
   // No arena, no work: the caller learns it from the status, nothing is
   // written through a null pointer.
   llvm::BasicBlock *noArena = llvm::BasicBlock::Create(ctx_, "no.arena", entry_);
@@ -59,10 +67,12 @@ void FunctionLowering::emitEntryPrologue(llvm::Value *argsPtr,
     llvm::Value *slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), argsPtr, i);
     ptr_[arg] = b_.CreateLoad(b_.getPtrTy(), slot, arg->name());
   }
-  for (const ir::Value *value : planOrder_)
-    ptr_[value] = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_,
-                                                offset_.at(value), value->name());
-  for (const auto &[value, index] : directResults_) {
+  for (const ir::Value *value : plan_.arenaValues)
+    ptr_[value] = b_.CreateConstInBoundsGEP1_64(
+        b_.getInt8Ty(), arena_, plan_.offset(plan_.storageOf(value).buffer),
+        value->name());
+  // In result order (a vector: the text does not depend on pointer hashes).
+  for (const auto &[value, index] : plan_.directResults) {
     llvm::Value *slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), resultsPtr, index);
     ptr_[value] = b_.CreateLoad(b_.getPtrTy(), slot, value->name());
   }
@@ -128,15 +138,6 @@ bool FunctionLowering::lowerBlockBody(const ir::Block &block) {
   return error_.empty();
 }
 
-int64_t scanLength(const ir::Operation &scan) {
-  unsigned nc = scan.scanNumCarried(), ns = scan.scanNumSequences();
-  if (ns > 0 && nc < scan.numOperands())
-    return scan.operand(nc)->type().dim(0);
-  if (scan.numResults() > nc && scan.result(nc)->type().rank() > 0)
-    return scan.result(nc)->type().dim(0);
-  return scan.intAttr("length", -1);
-}
-
 /// A scan: copy the initial carried values into their slots and pack the
 /// invariant weights of its per-step products, then for each
 /// step point the body's sequence arguments at slice t, run the body, copy
@@ -161,18 +162,18 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
                     llvm::MaybeAlign(4), bytesOf(op.operand(i)));
   for (unsigned i = nc + ns; i < op.numOperands(); ++i)
     ptr_[body.argument(i)] = ptr(op.operand(i));
-  for (const PackedOperand &packed : packedOperands_)
+  const ScanPlan *scanPlan = plan_.scan(&op);
+  if (!scanPlan || scanPlan->outputs.size() != nOut)
+    return fail("internal: the lowering plan has no outputs for this scan");
+  for (const PackedOperand &packed : plan_.packed)
     if (packed.scan == &op)
       callKernel("rnnc_pack_panels",
-                 {ptr(packed.source),
-                  b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, packed.at),
-                  i64(packed.k), i64(packed.n), i64(packed.transposed ? 1 : 0)});
-  for (unsigned k = 0; k < nOut; ++k) {
-    auto acc = accumulatedOutputs_.find(op.result(nc + k));
-    if (acc != accumulatedOutputs_.end())
-      b_.CreateMemSet(ptr(acc->second->result()), b_.getInt8(0),
-                      bytesOf(acc->second->result()), llvm::MaybeAlign(4));
-  }
+                 {ptr(packed.source), bufferPtr(packed.buffer), i64(packed.k),
+                  i64(packed.n), i64(packed.transposed ? 1 : 0)});
+  for (unsigned k = 0; k < nOut; ++k)
+    if (const ir::Operation *sum = scanPlan->timeSums[k])
+      b_.CreateMemSet(ptr(sum->result()), b_.getInt8(0), bytesOf(sum->result()),
+                      llvm::MaybeAlign(4));
 
   bool ok = true;
   int64_t outerTrips = loopTrips_;
@@ -187,7 +188,7 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
               b_.CreateInBoundsGEP(b_.getInt8Ty(), ptr(op.operand(i)),
                                    b_.CreateMul(t, i64(sliceBytes)), "slice");
         }
-        const std::vector<ScanOutputKind> &outputs = scanOutputs_.at(&op);
+        const std::vector<ScanOutputKind> &outputs = scanPlan->outputs;
         for (unsigned k = 0; k < nOut; ++k)
           if (outputs[k] == ScanOutputKind::ComputedInRow) {
             const ir::Value *y = yield->operand(nc + k);
@@ -206,8 +207,8 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
           case ScanOutputKind::SummedByProducer:
             break; // already there
           case ScanOutputKind::SummedAfterStep:
-            emitAccumulate(ptr(accumulatedOutputs_.at(op.result(nc + k))->result()),
-                           ptr(y), y->type().numElements());
+            emitAccumulate(ptr(scanPlan->timeSums[k]->result()), ptr(y),
+                           y->type().numElements());
             break;
           case ScanOutputKind::CopiedToRow: {
             llvm::Value *row =
@@ -221,20 +222,18 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
         }
         // Then carried values; carried-to-carried yields go through a staging
         // slot so no carried slot is overwritten before it is read.
-        for (const auto &[key, offset] : yieldStage_)
-          if (key.first == &op)
-            b_.CreateMemCpy(b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, offset),
-                            llvm::MaybeAlign(4), ptr(yield->operand(key.second)),
-                            llvm::MaybeAlign(4), bytesOf(yield->operand(key.second)));
+        for (const auto &[index, buffer] : scanPlan->stagedYields)
+          b_.CreateMemCpy(bufferPtr(buffer), llvm::MaybeAlign(4),
+                          ptr(yield->operand(index)), llvm::MaybeAlign(4),
+                          bytesOf(yield->operand(index)));
         for (unsigned i = 0; i < nc; ++i) {
           const ir::Value *y = yield->operand(i);
           if (y == body.argument(i))
             continue;
-          auto staged = yieldStage_.find({&op, i});
-          llvm::Value *src =
-              staged != yieldStage_.end()
-                  ? b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, staged->second)
-                  : ptr(y);
+          llvm::Value *src = ptr(y);
+          for (const auto &[index, buffer] : scanPlan->stagedYields)
+            if (index == i)
+              src = bufferPtr(buffer);
           b_.CreateMemCpy(ptr(body.argument(i)), llvm::MaybeAlign(4), src,
                           llvm::MaybeAlign(4), bytesOf(y));
         }
@@ -255,7 +254,6 @@ bool FunctionLowering::run(std::string &error) {
   resultsPtr->setName("results");
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", entry_));
 
-  planStorage();
   emitEntryPrologue(argsPtr, resultsPtr);
   if (!lowerBlockBody(fn_.body())) {
     error = error_.empty() ? "code generation failed" : error_;
@@ -267,7 +265,7 @@ bool FunctionLowering::run(std::string &error) {
     return false;
   }
   for (unsigned i = 0; i < ret->numOperands(); ++i) {
-    if (directResults_.count(ret->operand(i)))
+    if (plan_.storageOf(ret->operand(i)).kind == ValueStorage::Kind::CallerResult)
       continue; // already there
     llvm::Value *slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), resultsPtr, i);
     llvm::Value *dst = b_.CreateLoad(b_.getPtrTy(), slot, "result");
@@ -285,6 +283,23 @@ bool FunctionLowering::run(std::string &error) {
   return true;
 }
 
+std::optional<LoweredFunction> lowerFunction(llvm::Module &module,
+                                            const ir::Function &fn,
+                                            std::string &error) {
+  LoweredFunction lowered{planLowering(fn)};
+  std::string broken;
+  if (!verifyLoweringPlan(fn, lowered.plan, &broken)) {
+    error = "internal: invalid lowering plan: " + broken;
+    return std::nullopt;
+  }
+  FunctionLowering lowering(module, fn, lowered.plan);
+  if (!lowering.run(error))
+    return std::nullopt;
+  lowered.kernelCallSites = lowering.kernelCallSites();
+  lowered.kernelCallsPerRun = lowering.kernelCallsPerRun();
+  return lowered;
+}
+
 } // namespace codegen
 
 std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
@@ -293,14 +308,14 @@ std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
                                           int64_t *arenaBytes) {
   auto module = std::make_unique<llvm::Module>("rnnc." + fn.name(), context);
   std::string message;
-  codegen::FunctionLowering lowering(*module, fn);
-  if (!lowering.run(message)) {
+  auto lowered = codegen::lowerFunction(*module, fn, message);
+  if (!lowered) {
     if (error)
       *error = message;
     return nullptr;
   }
   if (arenaBytes)
-    *arenaBytes = lowering.bufferPlan().arenaBytes;
+    *arenaBytes = lowered->plan.arenaBytes();
   std::string verifyText;
   llvm::raw_string_ostream verifyOs(verifyText);
   if (llvm::verifyModule(*module, &verifyOs)) {
@@ -314,13 +329,33 @@ std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
 bool lowerFunctionInto(llvm::Module &module, const ir::Function &fn,
                        std::string *error) {
   std::string message;
-  codegen::FunctionLowering lowering(module, fn);
-  if (!lowering.run(message)) {
+  if (!codegen::lowerFunction(module, fn, message)) {
     if (error)
       *error = "in @" + fn.name() + ": " + message;
     return false;
   }
   return true;
+}
+
+std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error) {
+  llvm::LLVMContext context;
+  llvm::Module module("rnnc.stats." + fn.name(), context);
+  std::string message;
+  auto lowered = codegen::lowerFunction(module, fn, message);
+  if (!lowered) {
+    if (error)
+      *error = message;
+    return std::nullopt;
+  }
+  const LoweringPlan &plan = lowered->plan;
+  PlanStats stats;
+  stats.arenaBytes = plan.placement.arenaBytes;
+  stats.unsharedBytes = plan.placement.unsharedBytes;
+  stats.peakLiveBytes = plan.placement.peakLiveBytes;
+  stats.buffers = static_cast<int64_t>(plan.buffers.size());
+  stats.kernelCallSites = lowered->kernelCallSites;
+  stats.kernelCallsPerRun = lowered->kernelCallsPerRun;
+  return stats;
 }
 
 std::optional<std::string> emitLLVMText(const ir::Module &irModule,

@@ -52,6 +52,21 @@ std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
 bool lowerFunctionInto(llvm::Module &module, const ir::Function &fn,
                        std::string *error);
 
+/// What one lowered function asks of the runtime per call.
+struct PlanStats {
+  int64_t arenaBytes = 0;       ///< Planned, with sharing.
+  int64_t unsharedBytes = 0;    ///< One buffer per value.
+  int64_t peakLiveBytes = 0;    ///< Lower bound for any plan.
+  int64_t buffers = 0;          ///< Buffers planned.
+  int64_t kernelCallSites = 0;  ///< Kernel calls in the generated code.
+  int64_t kernelCallsPerRun = 0; ///< Kernel calls one call makes (loops unrolled).
+};
+
+/// Plans and lowers `fn` (without optimising or linking it) and reports its
+/// plan (arena, buffers) and the kernel calls emitted;
+/// nullopt with `*error` set when it cannot be lowered.
+std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error);
+
 /// Registers the host target with LLVM (once per process; thread-safe).
 void initialiseNativeTargetOnce();
 

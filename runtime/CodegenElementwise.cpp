@@ -6,7 +6,7 @@
 /// in the same block is not stored but recomputed (once: it has one use)
 /// inside its user's loop, so `tanh(x@W + h@U + b)` is one loop over B·H
 /// reading the two products and the bias. Algorithm:
-///   1. planning (planElementwiseFusion, in program order): mark a producer
+///   1. planning (LoweringPlanner.cpp, in program order): mark a producer
 ///      fused when the rules above hold and its tree stays under
 ///      kMaxFusionDepth levels (the emitter recurses over the tree);
 ///   2. emission (lowerElementwise, at the root): collect the tree's leaves
@@ -27,8 +27,6 @@ namespace rnnc::runtime::codegen {
 using ir::OpKind;
 
 namespace {
-
-constexpr int kMaxFusionDepth = 32;
 
 /// Eigen's generic_fast_tanh_float: a 13/6 rational approximation on the
 /// clamped input, exact to a few ulp, and free of calls.
@@ -115,26 +113,6 @@ llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &b, OpKind kind,
                                       : emitBinary(b, kind, in[0], in[1]);
 }
 
-void FunctionLowering::planElementwiseFusion(const ir::Operation &op) {
-  if (!ir::isElementwise(op.kind()) || !allF32(op))
-    return;
-  int depth = 1;
-  for (const ir::Value *v : op.operands()) {
-    auto it = v->definingOp() ? fusedDepth_.find(v->definingOp()) : fusedDepth_.end();
-    if (it != fusedDepth_.end())
-      depth = std::max(depth, it->second + 1);
-  }
-  const ir::Value *r = op.result();
-  if (r->users().size() != 1 || depth >= kMaxFusionDepth)
-    return;
-  const ir::Operation *user = r->users()[0];
-  if (!ir::isElementwise(user->kind()) || user->parentBlock() != op.parentBlock() ||
-      user->result()->type().numElements() != r->type().numElements() ||
-      !allF32(*user))
-    return;
-  fusedDepth_[&op] = depth;
-}
-
 bool FunctionLowering::lowerElementwise(const ir::Operation &root) {
   if (isFusedProducer(&root))
     return true; // computed inside its user's loop
@@ -181,7 +159,7 @@ bool FunctionLowering::lowerElementwise(const ir::Operation &root) {
   }
 
   // 3. The loop body: evaluate the tree at (full, inner) indices. Recursion
-  // is bounded by kMaxFusionDepth.
+  // is bounded by kMaxFusionDepth (LoweringPlanner.cpp).
   std::function<llvm::Value *(const ir::Operation &, llvm::Value *, llvm::Value *)>
       evaluate = [&](const ir::Operation &node, llvm::Value *full,
                      llvm::Value *j) -> llvm::Value * {

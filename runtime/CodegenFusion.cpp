@@ -74,7 +74,7 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
     if (!isF32(r) || r->type().numElements() != n)
       return fail("codegen: fusion results must be f32 of one size, got " +
                   r->type().str());
-  // Operands that are slice views (Codegen.cpp sliceReadInPlace): their rows
+  // Operands that are slice views (the plan's SliceView): their rows
   // are `stride` floats apart in the sliced buffer.
   std::unordered_map<const ir::Value *, int64_t> rowStride;
   int64_t viewWidth = 0;
@@ -272,8 +272,8 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
   b_.CreateRetVoid();
 
   b_.restoreIP(callerPoint);
-  for (const auto &[v, p] : callerPtr)
-    ptr_[v] = p;
+  for (const ir::Value *v : passed)
+    ptr_[v] = callerPtr.at(v);
   // Work in flops per element: a transcendental is a rational approximation.
   double perElement = 0;
   for (size_t i = first; i + 1 < ops.size(); ++i) {

@@ -4,7 +4,9 @@
 /// One emitter per op group (elementwise loops: CodegenElementwise.cpp).
 /// Everything with a non-trivial access pattern calls a kernel from
 /// runtime/Kernels.h. Sizes are compile-time constants: the IR is
-/// fully specialised.
+/// fully specialised. What each op becomes (a gather for a folded one-hot, a
+/// packed product, a loss computed with its gradient, a product adding into
+/// a time sum) is the lowering plan's decision (runtime/LoweringPlan.h).
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/CodegenLowering.h"
@@ -84,12 +86,11 @@ bool FunctionLowering::lowerMatrixOp(const ir::Operation &op) {
   const ir::Operation *aDef = a->definingOp();
   bool lhsOneHot = aDef && isFoldedOneHot(aDef);
   int64_t width = lastDim(a), rows = leadingRows(a);
-  auto packed = packedProducts_.find(&op);
-  if (packed != packedProducts_.end()) { // a per-step product, weight packed
-    const PackedOperand &p = packedOperands_[packed->second];
-    callKernel("rnnc_matmul_packed",
-               {ptr(a), b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, p.at),
-                ptr(r), i64(rows), i64(p.k), i64(p.n)});
+  int packed = plan_.op(&op).packedOperand;
+  if (packed >= 0) { // a per-step product, weight packed
+    const PackedOperand &p = plan_.packed.at(static_cast<size_t>(packed));
+    callKernel("rnnc_matmul_packed", {ptr(a), bufferPtr(p.buffer), ptr(r), i64(rows),
+                                      i64(p.k), i64(p.n)});
     return true;
   }
   switch (op.kind()) {
@@ -207,40 +208,10 @@ bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
   }
 }
 
-const ir::Operation *fusedLossPartner(const ir::Operation &lossOrGrad) {
-  const ir::Block *block = lossOrGrad.parentBlock();
-  if (!block)
-    return nullptr;
-  bool isLoss = lossOrGrad.kind() == OpKind::CrossEntropy;
-  const ir::Operation *loss = nullptr, *grad = nullptr;
-  std::unordered_map<const ir::Operation *, size_t> position;
-  for (const auto &owned : block->operations()) {
-    const ir::Operation *op = owned.get();
-    position[op] = position.size();
-    bool samePair = op != &lossOrGrad && op->numOperands() >= 2 &&
-                    lossOrGrad.numOperands() >= 2 &&
-                    op->operand(0) == lossOrGrad.operand(0) &&
-                    op->operand(1) == lossOrGrad.operand(1);
-    if (!samePair)
-      continue;
-    if (isLoss && op->kind() == OpKind::CrossEntropyGrad && !grad)
-      grad = op;
-    if (!isLoss && op->kind() == OpKind::CrossEntropy && !loss)
-      loss = op;
-  }
-  (isLoss ? loss : grad) = &lossOrGrad;
-  if (!loss || !grad || position.at(loss) > position.at(grad))
-    return nullptr;
-  for (const ir::Operation *user : loss->result()->users())
-    if (user->parentBlock() != block || position.at(user) <= position.at(grad))
-      return nullptr;
-  return isLoss ? grad : loss;
-}
-
 bool FunctionLowering::lowerLossOp(const ir::Operation &op) {
   const ir::Value *logits = op.operand(0), *labels = op.operand(1);
   int64_t rows = labels->type().numElements(), classes = lastDim(logits);
-  const ir::Operation *partner = fusedLossPartner(op);
+  const ir::Operation *partner = plan_.op(&op).lossPartner;
   if (partner && op.kind() == OpKind::CrossEntropy)
     return true; // computed with its gradient
   if (partner)

@@ -11,6 +11,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/BufferPlan.h"
+#include "runtime/Codegen.h"
 
 #include "CodegenTestUtil.h"
 #include "frontend/Frontend.h"

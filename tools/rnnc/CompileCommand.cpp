@@ -8,7 +8,7 @@
 /// comes from a corpus (--data, as `rnnc train` builds it), a checkpoint
 /// (--from) or just its size (--vocab; characters then come from the first
 /// checkpoint loaded at run time). `--stats` prints, per function, the
-/// arena the buffer plan needs (runtime/BufferPlan.h), what it would need
+/// arena its lowering plan needs (runtime/LoweringPlan.h), what it would need
 /// without sharing, the most bytes live at once (the bound for any plan),
 /// the buffer count and the kernel calls; with --stats the object is
 /// optional.
@@ -18,7 +18,7 @@
 #include "tools/rnnc/ModelLoading.h"
 
 #include "runtime/AOTCompiler.h"
-#include "runtime/BufferPlan.h"
+#include "runtime/Codegen.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Corpus.h"
 #include "runtime/Vocabulary.h"

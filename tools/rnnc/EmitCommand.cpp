@@ -1,10 +1,11 @@
-//===- EmitCommand.cpp - `rnnc emit --stage=ast|ir FILE` ------------------===//
+//===- EmitCommand.cpp - `rnnc emit --stage=ast|ir|plan|llvm FILE` --------===//
 ///
 /// \file
-/// Prints one stage of the compiler's view of a model: the syntax tree or the
+/// Prints one stage of the compiler's view of a model: the syntax tree, the
 /// IR of `@forward` specialised to `--vocab` (and `--batch`, `--seq-len`,
-/// which default to the train block). Later stages (LLVM IR) hook in at the
-/// marked place below.
+/// which default to the train block), the lowering plans of `@forward` and
+/// `@train_step` after autodiff and the default pipeline, as `rnnc train`
+/// compiles them (runtime/LoweringPlan.h), or the unoptimised LLVM IR.
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
@@ -12,7 +13,9 @@
 #include "frontend/Frontend.h"
 #include "ir/Printer.h"
 #include "passes/Autodiff.h"
+#include "passes/Pipeline.h"
 #include "runtime/Codegen.h"
+#include "runtime/LoweringPlan.h"
 
 #include <iostream>
 #include <memory>
@@ -31,12 +34,12 @@ struct EmitOptions {
 
 Command addEmitCommand(CLI::App &parent) {
   Command c;
-  c.app = parent.add_subcommand("emit", "Print the AST or the IR of a model");
+  c.app = parent.add_subcommand(
+      "emit", "Print the AST, the IR, the lowering plan or the LLVM IR of a model");
   auto opts = std::make_shared<EmitOptions>();
   c.app->add_option("file", opts->file, "The model (.rnn)")->required();
-  // Codegen adds "llvm" to this list (and its branch below).
   c.app->add_option("--stage", opts->stage, "What to print")
-      ->check(CLI::IsMember({"ast", "ir", "llvm"}))
+      ->check(CLI::IsMember({"ast", "ir", "plan", "llvm"}))
       ->capture_default_str();
   c.app->add_option("--vocab", opts->vocab, "Size of the vocab dimensions")
       ->check(CLI::PositiveNumber);
@@ -73,10 +76,23 @@ Command addEmitCommand(CLI::App &parent) {
       ir::printModule(*module, std::cout);
       return 0;
     }
-    // --stage=llvm: @forward and its @train_step, one LLVM module.
+    // --stage=plan|llvm: @forward and its @train_step.
     if (!passes::buildTrainStep(*module, &error)) {
       std::cerr << "rnnc: error: " << error << '\n';
       return 1;
+    }
+    if (opts->stage == "plan") {
+      if (!passes::runPasses(*module, passes::defaultTrainPipeline(), diags, nullptr))
+        return 1;
+      for (const auto &fn : module->functions()) {
+        runtime::LoweringPlan plan = runtime::planLowering(*fn);
+        runtime::printLoweringPlan(*fn, plan, std::cout);
+        if (!runtime::verifyLoweringPlan(*fn, plan, &error)) {
+          std::cerr << "rnnc: error: internal: invalid lowering plan: " << error << '\n';
+          return 1;
+        }
+      }
+      return 0;
     }
     auto text = runtime::emitLLVMText(*module, &error);
     if (!text) {
