@@ -1,0 +1,61 @@
+//===- DifferentialSliceTest.cpp - A fixed-seed slice of rnnc-difftest ----===//
+///
+/// \file
+/// The ctest slice of the differential tester: kSliceModels generated models
+/// from fixed seeds, each checked through the real pipeline
+/// (DifferentialCheck.h: JIT vs interpreter, finite differences, 1 vs 2
+/// threads, generation vs train-size forward). Every generated model must
+/// pass the front end, and every check must agree.
+///
+/// Known open defect: issue 10's defect 1 (a scan that yields one value
+/// twice loses one of the stacked outputs in codegen). Until its fix is
+/// merged, a model whose optimised `@train_step` has such a yield is
+/// reported but not failed (kExcuseDuplicateYield); set it to false with
+/// the fix, so the slice guards against the defect coming back.
+///
+//===----------------------------------------------------------------------===//
+#include "test/differential/DifferentialCheck.h"
+#include "test/differential/ModelGenerator.h"
+
+#include <gtest/gtest.h>
+
+using namespace rnnc::difftest;
+
+namespace {
+
+constexpr uint64_t kSliceSeed = 1000;
+constexpr int kSliceModels = 30;
+constexpr bool kExcuseDuplicateYield = true;
+
+TEST(DifferentialSlice, FixedSeedModelsAgreeEverywhere) {
+  int excused = 0, compared = 0;
+  for (uint64_t seed = kSliceSeed; seed < kSliceSeed + kSliceModels; ++seed) {
+    RandomModel m = generateModel(seed);
+    std::string text = printModel(m);
+    CheckOptions options;
+    options.seed = seed;
+    CheckResult r = checkModelText(text, m.vocab, m.batch, m.seqLen, options);
+    ASSERT_FALSE(r.rejected) << "the front end rejects generated model " << seed << ":\n"
+                             << r.error << text;
+    for (const auto &[kind, n] : r.comparisons)
+      compared += static_cast<int>(n);
+    if (!r.failed())
+      continue;
+    std::string what;
+    for (const Mismatch &mm : r.mismatches)
+      what += mm.describe() + "\n";
+    if (kExcuseDuplicateYield && r.duplicateYield && r.error.empty()) {
+      ++excused;
+      continue;
+    }
+    ADD_FAILURE() << "seed " << seed << " (" << m.sizesLine() << "): " << r.error << "\n"
+                  << what << text;
+  }
+  EXPECT_GT(compared, kSliceModels * 10);
+  if (excused)
+    std::printf("DifferentialSlice: %d of %d models mismatch with a scan yielding one value "
+                "twice (issue 10, defect 1, excused until its fix is merged)\n",
+                excused, kSliceModels);
+}
+
+} // namespace

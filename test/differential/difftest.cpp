@@ -1,0 +1,239 @@
+//===- difftest.cpp - rnnc-difftest: random models until told to stop -----===//
+///
+/// \file
+/// `rnnc-difftest --seconds N --seed S [--out DIR] [--models K]` generates
+/// models from seeds S, S+1, ... (test/differential/ModelGenerator.h), checks
+/// each through the real pipeline (DifferentialCheck.h) and, on a mismatch,
+/// reduces the model while the same kind of mismatch persists (Reducer.h)
+/// and writes to DIR/seed-<n>/: model.rnn, reduced.rnn, report.txt (seed,
+/// sizes, the differing values, the reduced model's mismatches). Prints a
+/// progress line every 10 s and a summary: models tested, comparisons run,
+/// operators and constructs covered, mismatches. Exits 1 on any mismatch or
+/// any generated model the front end rejects, 2 on a usage error.
+///
+//===----------------------------------------------------------------------===//
+#include "test/differential/DifferentialCheck.h"
+#include "test/differential/ModelGenerator.h"
+#include "test/differential/Reducer.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <set>
+#include <string>
+
+using namespace rnnc::difftest;
+
+namespace {
+
+struct Options {
+  double seconds = 60, reduceSeconds = 120;
+  uint64_t seed = 1;
+  int64_t models = -1;
+  std::string out = "difftest-out";
+  bool reduce = true, verbose = false;
+  std::string checkFile; ///< --check FILE: one model, sizes from --vocab/--batch/--seq-len
+  int64_t vocab = 5, batch = 2, seqLen = 3;
+  GeneratorOptions generator;
+};
+
+int usage() {
+  std::cerr << "usage: rnnc-difftest [--seconds N] [--seed S] [--models K] [--out DIR]\n"
+               "                     [--reduce-seconds R] [--no-reduce] [--no-repeats] [--verbose]\n"
+               "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n";
+  return 2;
+}
+
+bool parseArgs(int argc, char **argv, Options &o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
+    const char *v = nullptr;
+    if (a == "--no-reduce")
+      o.reduce = false;
+    else if (a == "--no-repeats")
+      o.generator.repeats = false;
+    else if (a == "--verbose")
+      o.verbose = true;
+    else if ((a == "--seconds" || a == "--seed" || a == "--models" || a == "--out" ||
+              a == "--reduce-seconds" || a == "--check" || a == "--vocab" || a == "--batch" ||
+              a == "--seq-len") &&
+             (v = value())) {
+      if (a == "--seconds")
+        o.seconds = std::atof(v);
+      else if (a == "--seed")
+        o.seed = std::strtoull(v, nullptr, 10);
+      else if (a == "--models")
+        o.models = std::atoll(v);
+      else if (a == "--reduce-seconds")
+        o.reduceSeconds = std::atof(v);
+      else if (a == "--check")
+        o.checkFile = v;
+      else if (a == "--vocab")
+        o.vocab = std::atoll(v);
+      else if (a == "--batch")
+        o.batch = std::atoll(v);
+      else if (a == "--seq-len")
+        o.seqLen = std::atoll(v);
+      else
+        o.out = v;
+    } else
+      return false;
+  }
+  return true;
+}
+
+CheckResult check(const RandomModel &m, uint64_t seed, const CheckOptions &base) {
+  CheckOptions o = base;
+  o.seed = seed;
+  return checkModelText(printModel(m), m.vocab, m.batch, m.seqLen, o);
+}
+
+void writeFile(const std::filesystem::path &p, const std::string &text) {
+  std::ofstream(p) << text;
+}
+
+std::string describeAll(const CheckResult &r) {
+  std::string s;
+  if (!r.error.empty())
+    s += (r.rejected ? "rejected: " : "error: ") + r.error + "\n";
+  for (const Mismatch &m : r.mismatches)
+    s += m.describe() + "\n";
+  return s;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options opt;
+  if (!parseArgs(argc, argv, opt))
+    return usage();
+  if (!opt.checkFile.empty()) { // one hand-written model, no reduction
+    std::ifstream in(opt.checkFile);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CheckOptions o;
+    o.seed = opt.seed;
+    CheckResult r = checkModelText(text, opt.vocab, opt.batch, opt.seqLen, o);
+    std::printf("%s%s", describeAll(r).c_str(), r.failed() || r.rejected ? "FAIL\n" : "ok\n");
+    return r.failed() || r.rejected ? 1 : 0;
+  }
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  std::map<std::string, int64_t> constructs, comparisons, kindsFound;
+  std::map<std::string, double> worst;
+  std::map<std::string, int64_t> decades;
+  int64_t tested = 0, rejected = 0, skipped = 0, failures = 0;
+  double lastProgress = 0;
+  CheckOptions base;
+  for (uint64_t seed = opt.seed;; ++seed) {
+    if (opt.models >= 0 ? tested >= opt.models : elapsed() >= opt.seconds)
+      break;
+    RandomModel m = generateModel(seed, opt.generator);
+    countConstructs(m, constructs);
+    CheckResult r = check(m, seed, base);
+    ++tested;
+    for (const auto &[k, n] : r.comparisons)
+      comparisons[k] += n;
+    for (const auto &[k, v] : r.worstPassingRatio)
+      worst[k] = std::max(worst[k], v);
+    for (const auto &[k, n] : r.ratioDecades)
+      decades[k] += n;
+    rejected += r.rejected;
+    skipped += r.skipped;
+    if (opt.verbose)
+      std::printf("seed %llu: %s%s", static_cast<unsigned long long>(seed),
+                  r.failed() || r.rejected ? "FAIL\n" : "ok\n", describeAll(r).c_str());
+    if (r.failed() || r.rejected) {
+      ++failures;
+      std::vector<std::string> kinds = r.failingKinds();
+      if (r.rejected)
+        kinds = {"frontend-rejected"};
+      for (const std::string &k : kinds)
+        ++kindsFound[k];
+      std::printf("[%7.1fs] MISMATCH seed %llu (%s)%s: %s", elapsed(),
+                  static_cast<unsigned long long>(seed), m.sizesLine().c_str(),
+                  r.duplicateYield ? " [a scan yields one value twice]" : "",
+                  describeAll(r).c_str());
+      std::filesystem::path dir = std::filesystem::path(opt.out) / ("seed-" + std::to_string(seed));
+      std::filesystem::create_directories(dir);
+      writeFile(dir / "model.rnn", printModel(m));
+      std::string report = "seed " + std::to_string(seed) + "\nsizes " + m.sizesLine() +
+                           "\nrnnc: --vocab " + std::to_string(m.vocab) + " batch " +
+                           std::to_string(m.batch) + " seq_len " + std::to_string(m.seqLen) +
+                           "\n\n" + describeAll(r);
+      if (opt.reduce && !r.rejected) {
+        std::set<std::string> wanted(kinds.begin(), kinds.end());
+        auto stillFails = [&](const RandomModel &c) {
+          CheckResult cr = check(c, seed, base);
+          if (cr.rejected)
+            return false;
+          for (const std::string &k : cr.failingKinds())
+            if (wanted.count(k))
+              return true;
+          return false;
+        };
+        ReduceStats stats;
+        RandomModel small = reduceModel(m, stillFails, opt.reduceSeconds, &stats);
+        CheckResult sr = check(small, seed, base);
+        std::string blame = blamePass([&](const CheckOptions &o) {
+          CheckResult br = check(small, seed, o);
+          for (const std::string &k : br.failingKinds())
+            if (wanted.count(k))
+              return true;
+          return false;
+        });
+        sr.error += sr.error.empty() ? "" : "\n";
+        std::string blameLine = "first failing pipeline prefix ends at: " +
+                                (blame.empty() ? std::string("(none fails)") : blame) + "\n";
+        std::string text = printModel(small);
+        writeFile(dir / "reduced.rnn", text);
+        report += "\nreduced in " + std::to_string(stats.seconds) + " s (" +
+                  std::to_string(stats.attempts) + " tries, " + std::to_string(stats.accepted) +
+                  " kept) to sizes " + small.sizesLine() + " (" +
+                  std::to_string(bodyLines(small)) + " step lines):\n" + text + "\n" +
+                  describeAll(sr) + blameLine;
+        std::printf("[%7.1fs] reduced to %zu step lines (%s):\n%s%s%s", elapsed(),
+                    bodyLines(small), small.sizesLine().c_str(), text.c_str(),
+                    describeAll(sr).c_str(), blameLine.c_str());
+      }
+      writeFile(dir / "report.txt", report);
+      std::fflush(stdout);
+    }
+    if (elapsed() - lastProgress >= 10) {
+      lastProgress = elapsed();
+      std::printf("[%7.1fs] %lld models, %lld mismatching\n", elapsed(),
+                  static_cast<long long>(tested), static_cast<long long>(failures));
+      std::fflush(stdout);
+    }
+  }
+  std::printf("\nrnnc-difftest summary (seeds %llu..%llu, %.0f s)\n",
+              static_cast<unsigned long long>(opt.seed),
+              static_cast<unsigned long long>(opt.seed + static_cast<uint64_t>(tested) - 1),
+              elapsed());
+  std::printf("  models tested: %lld (front end rejected %lld, skipped as non-finite %lld)\n",
+              static_cast<long long>(tested), static_cast<long long>(rejected),
+              static_cast<long long>(skipped));
+  int64_t total = 0;
+  for (const auto &[k, n] : comparisons)
+    total += n;
+  std::printf("  comparisons run: %lld\n", static_cast<long long>(total));
+  for (const auto &[k, n] : comparisons)
+    std::printf("    %-22s %8lld  (worst passing error / tolerance %.3g)\n", k.c_str(),
+                static_cast<long long>(n), worst.count(k) ? worst[k] : 0.0);
+  std::printf("  tensors compared within a tolerance, by error / tolerance:\n   ");
+  for (const char *d : {"<1e-3", "1e-3", "1e-2", "1e-1", "1", "10", ">=100"})
+    std::printf(" %s: %lld", d, static_cast<long long>(decades[d]));
+  std::printf("\n");
+  std::printf("  operators and constructs covered (models using each, or uses):\n");
+  for (const auto &[k, n] : constructs)
+    std::printf("    %-36s %8lld\n", k.c_str(), static_cast<long long>(n));
+  std::printf("  mismatching models: %lld\n", static_cast<long long>(failures));
+  for (const auto &[k, n] : kindsFound)
+    std::printf("    %-22s %8lld\n", k.c_str(), static_cast<long long>(n));
+  return failures ? 1 : 0;
+}
