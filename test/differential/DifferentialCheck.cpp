@@ -25,6 +25,7 @@
 #include "passes/Autodiff.h"
 #include "passes/Pipeline.h"
 #include "runtime/JIT.h"
+#include "runtime/Kernels.h"
 #include "runtime/KernelsParallel.h"
 
 #include <cmath>
@@ -79,6 +80,21 @@ struct Call {
     return out;
   }
 };
+
+/// Fills this thread's kernel arena (runtime/Kernels.cpp keeps one per
+/// thread, shared by every compiled function) with NaN bytes, so a value
+/// read before it is written shows as NaN every time instead of whatever
+/// the previous function left there: the failure no longer depends on
+/// which model ran before, which the reducer needs.
+void poisonArena() {
+  constexpr int64_t kBytes = 8 << 20;
+  std::memset(rnnc_arena_acquire(kBytes), 0xFF, kBytes);
+}
+
+void runPoisoned(const runtime::CompiledFunction &fn, Call &call) {
+  poisonArena();
+  fn.run(call.argPtrs.data(), call.resultPtrs.data());
+}
 
 uint32_t bitsOf(float v) {
   uint32_t w;
@@ -280,7 +296,7 @@ void compareGeneration(CheckResult &r, const frontend::ast::Program &program, in
     r.error = error;
     return;
   }
-  jb->run(callB.argPtrs.data(), callB.resultPtrs.data());
+  runPoisoned(*jb, callB);
   // Row 0 of every state, and the tokens of column 0, for the B = 1 program.
   std::map<std::string, ir::Tensor> row0 = inputs;
   for (unsigned a = 0; a < fb.body().numArguments(); ++a) {
@@ -299,7 +315,7 @@ void compareGeneration(CheckResult &r, const frontend::ast::Program &program, in
       r.error = error;
       return;
     }
-    j1->run(c1.argPtrs.data(), c1.resultPtrs.data());
+    runPoisoned(*j1, c1);
     std::vector<double> want(static_cast<size_t>(V));
     for (int64_t v = 0; v < V; ++v)
       want[static_cast<size_t>(v)] = callB.f(0, static_cast<size_t>(t * B * V + v));
@@ -380,7 +396,7 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
     return r;
   }
   runtime::setKernelThreads(1);
-  jit->run(one.argPtrs.data(), one.resultPtrs.data());
+  runPoisoned(*jit, one);
   for (size_t i = 0; i < want->size(); ++i)
     compareClose(r, "jit-vs-interpreter", ts.resultNames[i], one.resultAsDouble(i),
                  (*want)[i].data);
@@ -391,7 +407,7 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
     Call two = one;
     two.pointers();
     runtime::setKernelThreads(2);
-    jit->run(two.argPtrs.data(), two.resultPtrs.data());
+    runPoisoned(*jit, two);
     runtime::setKernelThreads(1);
     compareBits(r, "threads", one, two, tsOpt.resultNames);
   }

@@ -114,7 +114,7 @@ std::string printExpr(const Expr &e) {
   case Expr::Num:
     return printNum(e.num);
   case Expr::Neg:
-    return "-" + child(e.args[0], 3);
+    return "-" + child(e.args[0], 4); // -(-a), never --a
   case Expr::Add:
   case Expr::Sub:
   case Expr::Mul:

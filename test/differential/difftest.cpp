@@ -33,7 +33,7 @@ namespace {
 struct Options {
   double seconds = 60, reduceSeconds = 120;
   uint64_t seed = 1;
-  int64_t models = -1;
+  int64_t models = -1, maxMismatches = -1;
   std::string out = "difftest-out";
   bool reduce = true, verbose = false;
   std::string checkFile; ///< --check FILE: one model, sizes from --vocab/--batch/--seq-len
@@ -43,7 +43,8 @@ struct Options {
 
 int usage() {
   std::cerr << "usage: rnnc-difftest [--seconds N] [--seed S] [--models K] [--out DIR]\n"
-               "                     [--reduce-seconds R] [--no-reduce] [--no-repeats] [--verbose]\n"
+               "                     [--reduce-seconds R] [--max-mismatches M] [--no-reduce]\n"
+               "                     [--no-repeats] [--verbose]\n"
                "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n";
   return 2;
 }
@@ -61,7 +62,7 @@ bool parseArgs(int argc, char **argv, Options &o) {
       o.verbose = true;
     else if ((a == "--seconds" || a == "--seed" || a == "--models" || a == "--out" ||
               a == "--reduce-seconds" || a == "--check" || a == "--vocab" || a == "--batch" ||
-              a == "--seq-len") &&
+              a == "--seq-len" || a == "--max-mismatches") &&
              (v = value())) {
       if (a == "--seconds")
         o.seconds = std::atof(v);
@@ -71,6 +72,8 @@ bool parseArgs(int argc, char **argv, Options &o) {
         o.models = std::atoll(v);
       else if (a == "--reduce-seconds")
         o.reduceSeconds = std::atof(v);
+      else if (a == "--max-mismatches")
+        o.maxMismatches = std::atoll(v);
       else if (a == "--check")
         o.checkFile = v;
       else if (a == "--vocab")
@@ -133,6 +136,8 @@ int main(int argc, char **argv) {
   for (uint64_t seed = opt.seed;; ++seed) {
     if (opt.models >= 0 ? tested >= opt.models : elapsed() >= opt.seconds)
       break;
+    if (opt.maxMismatches >= 0 && failures >= opt.maxMismatches)
+      break;
     RandomModel m = generateModel(seed, opt.generator);
     countConstructs(m, constructs);
     CheckResult r = check(m, seed, base);
@@ -168,8 +173,13 @@ int main(int argc, char **argv) {
                            "\n\n" + describeAll(r);
       if (opt.reduce && !r.rejected) {
         std::set<std::string> wanted(kinds.begin(), kinds.end());
+        // Only the comparisons that failed are rerun while reducing.
+        CheckOptions narrow = base;
+        narrow.fdSamples = wanted.count("finite-differences") ? base.fdSamples : 0;
+        narrow.threads = wanted.count("threads") > 0;
+        narrow.generation = wanted.count("generation") > 0;
         auto stillFails = [&](const RandomModel &c) {
-          CheckResult cr = check(c, seed, base);
+          CheckResult cr = check(c, seed, narrow);
           if (cr.rejected)
             return false;
           for (const std::string &k : cr.failingKinds())
