@@ -27,8 +27,10 @@
 #include "runtime/JIT.h"
 #include "runtime/Kernels.h"
 #include "runtime/KernelsParallel.h"
+#include "test/differential/AOTLoader.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <set>
@@ -60,6 +62,15 @@ namespace {
 struct Call {
   std::vector<std::vector<uint32_t>> args, results;
   std::vector<void *> argPtrs, resultPtrs;
+  /// A copy with the same arguments and NaN-filled results, so a result
+  /// the callee fails to write cannot pass as the original's.
+  Call freshCopy() const {
+    Call c = *this;
+    for (auto &r : c.results)
+      std::fill(r.begin(), r.end(), 0xFFFFFFFFu);
+    c.pointers();
+    return c;
+  }
   void pointers() {
     argPtrs.clear();
     resultPtrs.clear();
@@ -404,12 +415,21 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
   finiteDifferences(r, ts, args, *want, rng, options.fdSamples);
 
   if (options.threads) {
-    Call two = one;
-    two.pointers();
+    Call two = one.freshCopy();
     runtime::setKernelThreads(2);
     runPoisoned(*jit, two);
     runtime::setKernelThreads(1);
     compareBits(r, "threads", one, two, tsOpt.resultNames);
+  }
+  if (options.aot) {
+    Call aot = one.freshCopy();
+    auto step = lower(*program, V, 1, 1, false, false, diags, &error);
+    poisonArena();
+    if (step && runAOTTrainStep(*step->function("forward"), tsOpt, aot.argPtrs.data(),
+                                aot.resultPtrs.data(), &error))
+      compareBits(r, "aot", one, aot, tsOpt.resultNames);
+    else
+      r.error = "aot: " + error;
   }
   if (options.generation)
     compareGeneration(r, *program, V, B, T, named, diags);

@@ -45,7 +45,7 @@ struct Mismatch {
 struct CheckOptions {
   uint64_t seed = 1;        ///< of the random parameters, states, tokens
   int fdSamples = 8;        ///< parameter entries checked by differences
-  bool threads = true, generation = true;
+  bool threads = true, generation = true, aot = true;
   /// Passes run before the JIT; unset: passes::defaultTrainPipeline().
   std::optional<std::vector<std::string>> passes;
 };

@@ -121,6 +121,8 @@ int main(int argc, char **argv) {
     CheckOptions o;
     o.seed = opt.seed;
     CheckResult r = checkModelText(text, opt.vocab, opt.batch, opt.seqLen, o);
+    for (const auto &[kind, n] : r.comparisons)
+      std::printf("compared %s: %lld\n", kind.c_str(), static_cast<long long>(n));
     std::printf("%s%s", describeAll(r).c_str(), r.failed() || r.rejected ? "FAIL\n" : "ok\n");
     return r.failed() || r.rejected ? 1 : 0;
   }
@@ -178,6 +180,7 @@ int main(int argc, char **argv) {
         narrow.fdSamples = wanted.count("finite-differences") ? base.fdSamples : 0;
         narrow.threads = wanted.count("threads") > 0;
         narrow.generation = wanted.count("generation") > 0;
+        narrow.aot = wanted.count("aot") > 0;
         auto stillFails = [&](const RandomModel &c) {
           CheckResult cr = check(c, seed, narrow);
           if (cr.rejected)
@@ -233,8 +236,11 @@ int main(int argc, char **argv) {
     total += n;
   std::printf("  comparisons run: %lld\n", static_cast<long long>(total));
   for (const auto &[k, n] : comparisons)
-    std::printf("    %-22s %8lld  (worst passing error / tolerance %.3g)\n", k.c_str(),
-                static_cast<long long>(n), worst.count(k) ? worst[k] : 0.0);
+    if (worst.count(k))
+      std::printf("    %-22s %8lld  (worst passing error / tolerance %.3g)\n", k.c_str(),
+                  static_cast<long long>(n), worst[k]);
+    else
+      std::printf("    %-22s %8lld\n", k.c_str(), static_cast<long long>(n));
   std::printf("  tensors compared within a tolerance, by error / tolerance:\n   ");
   for (const char *d : {"<1e-3", "1e-3", "1e-2", "1e-1", "1", "10", ">=100"})
     std::printf(" %s: %lld", d, static_cast<long long>(decades[d]));
