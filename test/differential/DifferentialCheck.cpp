@@ -339,6 +339,59 @@ void compareGeneration(CheckResult &r, const frontend::ast::Program &program, in
 
 } // namespace
 
+CheckResult checkThreadsOnly(const std::string &text, int64_t V, int64_t B, int64_t T,
+                             uint64_t seed, bool bitExact) {
+  CheckResult r;
+  std::ostringstream messages;
+  auto buffer = std::make_shared<SourceBuffer>("model.rnn", text);
+  DiagnosticEngine diags(buffer, messages);
+  auto program = frontend::parseModel(buffer, diags);
+  std::string error;
+  auto opt = program ? lower(*program, V, B, T, true, true, diags, &error,
+                             passes::defaultTrainPipeline())
+                     : nullptr;
+  if (!opt) {
+    r.rejected = !program;
+    r.error = messages.str() + error;
+    return r;
+  }
+  const ir::Function &ts = *opt->function("train_step");
+  r.duplicateYield = yieldsOneValueTwice(ts.body());
+  auto jit = runtime::CompiledFunction::compile(ts, &error);
+  if (!jit) {
+    r.error = "jit: " + error;
+    return r;
+  }
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> real(-0.5f, 0.5f);
+  std::map<std::string, ir::Tensor> named;
+  for (const auto &arg : ts.body().arguments()) {
+    ir::Tensor t = ir::Tensor::filled(arg->type().shape());
+    bool isInt = arg->type().elementType() == ir::ElementType::I32;
+    for (double &v : t.data)
+      v = isInt ? static_cast<double>(rng() % static_cast<uint64_t>(V)) : real(rng);
+    named[arg->name()] = std::move(t);
+  }
+  Call one;
+  if (!bindCall(ts, named, one, &error)) {
+    r.error = error;
+    return r;
+  }
+  runtime::setKernelThreads(1);
+  runPoisoned(*jit, one);
+  Call two = one.freshCopy();
+  runtime::setKernelThreads(2);
+  runPoisoned(*jit, two);
+  runtime::setKernelThreads(1);
+  if (bitExact)
+    compareBits(r, "threads-large", one, two, ts.resultNames);
+  else
+    for (size_t i = 0; i < one.results.size(); ++i)
+      compareClose(r, "threads-large", ts.resultNames[i], two.resultAsDouble(i),
+                   one.resultAsDouble(i));
+  return r;
+}
+
 std::string blamePass(const std::function<bool(const CheckOptions &)> &stillFails) {
   std::vector<std::string> all = passes::defaultTrainPipeline();
   for (size_t k = 0; k <= all.size(); ++k) {

@@ -10,7 +10,9 @@
 ///    the loss, every final state, every parameter gradient;
 ///  - `finite-differences`: central differences of the interpreter's loss
 ///    (double precision) against its own gradient on a sample of entries;
-///  - `threads`: the JIT with 1 and with 2 kernel threads, bit for bit;
+///  - `threads`: the JIT with 1 and with 2 kernel threads, bit for bit (at
+///    the generator's sizes no product is large enough to be split, so
+///    checkThreadsOnly repeats it on a scaled-up copy: `threads-large`);
 ///  - `generation`: `@forward` lowered with B = T = 1 and run T times,
 ///    carrying the state, against row 0 of `@forward` at (B, T);
 ///
@@ -74,6 +76,14 @@ struct CheckResult {
 /// (trying prefixes of the pipeline), `codegen` if it fails with no pass, or
 /// empty if no prefix fails.
 std::string blamePass(const std::function<bool(const CheckOptions &)> &stillFails);
+
+/// Only the `threads` comparison, JIT against JIT (no interpreter, so the
+/// sizes may be large enough for the products to be split across threads;
+/// at the generator's tiny sizes they never are).
+/// `bitExact` false: within the float tolerance instead (the runtime
+/// promises equal bits only for equal thread counts, see README "Threads").
+CheckResult checkThreadsOnly(const std::string &text, int64_t vocab, int64_t batch,
+                             int64_t seqLen, uint64_t seed, bool bitExact);
 
 /// Checks `text` specialised to V = vocab, B = batch, T = seqLen.
 CheckResult checkModelText(const std::string &text, int64_t vocab, int64_t batch,

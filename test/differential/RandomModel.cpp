@@ -61,6 +61,14 @@ std::string RandomModel::sizesLine() const {
   return s.str();
 }
 
+RandomModel scaledUp(const RandomModel &model, int64_t factor, int64_t batch) {
+  RandomModel big = model;
+  for (auto &d : big.dims)
+    d.second = std::min<int64_t>(d.second * factor, 128);
+  big.batch = batch;
+  return big;
+}
+
 namespace {
 
 int precedence(const Expr &e) {

@@ -146,6 +146,23 @@ std::vector<RandomModel> shrinkCandidates(const RandomModel &m) {
         *target = keep;
         out.push_back(std::move(c));
       }
+      if (node->kind == Expr::Slice && node->args[0].kind == Expr::Concat) {
+        // slice(concat(a, b), 0, A) -> a, when the bounds pick one part.
+        DimSum before;
+        const Expr &cat = node->args[0];
+        for (size_t part = 0; part < cat.args.size(); ++part) {
+          DimSum after = before;
+          after.insert(after.end(), cat.args[part].dim.begin(), cat.args[part].dim.end());
+          if (sameDim(before, node->begin) && sameDim(after, node->end)) {
+            RandomModel c = m;
+            Expr *target = nthNode(c.body[s].value, k);
+            Expr keep = target->args[0].args[part];
+            *target = keep;
+            out.push_back(std::move(c));
+          }
+          before = after;
+        }
+      }
       for (const std::string &alt : namesOfDim(m, node->dim)) {
         RandomModel c = m;
         *nthNode(c.body[s].value, k) = refTo(alt, node->dim);

@@ -35,7 +35,7 @@ struct Options {
   uint64_t seed = 1;
   int64_t models = -1, maxMismatches = -1;
   std::string out = "difftest-out";
-  bool reduce = true, verbose = false;
+  bool reduce = true, verbose = false, strictThreads = false, threadsOnly = false;
   std::string checkFile; ///< --check FILE: one model, sizes from --vocab/--batch/--seq-len
   int64_t vocab = 5, batch = 2, seqLen = 3;
   GeneratorOptions generator;
@@ -44,8 +44,9 @@ struct Options {
 int usage() {
   std::cerr << "usage: rnnc-difftest [--seconds N] [--seed S] [--models K] [--out DIR]\n"
                "                     [--reduce-seconds R] [--max-mismatches M] [--no-reduce]\n"
-               "                     [--no-repeats] [--verbose]\n"
-               "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n";
+               "                     [--no-repeats] [--strict-threads] [--verbose]\n"
+               "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n"
+               "                     [--threads-only]\n";
   return 2;
 }
 
@@ -56,6 +57,10 @@ bool parseArgs(int argc, char **argv, Options &o) {
     const char *v = nullptr;
     if (a == "--no-reduce")
       o.reduce = false;
+    else if (a == "--strict-threads")
+      o.strictThreads = true;
+    else if (a == "--threads-only")
+      o.threadsOnly = true;
     else if (a == "--no-repeats")
       o.generator.repeats = false;
     else if (a == "--verbose")
@@ -120,7 +125,9 @@ int main(int argc, char **argv) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CheckOptions o;
     o.seed = opt.seed;
-    CheckResult r = checkModelText(text, opt.vocab, opt.batch, opt.seqLen, o);
+    CheckResult r = opt.threadsOnly ? checkThreadsOnly(text, opt.vocab, opt.batch, opt.seqLen,
+                                                       opt.seed, true)
+                                    : checkModelText(text, opt.vocab, opt.batch, opt.seqLen, o);
     for (const auto &[kind, n] : r.comparisons)
       std::printf("compared %s: %lld\n", kind.c_str(), static_cast<long long>(n));
     std::printf("%s%s", describeAll(r).c_str(), r.failed() || r.rejected ? "FAIL\n" : "ok\n");
@@ -143,6 +150,15 @@ int main(int argc, char **argv) {
     RandomModel m = generateModel(seed, opt.generator);
     countConstructs(m, constructs);
     CheckResult r = check(m, seed, base);
+    if (!r.failed() && !r.rejected) { // 1 vs 2 threads where products do split
+      RandomModel big = scaledUp(m);
+      CheckResult br = checkThreadsOnly(printModel(big), big.vocab, big.batch, big.seqLen, seed,
+                                        opt.strictThreads);
+      r.comparisons.insert(br.comparisons.begin(), br.comparisons.end());
+      r.mismatches.insert(r.mismatches.end(), br.mismatches.begin(), br.mismatches.end());
+      if (!br.error.empty())
+        r.error = "scaled-up model: " + br.error;
+    }
     ++tested;
     for (const auto &[k, n] : r.comparisons)
       comparisons[k] += n;
