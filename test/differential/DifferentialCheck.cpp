@@ -339,6 +339,17 @@ void compareGeneration(CheckResult &r, const frontend::ast::Program &program, in
 
 } // namespace
 
+std::string frontendErrors(const std::string &text, int64_t V, int64_t B, int64_t T) {
+  std::ostringstream messages;
+  auto buffer = std::make_shared<SourceBuffer>("model.rnn", text);
+  DiagnosticEngine diags(buffer, messages);
+  auto program = frontend::parseModel(buffer, diags);
+  if (program && frontend::lowerToIR(*program, {V, B, T}, diags))
+    return "";
+  std::string out = messages.str();
+  return out.empty() ? "rejected without a message" : out;
+}
+
 CheckResult checkThreadsOnly(const std::string &text, int64_t V, int64_t B, int64_t T,
                              uint64_t seed, bool bitExact) {
   CheckResult r;

@@ -77,6 +77,11 @@ struct CheckResult {
 /// empty if no prefix fails.
 std::string blamePass(const std::function<bool(const CheckOptions &)> &stillFails);
 
+/// The front end's messages if parseModel or lowerToIR (with these sizes)
+/// rejects `text`; empty if it accepts it.
+std::string frontendErrors(const std::string &text, int64_t vocab, int64_t batch,
+                           int64_t seqLen);
+
 /// Only the `threads` comparison, JIT against JIT (no interpreter, so the
 /// sizes may be large enough for the products to be split across threads;
 /// at the generator's tiny sizes they never are).

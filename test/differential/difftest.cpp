@@ -36,6 +36,7 @@ struct Options {
   int64_t models = -1, maxMismatches = -1;
   std::string out = "difftest-out";
   bool reduce = true, verbose = false, strictThreads = false, threadsOnly = false;
+  bool frontendOnly = false; ///< only check that the front end accepts each model
   std::string checkFile; ///< --check FILE: one model, sizes from --vocab/--batch/--seq-len
   int64_t vocab = 5, batch = 2, seqLen = 3;
   GeneratorOptions generator;
@@ -44,7 +45,7 @@ struct Options {
 int usage() {
   std::cerr << "usage: rnnc-difftest [--seconds N] [--seed S] [--models K] [--out DIR]\n"
                "                     [--reduce-seconds R] [--max-mismatches M] [--no-reduce]\n"
-               "                     [--no-repeats] [--strict-threads] [--verbose]\n"
+               "                     [--no-repeats] [--strict-threads] [--frontend-only] [--verbose]\n"
                "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n"
                "                     [--threads-only]\n";
   return 2;
@@ -59,6 +60,8 @@ bool parseArgs(int argc, char **argv, Options &o) {
       o.reduce = false;
     else if (a == "--strict-threads")
       o.strictThreads = true;
+    else if (a == "--frontend-only")
+      o.frontendOnly = true;
     else if (a == "--threads-only")
       o.threadsOnly = true;
     else if (a == "--no-repeats")
@@ -132,6 +135,19 @@ int main(int argc, char **argv) {
       std::printf("compared %s: %lld\n", kind.c_str(), static_cast<long long>(n));
     std::printf("%s%s", describeAll(r).c_str(), r.failed() || r.rejected ? "FAIL\n" : "ok\n");
     return r.failed() || r.rejected ? 1 : 0;
+  }
+  if (opt.frontendOnly) { // generator against front end, many models a second
+    int64_t n = opt.models >= 0 ? opt.models : 1000, rejected = 0;
+    for (uint64_t seed = opt.seed; seed < opt.seed + static_cast<uint64_t>(n); ++seed) {
+      RandomModel m = generateModel(seed, opt.generator);
+      std::string errors = frontendErrors(printModel(m), m.vocab, m.batch, m.seqLen);
+      if (!errors.empty() && ++rejected <= 5)
+        std::printf("seed %llu rejected:\n%s%s\n", static_cast<unsigned long long>(seed),
+                    errors.c_str(), printModel(m).c_str());
+    }
+    std::printf("front end: %lld of %lld generated models rejected\n",
+                static_cast<long long>(rejected), static_cast<long long>(n));
+    return rejected ? 1 : 0;
   }
   using Clock = std::chrono::steady_clock;
   auto start = Clock::now();
