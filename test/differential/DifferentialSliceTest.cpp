@@ -24,7 +24,7 @@ using namespace rnnc::difftest;
 namespace {
 
 constexpr uint64_t kSliceSeed = 1000;
-constexpr int kSliceModels = 30;
+constexpr int kSliceModels = 24;
 constexpr bool kExcuseDuplicateYield = true;
 
 TEST(DifferentialSlice, FixedSeedModelsAgreeEverywhere) {
