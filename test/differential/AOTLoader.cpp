@@ -62,8 +62,8 @@ public:
 
 } // namespace
 
-bool runAOTTrainStep(const ir::Function &forward, const ir::Function &trainStep,
-                     void *const *args, void *const *results, std::string *error) {
+bool runAOTTrainStep(const ir::Function &forward, const ir::Function &trainStep, void *const *args,
+                     void *const *results, std::string *error) {
   static bool initialised = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -71,8 +71,8 @@ bool runAOTTrainStep(const ir::Function &forward, const ir::Function &trainStep,
     return true;
   }();
   (void)initialised;
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rnnc-difftest-" + std::to_string(getpid()) + ".o");
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("rnnc-difftest-" + std::to_string(getpid()) + ".o");
   runtime::AOTOptions options;
   options.prefix = "difftest";
   if (!runtime::emitCompiledModel(forward, trainStep, "{}", options, path.string(), error))
@@ -105,8 +105,8 @@ bool runAOTTrainStep(const ir::Function &forward, const ir::Function &trainStep,
   if (!create)
     return fail(create.takeError(), "cannot link difftest_create");
   std::filesystem::remove(path);
-  auto *descriptor = reinterpret_cast<const rnnc_model_descriptor *>(
-      create->toPtr<void *(*)()>()());
+  auto *descriptor =
+      reinterpret_cast<const rnnc_model_descriptor *>(create->toPtr<void *(*)()>()());
   if (!descriptor || descriptor->abi_version != RNNC_CAPI_ABI_VERSION) {
     *error = "the object's descriptor is missing or of another ABI version";
     return false;

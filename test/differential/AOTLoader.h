@@ -23,7 +23,7 @@ namespace rnnc::difftest {
 /// Emits `trainStep` and `forward` as an object, loads it and runs its
 /// `train_step` once on `args` into `results` (the buffers
 /// runtime::CompiledFunction::run takes). False with `*error` on failure.
-bool runAOTTrainStep(const ir::Function &forward, const ir::Function &trainStep,
-                     void *const *args, void *const *results, std::string *error);
+bool runAOTTrainStep(const ir::Function &forward, const ir::Function &trainStep, void *const *args,
+                     void *const *results, std::string *error);
 
 } // namespace rnnc::difftest

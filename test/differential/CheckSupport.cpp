@@ -38,8 +38,8 @@ void runPoisoned(const runtime::CompiledFunction &fn, Call &call) {
 }
 
 /// Builds a call of `fn` whose arguments are taken by name from `named`.
-bool bindCall(const ir::Function &fn, const std::map<std::string, ir::Tensor> &named,
-              Call &call, std::string *error) {
+bool bindCall(const ir::Function &fn, const std::map<std::string, ir::Tensor> &named, Call &call,
+              std::string *error) {
   for (const auto &arg : fn.body().arguments()) {
     auto it = named.find(arg->name());
     if (it == named.end() || it->second.numElements() != arg->type().numElements()) {
@@ -66,6 +66,7 @@ void compareClose(CheckResult &r, const std::string &kind, const std::string &na
   double diff2 = 0, want2 = 0, maxAbs = 0, maxRel = 0;
   int64_t first = -1;
   bool finite = true;
+  std::vector<Mismatch::Sample> samples;
   for (size_t i = 0; i < got.size(); ++i) {
     double d = std::fabs(got[i] - want[i]);
     if (!std::isfinite(got[i]))
@@ -74,8 +75,12 @@ void compareClose(CheckResult &r, const std::string &kind, const std::string &na
     want2 += want[i] * want[i];
     maxAbs = std::max(maxAbs, d);
     maxRel = std::max(maxRel, d / std::max(std::fabs(want[i]), 1e-12));
-    if (first < 0 && d > kRelTol * std::fabs(want[i]) + kAbsTol * 10)
-      first = static_cast<int64_t>(i);
+    if (d > kRelTol * std::fabs(want[i]) + kAbsTol * 10) {
+      if (first < 0)
+        first = static_cast<int64_t>(i);
+      if (samples.size() < kMismatchSamples)
+        samples.push_back({static_cast<int64_t>(i), got[i], want[i]});
+    }
   }
   double bound = kRelTol * std::sqrt(want2) + kAbsTol * std::sqrt(double(got.size()));
   double err = std::sqrt(diff2);
@@ -92,13 +97,16 @@ void compareClose(CheckResult &r, const std::string &kind, const std::string &na
     worst = std::max(worst, ratio);
     return;
   }
-  Mismatch m{kind, name};
+  Mismatch m;
+  m.comparison = kind;
+  m.tensor = name;
   m.maxAbs = maxAbs;
   m.maxRel = maxRel;
   m.relL2 = err / std::max(std::sqrt(want2), 1e-300);
   m.firstIndex = first < 0 ? 0 : first;
   m.got = got[static_cast<size_t>(m.firstIndex)];
   m.want = want[static_cast<size_t>(m.firstIndex)];
+  m.samples = std::move(samples);
   r.mismatches.push_back(m);
 }
 
@@ -107,16 +115,24 @@ void compareBits(CheckResult &r, const std::string &kind, const Call &a, const C
                  const std::vector<std::string> &names) {
   for (size_t i = 0; i < a.results.size(); ++i) {
     ++r.comparisons[kind];
+    Mismatch m;
+    m.comparison = kind;
+    m.tensor = i < names.size() ? names[i] : "result" + std::to_string(i);
     for (size_t e = 0; e < a.results[i].size(); ++e)
       if (a.results[i][e] != b.results[i][e]) {
-        Mismatch m{kind, i < names.size() ? names[i] : "result" + std::to_string(i)};
-        m.firstIndex = static_cast<int64_t>(e);
-        m.got = b.f(i, e);
-        m.want = a.f(i, e);
-        m.maxAbs = std::fabs(m.got - m.want);
-        r.mismatches.push_back(m);
-        break;
+        double got = b.f(i, e), want = a.f(i, e);
+        if (m.firstIndex < 0) {
+          m.firstIndex = static_cast<int64_t>(e);
+          m.got = got;
+          m.want = want;
+        }
+        m.maxAbs = std::max(m.maxAbs, std::fabs(got - want));
+        m.maxRel = std::max(m.maxRel, std::fabs(got - want) / std::max(1e-30, std::fabs(want)));
+        if (m.samples.size() < kMismatchSamples)
+          m.samples.push_back({static_cast<int64_t>(e), got, want});
       }
+    if (m.firstIndex >= 0)
+      r.mismatches.push_back(m);
   }
 }
 

@@ -61,8 +61,8 @@ void poisonArena();
 /// poisonArena, then runs `fn` on `call`'s buffers.
 void runPoisoned(const runtime::CompiledFunction &fn, Call &call);
 /// Builds a call of `fn` whose arguments are taken by name from `named`.
-bool bindCall(const ir::Function &fn, const std::map<std::string, ir::Tensor> &named,
-              Call &call, std::string *error);
+bool bindCall(const ir::Function &fn, const std::map<std::string, ir::Tensor> &named, Call &call,
+              std::string *error);
 /// Compares `got` with `want` within kRelTol / kAbsTol (DifferentialCheck.h);
 /// counts the comparison, its error / tolerance decade and any mismatch.
 void compareClose(CheckResult &r, const std::string &kind, const std::string &name,

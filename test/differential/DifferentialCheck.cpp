@@ -29,8 +29,8 @@
 #include "runtime/KernelsParallel.h"
 #include "test/differential/AOTLoader.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <set>
@@ -40,10 +40,18 @@ namespace rnnc::difftest {
 
 std::string Mismatch::describe() const {
   std::ostringstream s;
-  s << comparison << ": " << tensor << ": relL2 " << relL2 << ", max abs " << maxAbs
-    << ", max rel " << maxRel;
+  s << comparison << ": " << tensor << ": relL2 " << relL2 << ", max abs " << maxAbs << ", max rel "
+    << maxRel;
   if (firstIndex >= 0)
     s << "; first differing index " << firstIndex << ": got " << got << ", want " << want;
+  return s.str();
+}
+
+std::string Mismatch::describeSamples() const {
+  std::ostringstream s;
+  s.precision(9);
+  for (const Sample &x : samples)
+    s << "  [" << x.index << "] got " << x.got << " want " << x.want << '\n';
   return s.str();
 }
 
@@ -82,8 +90,8 @@ bool allFinite(const std::vector<ir::Tensor> &ts) {
 }
 
 std::unique_ptr<ir::Module> lower(const frontend::ast::Program &program, int64_t V, int64_t B,
-                                  int64_t T, bool train, bool optimise,
-                                  DiagnosticEngine &diags, std::string *error,
+                                  int64_t T, bool train, bool optimise, DiagnosticEngine &diags,
+                                  std::string *error,
                                   const std::vector<std::string> &pipeline = {}) {
   auto module = frontend::lowerToIR(program, {V, B, T}, diags);
   if (!module) {
@@ -134,12 +142,15 @@ void finiteDifferences(CheckResult &r, const ir::Function &ts, std::vector<ir::T
     }
     ++r.comparisons["finite-differences"];
     if (!ok) {
-      Mismatch m{"finite-differences", ts.resultNames[gi]};
+      Mismatch m;
+      m.comparison = "finite-differences";
+      m.tensor = ts.resultNames[gi];
       m.firstIndex = static_cast<int64_t>(e);
       m.got = analytic;
       m.want = numeric;
       m.maxAbs = std::fabs(analytic - numeric);
       m.maxRel = m.maxAbs / std::max(1e-12, std::fabs(numeric));
+      m.samples.push_back({m.firstIndex, analytic, numeric});
       r.mismatches.push_back(m);
     }
   }
@@ -220,9 +231,9 @@ CheckResult checkThreadsOnly(const std::string &text, int64_t V, int64_t B, int6
   DiagnosticEngine diags(buffer, messages);
   auto program = frontend::parseModel(buffer, diags);
   std::string error;
-  auto opt = program ? lower(*program, V, B, T, true, true, diags, &error,
-                             passes::defaultTrainPipeline())
-                     : nullptr;
+  auto opt =
+      program ? lower(*program, V, B, T, true, true, diags, &error, passes::defaultTrainPipeline())
+              : nullptr;
   if (!opt) {
     r.rejected = !program;
     r.error = messages.str() + error;

@@ -34,28 +34,37 @@ namespace rnnc::difftest {
 
 constexpr double kRelTol = 1e-4;
 constexpr double kAbsTol = 1e-6;
+constexpr size_t kMismatchSamples = 16;
 
 struct Mismatch {
   std::string comparison; ///< jit-vs-interpreter, finite-differences, ...
   std::string tensor;     ///< loss, grad.W3, h, logits[t=2] ...
   double maxAbs = 0, maxRel = 0, relL2 = 0;
-  int64_t firstIndex = -1; ///< first element outside the tolerance
-  double got = 0, want = 0;  ///< the values at firstIndex
+  int64_t firstIndex = -1;  ///< first element outside the tolerance
+  double got = 0, want = 0; ///< the values at firstIndex
+  struct Sample {
+    int64_t index;
+    double got, want;
+  };
+  std::vector<Sample> samples; ///< the first kMismatchSamples differing entries
+  /// One line: comparison, tensor, errors, first differing index.
   std::string describe() const;
+  /// One line per sample: `  [index] got G want W`.
+  std::string describeSamples() const;
 };
 
 struct CheckOptions {
-  uint64_t seed = 1;        ///< of the random parameters, states, tokens
-  int fdSamples = 8;        ///< parameter entries checked by differences
+  uint64_t seed = 1; ///< of the random parameters, states, tokens
+  int fdSamples = 8; ///< parameter entries checked by differences
   bool threads = true, generation = true, aot = true;
   /// Passes run before the JIT; unset: passes::defaultTrainPipeline().
   std::optional<std::vector<std::string>> passes;
 };
 
 struct CheckResult {
-  bool rejected = false;     ///< parseModel / lowering refused the text
-  bool skipped = false;      ///< the interpreter's values were not finite
-  std::string error;         ///< rejection or pipeline failure message
+  bool rejected = false; ///< parseModel / lowering refused the text
+  bool skipped = false;  ///< the interpreter's values were not finite
+  std::string error;     ///< rejection or pipeline failure message
   std::vector<Mismatch> mismatches;
   std::map<std::string, int64_t> comparisons; ///< tensors compared, per kind
   /// Largest error / tolerance among the tensors that passed, per kind
@@ -79,19 +88,18 @@ std::string blamePass(const std::function<bool(const CheckOptions &)> &stillFail
 
 /// The front end's messages if parseModel or lowerToIR (with these sizes)
 /// rejects `text`; empty if it accepts it.
-std::string frontendErrors(const std::string &text, int64_t vocab, int64_t batch,
-                           int64_t seqLen);
+std::string frontendErrors(const std::string &text, int64_t vocab, int64_t batch, int64_t seqLen);
 
 /// Only the `threads` comparison, JIT against JIT (no interpreter, so the
 /// sizes may be large enough for the products to be split across threads;
 /// at the generator's tiny sizes they never are).
 /// `bitExact` false: within the float tolerance instead (the runtime
 /// promises equal bits only for equal thread counts, see README "Threads").
-CheckResult checkThreadsOnly(const std::string &text, int64_t vocab, int64_t batch,
-                             int64_t seqLen, uint64_t seed, bool bitExact);
+CheckResult checkThreadsOnly(const std::string &text, int64_t vocab, int64_t batch, int64_t seqLen,
+                             uint64_t seed, bool bitExact);
 
 /// Checks `text` specialised to V = vocab, B = batch, T = seqLen.
-CheckResult checkModelText(const std::string &text, int64_t vocab, int64_t batch,
-                           int64_t seqLen, const CheckOptions &options);
+CheckResult checkModelText(const std::string &text, int64_t vocab, int64_t batch, int64_t seqLen,
+                           const CheckOptions &options);
 
 } // namespace rnnc::difftest

@@ -4,8 +4,8 @@
 /// The ctest slice of the differential tester: kSliceModels generated models
 /// from fixed seeds, each checked through the real pipeline
 /// (DifferentialCheck.h: JIT vs interpreter, finite differences, 1 vs 2
-/// threads, generation vs train-size forward, the AOT object vs the JIT). Every generated model must
-/// pass the front end, and every check must agree.
+/// threads, generation vs train-size forward, the AOT object vs the JIT). Every generated model
+/// must pass the front end, and every check must agree.
 ///
 /// Known open defect: issue 10's defect 1 (a scan that yields one value
 /// twice loses one of the stacked outputs in codegen). Until its fix is

@@ -18,8 +18,7 @@ namespace {
 
 class Generator {
 public:
-  Generator(uint64_t seed, const GeneratorOptions &options)
-      : rng_(seed), options_(options) {}
+  Generator(uint64_t seed, const GeneratorOptions &options) : rng_(seed), options_(options) {}
   RandomModel run();
 
 private:

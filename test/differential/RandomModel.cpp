@@ -145,8 +145,8 @@ std::string printExpr(const Expr &e) {
     return s + ")";
   }
   case Expr::Slice:
-    return "slice(" + printExpr(e.args[0]) + ", " + printDim(e.begin) + ", " +
-           printDim(e.end) + ")";
+    return "slice(" + printExpr(e.args[0]) + ", " + printDim(e.begin) + ", " + printDim(e.end) +
+           ")";
   case Expr::Embed:
     return "embed(" + e.name + ", x)";
   }
@@ -197,8 +197,8 @@ std::string printModel(const RandomModel &m) {
   }
   o << "  }\n}\n";
   if (m.hasTrainBlock)
-    o << "train {\n  loss = cross_entropy\n  optimizer = sgd(lr = 1)\n  batch = "
-      << m.batch << "\n  seq_len = " << m.seqLen
+    o << "train {\n  loss = cross_entropy\n  optimizer = sgd(lr = 1)\n  batch = " << m.batch
+      << "\n  seq_len = " << m.seqLen
       << "\n  sampling = " << (m.consecutive ? "consecutive" : "random") << "\n}\n";
   return o.str();
 }

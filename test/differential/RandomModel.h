@@ -39,9 +39,9 @@ struct Expr {
   std::string name; ///< Ref: a value or param; Call: the function; Embed: the table
   double num = 0;   ///< Num
   std::vector<Expr> args;
-  DimSum dim;            ///< last axis of the result (empty for a scalar)
-  bool batched = true;   ///< [B, dim] rather than [dim]
-  DimSum begin, end;     ///< Slice bounds
+  DimSum dim;          ///< last axis of the result (empty for a scalar)
+  bool batched = true; ///< [B, dim] rather than [dim]
+  DimSum begin, end;   ///< Slice bounds
 };
 
 struct Stmt {

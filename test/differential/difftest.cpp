@@ -37,17 +37,18 @@ struct Options {
   std::string out = "difftest-out";
   bool reduce = true, verbose = false, strictThreads = false, threadsOnly = false;
   bool frontendOnly = false; ///< only check that the front end accepts each model
-  std::string checkFile; ///< --check FILE: one model, sizes from --vocab/--batch/--seq-len
+  std::string checkFile;     ///< --check FILE: one model, sizes from --vocab/--batch/--seq-len
   int64_t vocab = 5, batch = 2, seqLen = 3;
   GeneratorOptions generator;
 };
 
 int usage() {
-  std::cerr << "usage: rnnc-difftest [--seconds N] [--seed S] [--models K] [--out DIR]\n"
-               "                     [--reduce-seconds R] [--max-mismatches M] [--no-reduce]\n"
-               "                     [--no-repeats] [--strict-threads] [--frontend-only] [--verbose]\n"
-               "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n"
-               "                     [--threads-only]\n";
+  std::cerr
+      << "usage: rnnc-difftest [--seconds N] [--seed S] [--models K] [--out DIR]\n"
+         "                     [--reduce-seconds R] [--max-mismatches M] [--no-reduce]\n"
+         "                     [--no-repeats] [--strict-threads] [--frontend-only] [--verbose]\n"
+         "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n"
+         "                     [--threads-only]\n";
   return 2;
 }
 
@@ -108,6 +109,16 @@ void writeFile(const std::filesystem::path &p, const std::string &text) {
   std::ofstream(p) << text;
 }
 
+/// Every mismatch with its differing values, for report.txt.
+std::string describeWithValues(const CheckResult &r) {
+  std::string s;
+  if (!r.error.empty())
+    s += (r.rejected ? "rejected: " : "error: ") + r.error + "\n";
+  for (const Mismatch &m : r.mismatches)
+    s += m.describe() + "\n" + m.describeSamples();
+  return s;
+}
+
 std::string describeAll(const CheckResult &r) {
   std::string s;
   if (!r.error.empty())
@@ -128,9 +139,9 @@ int main(int argc, char **argv) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CheckOptions o;
     o.seed = opt.seed;
-    CheckResult r = opt.threadsOnly ? checkThreadsOnly(text, opt.vocab, opt.batch, opt.seqLen,
-                                                       opt.seed, true)
-                                    : checkModelText(text, opt.vocab, opt.batch, opt.seqLen, o);
+    CheckResult r = opt.threadsOnly
+                        ? checkThreadsOnly(text, opt.vocab, opt.batch, opt.seqLen, opt.seed, true)
+                        : checkModelText(text, opt.vocab, opt.batch, opt.seqLen, o);
     for (const auto &[kind, n] : r.comparisons)
       std::printf("compared %s: %lld\n", kind.c_str(), static_cast<long long>(n));
     std::printf("%s%s", describeAll(r).c_str(), r.failed() || r.rejected ? "FAIL\n" : "ok\n");
@@ -202,9 +213,10 @@ int main(int argc, char **argv) {
       std::filesystem::create_directories(dir);
       writeFile(dir / "model.rnn", printModel(m));
       std::string report = "seed " + std::to_string(seed) + "\nsizes " + m.sizesLine() +
-                           "\nrnnc: --vocab " + std::to_string(m.vocab) + " batch " +
-                           std::to_string(m.batch) + " seq_len " + std::to_string(m.seqLen) +
-                           "\n\n" + describeAll(r);
+                           "\nagain: rnnc-difftest --check model.rnn --vocab " +
+                           std::to_string(m.vocab) + " --batch " + std::to_string(m.batch) +
+                           " --seq-len " + std::to_string(m.seqLen) + " --seed " +
+                           std::to_string(seed) + "\n\n" + describeWithValues(r);
       if (opt.reduce && !r.rejected) {
         std::set<std::string> wanted(kinds.begin(), kinds.end());
         // Only the comparisons that failed are rerun while reducing.
@@ -239,12 +251,11 @@ int main(int argc, char **argv) {
         writeFile(dir / "reduced.rnn", text);
         report += "\nreduced in " + std::to_string(stats.seconds) + " s (" +
                   std::to_string(stats.attempts) + " tries, " + std::to_string(stats.accepted) +
-                  " kept) to sizes " + small.sizesLine() + " (" +
-                  std::to_string(bodyLines(small)) + " step lines):\n" + text + "\n" +
-                  describeAll(sr) + blameLine;
-        std::printf("[%7.1fs] reduced to %zu step lines (%s):\n%s%s%s", elapsed(),
-                    bodyLines(small), small.sizesLine().c_str(), text.c_str(),
-                    describeAll(sr).c_str(), blameLine.c_str());
+                  " kept) to sizes " + small.sizesLine() + " (" + std::to_string(bodyLines(small)) +
+                  " step lines):\n" + text + "\n" + describeWithValues(sr) + blameLine;
+        std::printf("[%7.1fs] reduced to %zu step lines (%s):\n%s%s%s", elapsed(), bodyLines(small),
+                    small.sizesLine().c_str(), text.c_str(), describeAll(sr).c_str(),
+                    blameLine.c_str());
       }
       writeFile(dir / "report.txt", report);
       std::fflush(stdout);
