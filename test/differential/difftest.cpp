@@ -183,6 +183,9 @@ int main(int argc, char **argv) {
                                         opt.strictThreads);
       r.comparisons.insert(br.comparisons.begin(), br.comparisons.end());
       r.mismatches.insert(r.mismatches.end(), br.mismatches.begin(), br.mismatches.end());
+      r.worstPassingRatio.insert(br.worstPassingRatio.begin(), br.worstPassingRatio.end());
+      for (const auto &[decade, n] : br.ratioDecades)
+        r.ratioDecades[decade] += n;
       if (!br.error.empty())
         r.error = "scaled-up model: " + br.error;
     }
