@@ -36,6 +36,7 @@ struct Options {
   int64_t models = -1, maxMismatches = -1;
   std::string out = "difftest-out";
   bool reduce = true, verbose = false, strictThreads = false, threadsOnly = false;
+  bool aot = true;
   bool frontendOnly = false; ///< only check that the front end accepts each model
   std::string checkFile;     ///< --check FILE: one model, sizes from --vocab/--batch/--seq-len
   int64_t vocab = 5, batch = 2, seqLen = 3;
@@ -46,7 +47,7 @@ int usage() {
   std::cerr
       << "usage: rnnc-difftest [--seconds N] [--seed S] [--models K] [--out DIR]\n"
          "                     [--reduce-seconds R] [--max-mismatches M] [--no-reduce]\n"
-         "                     [--no-repeats] [--strict-threads] [--frontend-only] [--verbose]\n"
+         "                     [--no-repeats] [--strict-threads] [--frontend-only] [--no-aot] [--verbose]\n"
          "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n"
          "                     [--threads-only]\n";
   return 2;
@@ -61,6 +62,8 @@ bool parseArgs(int argc, char **argv, Options &o) {
       o.reduce = false;
     else if (a == "--strict-threads")
       o.strictThreads = true;
+    else if (a == "--no-aot")
+      o.aot = false;
     else if (a == "--frontend-only")
       o.frontendOnly = true;
     else if (a == "--threads-only")
@@ -169,6 +172,7 @@ int main(int argc, char **argv) {
   int64_t tested = 0, rejected = 0, skipped = 0, failures = 0;
   double lastProgress = 0;
   CheckOptions base;
+  base.aot = opt.aot;
   for (uint64_t seed = opt.seed;; ++seed) {
     if (opt.models >= 0 ? tested >= opt.models : elapsed() >= opt.seconds)
       break;
