@@ -180,7 +180,15 @@ std::string printModel(const RandomModel &m) {
     o << "  param " << p.name << ": [";
     for (size_t i = 0; i < p.shape.size(); ++i)
       o << (i ? ", " : "") << printDim(p.shape[i]);
-    o << "] = normal(0, 0.1)\n";
+    // Every initialiser kind the language has (the check draws its own
+    // values; this is for the front end).
+    static const char *const kInits[] = {"normal(0, 0.1)", "uniform(-0.1, 0.1)", "zeros",
+                                         "ones", "xavier"};
+    size_t kinds = p.shape.size() == 2 ? 5 : 4;
+    size_t pick = 0;
+    for (char c : p.name)
+      pick = pick * 31 + static_cast<unsigned char>(c);
+    o << "] = " << kInits[pick % kinds] << '\n';
   }
   for (const StateDecl &s : m.states)
     o << "  state " << s.name << ": [" << printDim(s.dim) << "] = zeros\n";
