@@ -30,6 +30,10 @@ using namespace rnnc::difftest;
 
 namespace {
 
+/// A model that takes longer than this to check is reported (and written to
+/// DIR/slow-seed-N/), though it is not a mismatch.
+constexpr double kSlowModelSeconds = 30;
+
 struct Options {
   double seconds = 60, reduceSeconds = 120;
   uint64_t seed = 1;
@@ -102,10 +106,26 @@ bool parseArgs(int argc, char **argv, Options &o) {
   return true;
 }
 
-CheckResult check(const RandomModel &m, uint64_t seed, const CheckOptions &base) {
+/// checkModelText, then (if everything agreed and `threadsLarge`) 1 vs 2
+/// threads on the scaled-up copy.
+CheckResult check(const RandomModel &m, uint64_t seed, const CheckOptions &base,
+                  bool threadsLarge = false, bool strictThreads = false) {
   CheckOptions o = base;
   o.seed = seed;
-  return checkModelText(printModel(m), m.vocab, m.batch, m.seqLen, o);
+  CheckResult r = checkModelText(printModel(m), m.vocab, m.batch, m.seqLen, o);
+  if (!threadsLarge || r.failed() || r.rejected)
+    return r;
+  RandomModel big = scaledUp(m);
+  CheckResult br =
+      checkThreadsOnly(printModel(big), big.vocab, big.batch, big.seqLen, seed, strictThreads);
+  r.comparisons.insert(br.comparisons.begin(), br.comparisons.end());
+  r.mismatches.insert(r.mismatches.end(), br.mismatches.begin(), br.mismatches.end());
+  r.worstPassingRatio.insert(br.worstPassingRatio.begin(), br.worstPassingRatio.end());
+  for (const auto &[decade, n] : br.ratioDecades)
+    r.ratioDecades[decade] += n;
+  if (!br.error.empty())
+    r.error = "scaled-up model: " + br.error;
+  return r;
 }
 
 void writeFile(const std::filesystem::path &p, const std::string &text) {
@@ -169,7 +189,7 @@ int main(int argc, char **argv) {
   std::map<std::string, int64_t> constructs, comparisons, kindsFound;
   std::map<std::string, double> worst;
   std::map<std::string, int64_t> decades;
-  int64_t tested = 0, rejected = 0, skipped = 0, failures = 0;
+  int64_t tested = 0, rejected = 0, skipped = 0, failures = 0, slow = 0;
   double lastProgress = 0;
   CheckOptions base;
   base.aot = opt.aot;
@@ -180,18 +200,17 @@ int main(int argc, char **argv) {
       break;
     RandomModel m = generateModel(seed, opt.generator);
     countConstructs(m, constructs);
-    CheckResult r = check(m, seed, base);
-    if (!r.failed() && !r.rejected) { // 1 vs 2 threads where products do split
-      RandomModel big = scaledUp(m);
-      CheckResult br = checkThreadsOnly(printModel(big), big.vocab, big.batch, big.seqLen, seed,
-                                        opt.strictThreads);
-      r.comparisons.insert(br.comparisons.begin(), br.comparisons.end());
-      r.mismatches.insert(r.mismatches.end(), br.mismatches.begin(), br.mismatches.end());
-      r.worstPassingRatio.insert(br.worstPassingRatio.begin(), br.worstPassingRatio.end());
-      for (const auto &[decade, n] : br.ratioDecades)
-        r.ratioDecades[decade] += n;
-      if (!br.error.empty())
-        r.error = "scaled-up model: " + br.error;
+    double modelStart = elapsed();
+    CheckResult r = check(m, seed, base, true, opt.strictThreads);
+    if (elapsed() - modelStart > kSlowModelSeconds) { // compile time is worth a look too
+      ++slow;
+      std::printf("[%7.1fs] SLOW seed %llu (%s): %.1f s for one model\n", elapsed(),
+                  static_cast<unsigned long long>(seed), m.sizesLine().c_str(),
+                  elapsed() - modelStart);
+      std::filesystem::path dir =
+          std::filesystem::path(opt.out) / ("slow-seed-" + std::to_string(seed));
+      std::filesystem::create_directories(dir);
+      writeFile(dir / "model.rnn", printModel(m));
     }
     ++tested;
     for (const auto &[k, n] : r.comparisons)
@@ -232,8 +251,9 @@ int main(int argc, char **argv) {
         narrow.threads = wanted.count("threads") > 0;
         narrow.generation = wanted.count("generation") > 0;
         narrow.aot = wanted.count("aot") > 0;
+        bool large = wanted.count("threads-large") > 0;
         auto stillFails = [&](const RandomModel &c) {
-          CheckResult cr = check(c, seed, narrow);
+          CheckResult cr = check(c, seed, narrow, large, opt.strictThreads);
           if (cr.rejected)
             return false;
           for (const std::string &k : cr.failingKinds())
@@ -243,9 +263,9 @@ int main(int argc, char **argv) {
         };
         ReduceStats stats;
         RandomModel small = reduceModel(m, stillFails, opt.reduceSeconds, &stats);
-        CheckResult sr = check(small, seed, base);
+        CheckResult sr = check(small, seed, base, large, opt.strictThreads);
         std::string blame = blamePass([&](const CheckOptions &o) {
-          CheckResult br = check(small, seed, o);
+          CheckResult br = check(small, seed, o, large, opt.strictThreads);
           for (const std::string &k : br.failingKinds())
             if (wanted.count(k))
               return true;
@@ -298,6 +318,8 @@ int main(int argc, char **argv) {
   std::printf("  operators and constructs covered (models using each, or uses):\n");
   for (const auto &[k, n] : constructs)
     std::printf("    %-36s %8lld\n", k.c_str(), static_cast<long long>(n));
+  std::printf("  models slower than %.0f s to check: %lld\n", kSlowModelSeconds,
+              static_cast<long long>(slow));
   std::printf("  mismatching models: %lld\n", static_cast<long long>(failures));
   for (const auto &[k, n] : kindsFound)
     std::printf("    %-22s %8lld\n", k.c_str(), static_cast<long long>(n));
