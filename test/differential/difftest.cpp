@@ -11,6 +11,13 @@
 /// operators and constructs covered, mismatches. Exits 1 on any mismatch or
 /// any generated model the front end rejects, 2 on a usage error.
 ///
+/// Also: `--check FILE --vocab V --batch B --seq-len T` checks one model file
+/// (a reproducer) and prints each comparison; `--frontend-only --models K`
+/// only asks the front end to accept K generated models (thousands a
+/// minute); `--no-repeats` turns off the repeated subexpressions;
+/// `--strict-threads` wants 1 and 2 threads bit-identical on the scaled-up
+/// copies too.
+///
 //===----------------------------------------------------------------------===//
 #include "test/differential/DifferentialCheck.h"
 #include "test/differential/ModelGenerator.h"
@@ -21,6 +28,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <set>
@@ -51,7 +59,8 @@ int usage() {
   std::cerr
       << "usage: rnnc-difftest [--seconds N] [--seed S] [--models K] [--out DIR]\n"
          "                     [--reduce-seconds R] [--max-mismatches M] [--no-reduce]\n"
-         "                     [--no-repeats] [--strict-threads] [--frontend-only] [--no-aot] [--verbose]\n"
+         "                     [--no-repeats] [--strict-threads] [--frontend-only] [--no-aot] "
+         "[--verbose]\n"
          "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n"
          "                     [--threads-only]\n";
   return 2;
@@ -151,6 +160,63 @@ std::string describeAll(const CheckResult &r) {
   return s;
 }
 
+/// Writes DIR/seed-N/ (model.rnn, report.txt, reduced.rnn) for a model
+/// whose check failed with `kinds`, reducing it first unless --no-reduce.
+void writeMismatch(const Options &opt, const RandomModel &m, uint64_t seed, const CheckResult &r,
+                   const std::vector<std::string> &kinds, const CheckOptions &base,
+                   const std::function<double()> &elapsed) {
+  std::filesystem::path dir = std::filesystem::path(opt.out) / ("seed-" + std::to_string(seed));
+  std::filesystem::create_directories(dir);
+  writeFile(dir / "model.rnn", printModel(m));
+  std::string report = "seed " + std::to_string(seed) + "\nsizes " + m.sizesLine() +
+                       "\nagain: rnnc-difftest --check model.rnn --vocab " +
+                       std::to_string(m.vocab) + " --batch " + std::to_string(m.batch) +
+                       " --seq-len " + std::to_string(m.seqLen) + " --seed " +
+                       std::to_string(seed) + "\n\n" + describeWithValues(r);
+  if (opt.reduce && !r.rejected) {
+    std::set<std::string> wanted(kinds.begin(), kinds.end());
+    // Only the comparisons that failed are rerun while reducing.
+    CheckOptions narrow = base;
+    narrow.fdSamples = wanted.count("finite-differences") ? base.fdSamples : 0;
+    narrow.threads = wanted.count("threads") > 0;
+    narrow.generation = wanted.count("generation") > 0;
+    narrow.aot = wanted.count("aot") > 0;
+    bool large = wanted.count("threads-large") > 0;
+    auto stillFails = [&](const RandomModel &c) {
+      CheckResult cr = check(c, seed, narrow, large, opt.strictThreads);
+      if (cr.rejected)
+        return false;
+      for (const std::string &k : cr.failingKinds())
+        if (wanted.count(k))
+          return true;
+      return false;
+    };
+    ReduceStats stats;
+    RandomModel small = reduceModel(m, stillFails, opt.reduceSeconds, &stats);
+    CheckResult sr = check(small, seed, base, large, opt.strictThreads);
+    std::string blame = blamePass([&](const CheckOptions &o) {
+      CheckResult br = check(small, seed, o, large, opt.strictThreads);
+      for (const std::string &k : br.failingKinds())
+        if (wanted.count(k))
+          return true;
+      return false;
+    });
+    std::string blameLine = "first failing pipeline prefix ends at: " +
+                            (blame.empty() ? std::string("(none fails)") : blame) + "\n";
+    std::string text = printModel(small);
+    writeFile(dir / "reduced.rnn", text);
+    report += "\nreduced in " + std::to_string(stats.seconds) + " s (" +
+              std::to_string(stats.attempts) + " tries, " + std::to_string(stats.accepted) +
+              " kept) to sizes " + small.sizesLine() + " (" + std::to_string(bodyLines(small)) +
+              " step lines):\n" + text + "\n" + describeWithValues(sr) + blameLine;
+    std::printf("[%7.1fs] reduced to %zu step lines (%s):\n%s%s%s", elapsed(), bodyLines(small),
+                small.sizesLine().c_str(), text.c_str(), describeAll(sr).c_str(),
+                blameLine.c_str());
+  }
+  writeFile(dir / "report.txt", report);
+  std::fflush(stdout);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -235,57 +301,7 @@ int main(int argc, char **argv) {
                   static_cast<unsigned long long>(seed), m.sizesLine().c_str(),
                   r.duplicateYield ? " [a scan yields one value twice]" : "",
                   describeAll(r).c_str());
-      std::filesystem::path dir = std::filesystem::path(opt.out) / ("seed-" + std::to_string(seed));
-      std::filesystem::create_directories(dir);
-      writeFile(dir / "model.rnn", printModel(m));
-      std::string report = "seed " + std::to_string(seed) + "\nsizes " + m.sizesLine() +
-                           "\nagain: rnnc-difftest --check model.rnn --vocab " +
-                           std::to_string(m.vocab) + " --batch " + std::to_string(m.batch) +
-                           " --seq-len " + std::to_string(m.seqLen) + " --seed " +
-                           std::to_string(seed) + "\n\n" + describeWithValues(r);
-      if (opt.reduce && !r.rejected) {
-        std::set<std::string> wanted(kinds.begin(), kinds.end());
-        // Only the comparisons that failed are rerun while reducing.
-        CheckOptions narrow = base;
-        narrow.fdSamples = wanted.count("finite-differences") ? base.fdSamples : 0;
-        narrow.threads = wanted.count("threads") > 0;
-        narrow.generation = wanted.count("generation") > 0;
-        narrow.aot = wanted.count("aot") > 0;
-        bool large = wanted.count("threads-large") > 0;
-        auto stillFails = [&](const RandomModel &c) {
-          CheckResult cr = check(c, seed, narrow, large, opt.strictThreads);
-          if (cr.rejected)
-            return false;
-          for (const std::string &k : cr.failingKinds())
-            if (wanted.count(k))
-              return true;
-          return false;
-        };
-        ReduceStats stats;
-        RandomModel small = reduceModel(m, stillFails, opt.reduceSeconds, &stats);
-        CheckResult sr = check(small, seed, base, large, opt.strictThreads);
-        std::string blame = blamePass([&](const CheckOptions &o) {
-          CheckResult br = check(small, seed, o, large, opt.strictThreads);
-          for (const std::string &k : br.failingKinds())
-            if (wanted.count(k))
-              return true;
-          return false;
-        });
-        sr.error += sr.error.empty() ? "" : "\n";
-        std::string blameLine = "first failing pipeline prefix ends at: " +
-                                (blame.empty() ? std::string("(none fails)") : blame) + "\n";
-        std::string text = printModel(small);
-        writeFile(dir / "reduced.rnn", text);
-        report += "\nreduced in " + std::to_string(stats.seconds) + " s (" +
-                  std::to_string(stats.attempts) + " tries, " + std::to_string(stats.accepted) +
-                  " kept) to sizes " + small.sizesLine() + " (" + std::to_string(bodyLines(small)) +
-                  " step lines):\n" + text + "\n" + describeWithValues(sr) + blameLine;
-        std::printf("[%7.1fs] reduced to %zu step lines (%s):\n%s%s%s", elapsed(), bodyLines(small),
-                    small.sizesLine().c_str(), text.c_str(), describeAll(sr).c_str(),
-                    blameLine.c_str());
-      }
-      writeFile(dir / "report.txt", report);
-      std::fflush(stdout);
+      writeMismatch(opt, m, seed, r, kinds, base, elapsed);
     }
     if (elapsed() - lastProgress >= 10) {
       lastProgress = elapsed();
