@@ -94,15 +94,18 @@ std::vector<RandomModel> shrinkCandidates(const RandomModel &m) {
   // Drop a state: its assignment goes, its reads become another name.
   for (size_t i = 0; i < m.states.size() && m.states.size() > 1; ++i) {
     const StateDecl st = m.states[i];
-    for (const std::string &alt : namesOfDim(m, st.dim)) {
-      if (alt == st.name)
-        continue;
+    std::vector<std::string> alts{""}; // "": no reads left to replace
+    for (const std::string &alt : namesOfDim(m, st.dim))
+      if (alt != st.name)
+        alts.push_back(alt);
+    for (const std::string &alt : alts) {
       RandomModel c = m;
       c.states.erase(c.states.begin() + static_cast<long>(i));
       for (size_t s = 0; s < c.body.size(); ++s)
         if (c.body[s].kind == Stmt::Assign && c.body[s].name == st.name)
           c.body.erase(c.body.begin() + static_cast<long>(s--));
-      replaceRefsEverywhere(c, st.name, refTo(alt, st.dim));
+      if (!alt.empty())
+        replaceRefsEverywhere(c, st.name, refTo(alt, st.dim));
       out.push_back(std::move(c));
     }
   }
