@@ -8,7 +8,8 @@
 ///    the kernels as absolute symbols, and a generator that answers every
 ///    `rnnc_capi_*` lookup: `create` with the shim, the rest with a trap;
 /// 3. addObjectFile, look up `difftest_create`, call it to get the
-///    descriptor, call `descriptor->train_step(args, results)`.
+///    descriptor, call `descriptor->train_step` and `descriptor->forward`
+///    (each after filling the kernel arena with NaN, as for the JIT).
 ///
 //===----------------------------------------------------------------------===//
 #include "test/differential/AOTLoader.h"
@@ -16,6 +17,7 @@
 #include "runtime/AOTCompiler.h"
 #include "runtime/Kernels.h"
 #include "runtime/capi/rnnc_capi.h"
+#include "test/differential/CheckSupport.h"
 
 #include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
@@ -62,8 +64,9 @@ public:
 
 } // namespace
 
-bool runAOTTrainStep(const ir::Function &forward, const ir::Function &trainStep, void *const *args,
-                     void *const *results, std::string *error) {
+bool runAOTModel(const ir::Function &forward, const ir::Function &trainStep, void *const *trainArgs,
+                 void *const *trainResults, void *const *forwardArgs, void *const *forwardResults,
+                 std::string *error) {
   static bool initialised = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -111,7 +114,10 @@ bool runAOTTrainStep(const ir::Function &forward, const ir::Function &trainStep,
     *error = "the object's descriptor is missing or of another ABI version";
     return false;
   }
-  descriptor->train_step(const_cast<void **>(args), const_cast<void **>(results));
+  poisonArena();
+  descriptor->train_step(const_cast<void **>(trainArgs), const_cast<void **>(trainResults));
+  poisonArena();
+  descriptor->forward(const_cast<void **>(forwardArgs), const_cast<void **>(forwardResults));
   return true;
 }
 

@@ -160,6 +160,23 @@ void finiteDifferences(CheckResult &r, const ir::Function &ts, std::vector<ir::T
   }
 }
 
+/// The inputs of a B = 1 program from those of a batch: row 0 of every
+/// state of `fn`, and x = x[t][0].
+std::map<std::string, ir::Tensor> rowZeroInputs(const ir::Function &fn,
+                                                std::map<std::string, ir::Tensor> inputs, int64_t B,
+                                                int64_t t) {
+  for (unsigned a = 0; a < fn.body().numArguments(); ++a) {
+    ir::Tensor &st = inputs[fn.body().argument(a)->name()];
+    if (fn.argRole(a) == ir::ArgRole::State) {
+      st.data.resize(st.data.size() / static_cast<size_t>(B));
+      st.shape[0] = 1;
+    }
+  }
+  const ir::Tensor x = inputs.at("x");
+  inputs["x"] = ir::Tensor({1, 1}, {x.data[static_cast<size_t>(t * B)]});
+  return inputs;
+}
+
 /// `@forward` at B = T = 1 run T times from row 0 of the states against
 /// row 0 of `@forward` at (B, T).
 void compareGeneration(CheckResult &r, const frontend::ast::Program &program, int64_t V, int64_t B,
@@ -186,15 +203,7 @@ void compareGeneration(CheckResult &r, const frontend::ast::Program &program, in
   }
   runPoisoned(*jb, callB);
   // Row 0 of every state, and the tokens of column 0, for the B = 1 program.
-  std::map<std::string, ir::Tensor> row0 = inputs;
-  for (unsigned a = 0; a < fb.body().numArguments(); ++a) {
-    ir::Tensor &t = row0[fb.body().argument(a)->name()];
-    if (fb.argRole(a) == ir::ArgRole::State) {
-      size_t width = t.data.size() / static_cast<size_t>(B);
-      t.data.resize(width);
-      t.shape[0] = 1;
-    }
-  }
+  std::map<std::string, ir::Tensor> row0 = rowZeroInputs(f1, inputs, B, 0);
   const ir::Tensor &x = inputs.at("x");
   for (int64_t t = 0; t < T; ++t) {
     row0["x"] = ir::Tensor({1, 1}, {x.data[static_cast<size_t>(t * B)]});
@@ -370,15 +379,27 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
     runtime::setKernelThreads(1);
     compareBits(r, "threads", one, two, tsOpt.resultNames);
   }
-  if (options.aot) {
-    Call aot = one.freshCopy();
+  if (options.aot) { // the object's train step and generation step
     auto step = lower(*program, V, 1, 1, false, false, diags, &error);
-    poisonArena();
-    if (step && runAOTTrainStep(*step->function("forward"), tsOpt, aot.argPtrs.data(),
-                                aot.resultPtrs.data(), &error))
-      compareBits(r, "aot", one, aot, tsOpt.resultNames);
-    else
+    const ir::Function *f1 = step ? step->function("forward") : nullptr;
+    auto stepJit = f1 ? runtime::CompiledFunction::compile(*f1, &error) : nullptr;
+    Call stepCall;
+    if (stepJit && bindCall(*f1, rowZeroInputs(*f1, named, B, 0), stepCall, &error)) {
+      runPoisoned(*stepJit, stepCall);
+      Call aot = one.freshCopy(), aotStep = stepCall.freshCopy();
+      if (runAOTModel(*f1, tsOpt, aot.argPtrs.data(), aot.resultPtrs.data(), aotStep.argPtrs.data(),
+                      aotStep.resultPtrs.data(), &error)) {
+        compareBits(r, "aot", one, aot, tsOpt.resultNames);
+        std::vector<std::string> names;
+        for (const std::string &n : f1->resultNames)
+          names.push_back("forward:" + n);
+        compareBits(r, "aot", stepCall, aotStep, names);
+      } else {
+        r.error = "aot: " + error;
+      }
+    } else {
       r.error = "aot: " + error;
+    }
   }
   if (options.generation)
     compareGeneration(r, *program, V, B, T, named, diags);

@@ -182,8 +182,8 @@ std::string printModel(const RandomModel &m) {
       o << (i ? ", " : "") << printDim(p.shape[i]);
     // Every initialiser kind the language has (the check draws its own
     // values; this is for the front end).
-    static const char *const kInits[] = {"normal(0, 0.1)", "uniform(-0.1, 0.1)", "zeros",
-                                         "ones", "xavier"};
+    static const char *const kInits[] = {"normal(0, 0.1)", "uniform(-0.1, 0.1)", "zeros", "ones",
+                                         "xavier"};
     size_t kinds = p.shape.size() == 2 ? 5 : 4;
     size_t pick = 0;
     for (char c : p.name)
