@@ -328,6 +328,8 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
     r.error = "optimised pipeline: " + messages.str() + error;
     return r;
   }
+  if (options.pipelineOnly)
+    return r;
   const ir::Function &ts = *ref->function("train_step");
   const ir::Function &tsOpt = *opt->function("train_step");
   r.duplicateYield = yieldsOneValueTwice(tsOpt.body());

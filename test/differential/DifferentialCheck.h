@@ -57,6 +57,8 @@ struct CheckOptions {
   uint64_t seed = 1; ///< of the random parameters, states, tokens
   int fdSamples = 8; ///< parameter entries checked by differences
   bool threads = true, generation = true, aot = true;
+  /// Stop after the pass pipeline (to reduce a model the pipeline rejects).
+  bool pipelineOnly = false;
   /// Passes run before the JIT; unset: passes::defaultTrainPipeline().
   std::optional<std::vector<std::string>> passes;
 };

@@ -181,6 +181,7 @@ void writeMismatch(const Options &opt, const RandomModel &m, uint64_t seed, cons
     narrow.threads = wanted.count("threads") > 0;
     narrow.generation = wanted.count("generation") > 0;
     narrow.aot = wanted.count("aot") > 0;
+  narrow.pipelineOnly = wanted.size() == 1 && wanted.count("pipeline");
     bool large = wanted.count("threads-large") > 0;
     auto stillFails = [&](const RandomModel &c) {
       CheckResult cr = check(c, seed, narrow, large, opt.strictThreads);
