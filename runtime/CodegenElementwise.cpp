@@ -96,15 +96,6 @@ llvm::Value *emitBinary(llvm::IRBuilder<> &b, OpKind kind, llvm::Value *x,
   }
 }
 
-bool allF32(const ir::Operation &op) {
-  if (op.result()->type().elementType() != ir::ElementType::F32)
-    return false;
-  for (const ir::Value *v : op.operands())
-    if (v->type().elementType() != ir::ElementType::F32)
-      return false;
-  return true;
-}
-
 } // namespace
 
 llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &b, OpKind kind,
@@ -116,11 +107,10 @@ llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &b, OpKind kind,
 bool FunctionLowering::lowerElementwise(const ir::Operation &root) {
   if (isFusedProducer(&root))
     return true; // computed inside its user's loop
-  if (!allF32(root))
-    for (const ir::Value *v : root.operands())
-      if (v->type().elementType() != ir::ElementType::F32)
-        return fail(std::string("codegen supports '") + root.name() +
-                    "' on f32 only, got " + v->type().str());
+  for (const ir::Value *v : root.operands())
+    if (v->type().elementType() != ir::ElementType::F32)
+      return fail(std::string("codegen supports '") + root.name() +
+                  "' on f32 only, got " + v->type().str());
   llvm::Type *f = b_.getFloatTy();
   int64_t n = root.result()->type().numElements();
 

@@ -30,24 +30,11 @@ using runtime::ValueStorage;
 
 namespace {
 
-const char *kYieldedTwice = R"(module @T {
-  func @f(input %a: f32[2,3], input %s: f32[4,2,3], input %w: f32[3,3])
-      -> (a: f32[2,3], p: f32[4,2,3], q: f32[4,2,3]) {
-    %a.1, %p, %q = scan(%a, %s, %w) {carried = 1, reverse = 0, sequences = 1} {
-    ^body(%x: f32[2,3], %st: f32[2,3], %w.1: f32[3,3]):
-      %0 = matmul(%x, %w.1) : f32[2,3]
-      %1 = add(%0, %st) : f32[2,3]
-      %2 = tanh(%1) : f32[2,3]
-      yield %2, %0, %0
-    } : f32[2,3], f32[4,2,3], f32[4,2,3]
-    return %a.1, %p, %q
-  }
-})";
 
 class LoweringPlanTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    module_ = codegen_test::parseIR(kYieldedTwice);
+    module_ = codegen_test::parseIR(scan_fixtures::kYieldedTwice);
     ASSERT_TRUE(module_);
     fn_ = module_->functions().front().get();
     scan_ = fn_->body().operations().front().get();

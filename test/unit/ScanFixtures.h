@@ -59,4 +59,20 @@ inline const char *kTimeSumOfCarried = R"(module @T {
   }
 })";
 
+/// A scan that yields one body value (%0) as two per-step outputs: issue 10,
+/// defect 1 (only one of the two stacked outputs was written).
+inline const char *kYieldedTwice = R"(module @T {
+  func @f(input %a: f32[2,3], input %s: f32[4,2,3], input %w: f32[3,3])
+      -> (a: f32[2,3], p: f32[4,2,3], q: f32[4,2,3]) {
+    %a.1, %p, %q = scan(%a, %s, %w) {carried = 1, reverse = 0, sequences = 1} {
+    ^body(%x: f32[2,3], %st: f32[2,3], %w.1: f32[3,3]):
+      %0 = matmul(%x, %w.1) : f32[2,3]
+      %1 = add(%0, %st) : f32[2,3]
+      %2 = tanh(%1) : f32[2,3]
+      yield %2, %0, %0
+    } : f32[2,3], f32[4,2,3], f32[4,2,3]
+    return %a.1, %p, %q
+  }
+})";
+
 } // namespace rnnc::scan_fixtures
