@@ -32,6 +32,7 @@ struct TrainArgs {
   std::string model;
   std::string data = "/usr/share/games/fortunes/tang300";
   size_t chars = 0;
+  uint64_t maxCorpusBytes = runtime::CorpusOptions::kDefaultMaxCorpusBytes;
   std::string newlines = "space", format = "auto";
   std::optional<int64_t> epochs, batch, seqLen;
   std::optional<double> lr, clip;
@@ -76,6 +77,7 @@ int runTrain(const TrainArgs &a) {
 
   runtime::CorpusOptions corpusOptions;
   corpusOptions.maxChars = a.chars;
+  corpusOptions.maxBytes = a.maxCorpusBytes;
   corpusOptions.newlines = *runtime::parseNewlineMode(a.newlines);
   corpusOptions.format = *runtime::parseCorpusFormat(a.format);
   std::string error;
@@ -122,6 +124,8 @@ int runTrain(const TrainArgs &a) {
   options.predictEvery = a.predictEvery;
   options.predictLength = a.predictLength;
   options.prefixes = a.prefixes.empty() ? defaultPrefixes(vocab, *corpus) : a.prefixes;
+  const size_t corpusChars = corpus->text.size();
+  std::u32string().swap(corpus->text); // the token ids hold it from here
   int64_t batch = a.batch.value_or(cfg.batch), seqLen = a.seqLen.value_or(cfg.seqLen);
 
   runtime::CheckpointMetadata &meta = options.checkpoint;
@@ -147,7 +151,7 @@ int runTrain(const TrainArgs &a) {
   std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
                            "train step compiled in {:.0f} ms ({:.0f} ms "
                            "from parsing to a ready train step)\n",
-                           corpus->name, corpus->text.size(), vocab.size(),
+                           corpus->name, corpusChars, vocab.size(),
                            [&] {
                              int64_t n = 0;
                              for (auto &p : step->layout().params)
@@ -185,6 +189,10 @@ Command addTrainCommand(CLI::App &parent) {
       ->capture_default_str();
   app.add_option("--chars", a->chars, "Keep only the first N characters (0: all)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-corpus-bytes", a->maxCorpusBytes,
+                 "Refuse a corpus holding more text than this (bytes, after unzipping)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--newlines", a->newlines, "Newlines: space (the d2l recipe) or keep")
       ->check(CLI::IsMember({"space", "keep"}))
       ->capture_default_str();
