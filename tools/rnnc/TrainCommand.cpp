@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 #include "tools/rnnc/ModelLoading.h"
+#include "tools/rnnc/OutputPaths.h"
 
 #include "runtime/Checkpoint.h"
 #include "runtime/Corpus.h"
@@ -60,6 +61,16 @@ std::vector<std::string> defaultPrefixes(const runtime::Vocabulary &vocab,
 }
 
 int runTrain(const TrainArgs &a) {
+  OutputPaths outputs;
+  outputs.addInput(a.model, "the model");
+  outputs.addInput(a.data, "the corpus (--data)");
+  outputs.addInput(a.resume, "the checkpoint to resume", "--save");
+  outputs.addOutput(a.save, "--save");
+  outputs.addOutput(a.metricsJson, "--metrics-json");
+  if (std::string why; !outputs.check(&why)) {
+    std::cerr << "rnnc: error: " << why << '\n';
+    return 2;
+  }
   if (a.threads > 0)
     runtime::setKernelThreads(a.threads);
   else if (!std::getenv("RNNC_THREADS"))
