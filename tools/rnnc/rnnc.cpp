@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <iostream>
 #include <vector>
@@ -80,8 +82,16 @@ int main(int argc, char **argv) {
     for (Command &c : commands)
       if (c.app->parsed())
         return finishOutput(c.run());
+  } catch (const std::bad_alloc &) {
+    std::cerr << "rnnc: error: out of memory (an allocation failed; reduce "
+                 "the sizes, --batch, --seq-len or --chars)\n";
+    return 1;
+  } catch (const std::length_error &) {
+    std::cerr << "rnnc: error: out of memory (a size too large to allocate; "
+                 "reduce the sizes, --batch, --seq-len or --chars)\n";
+    return 1;
   } catch (const std::exception &e) {
-    std::cerr << "rnnc: error: " << e.what() << '\n';
+    std::cerr << "rnnc: error: internal error: " << e.what() << '\n';
     return 1;
   }
   return 2;
