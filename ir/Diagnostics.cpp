@@ -176,6 +176,33 @@ static const char *severityName(Severity s) {
 /// Is `c` the first byte of a UTF-8 sequence (not a continuation byte)?
 static bool startsCodePoint(unsigned char c) { return (c & 0xC0) != 0x80; }
 
+std::string elideLongWords(std::string_view message) {
+  constexpr size_t kMaxWord = 80, kKept = 40;
+  std::string out;
+  size_t i = 0;
+  while (i < message.size()) {
+    size_t end = message.find_first_of(" '\"`,;:()[]{}\n", i);
+    if (end == i) {
+      out += message[i++];
+      continue;
+    }
+    if (end == std::string_view::npos)
+      end = message.size();
+    std::string_view word = message.substr(i, end - i);
+    if (word.size() <= kMaxWord) {
+      out += word;
+    } else {
+      size_t cut = kKept;
+      while (cut > 0 && !startsCodePoint(static_cast<unsigned char>(word[cut])))
+        --cut;
+      out += word.substr(0, cut);
+      out += "... (" + std::to_string(word.size()) + " bytes)";
+    }
+    i = end;
+  }
+  return out;
+}
+
 void DiagnosticEngine::report(Severity severity, SourceLocation loc,
                               std::string_view message) {
   if (severity == Severity::Error) {
@@ -183,6 +210,8 @@ void DiagnosticEngine::report(Severity severity, SourceLocation loc,
       os_ << "error: too many errors, stopping\n";
     if (errors_++ >= kMaxErrors)
       return;
+  } else if (errors_ > kMaxErrors) {
+    return; // the notes and warnings of errors no longer shown
   }
   if (buffer_)
     os_ << buffer_->name() << ':';
@@ -190,7 +219,7 @@ void DiagnosticEngine::report(Severity severity, SourceLocation loc,
     os_ << loc.line << ':' << loc.col << ':';
   if (buffer_)
     os_ << ' ';
-  os_ << severityName(severity) << ": " << message << '\n';
+  os_ << severityName(severity) << ": " << elideLongWords(message) << '\n';
   if (!buffer_ || !loc.isValid())
     return;
   std::string_view line = buffer_->lineText(loc.line);

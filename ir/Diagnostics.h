@@ -69,6 +69,11 @@ int openRegularFile(const std::string &path, std::string_view what,
 
 enum class Severity { Error, Warning, Note };
 
+/// `message` with every word (a run without spaces or punctuation) longer
+/// than 80 bytes cut to its first 40 and its length: a 1 MB identifier
+/// is not repeated in full.
+std::string elideLongWords(std::string_view message);
+
 /// Formats diagnostics against one source buffer and counts errors.
 class DiagnosticEngine {
 public:

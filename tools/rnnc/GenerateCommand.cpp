@@ -128,7 +128,8 @@ Command addGenerateCommand(CLI::App &parent) {
   app.add_option("--top-k", a->topK, "Sample among the K most likely characters (0: all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  app.add_option("--seed", a->seed, "Seed for sampling")->capture_default_str();
+  app.add_option("--seed", a->seed, "Seed for sampling")
+      ->check(nonNegativeInteger())->capture_default_str();
   c.run = [a] { return runGenerate(*a); };
   return c;
 }

@@ -222,6 +222,7 @@ Command addTrainCommand(CLI::App &parent) {
   app.add_option("--clip", a->clip, "Clip gradients to this global L2 norm (0: off)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--seed", a->seed, "Seed for initialisation and sampling")
+      ->check(nonNegativeInteger())
       ->capture_default_str();
   app.add_option("--save", a->save, "Checkpoint to write after every epoch");
   app.add_option("--resume", a->resume, "Checkpoint to start from");

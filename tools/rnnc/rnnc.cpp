@@ -8,6 +8,7 @@
 #include "tools/rnnc/Commands.h"
 
 #include "runtime/Kernels.h"
+#include "runtime/KernelsParallel.h"
 
 #include <cerrno>
 #include <csignal>
@@ -71,7 +72,9 @@ int main(int argc, char **argv) {
   // The environment variables the runtime reads, checked once here.
   std::optional<int64_t> arenaLimit;
   std::string why;
-  if (!rnnc::runtime::readArenaLimitVariable(&arenaLimit, &why)) {
+  std::optional<int> threads;
+  if (!rnnc::runtime::readArenaLimitVariable(&arenaLimit, &why) ||
+      !rnnc::runtime::readThreadsVariable(&threads, &why)) {
     std::cerr << "rnnc: error: " << why << '\n';
     return 2;
   }
