@@ -59,10 +59,12 @@ enum {
 typedef struct @P@_context @P@_context;
 
 /* A new context (parameters not yet set), or NULL when out of memory or
- * when the runtime library is too old or too new for this object. */
+ * when the runtime library is too old or too new for this object; then
+ * @P@_last_error(NULL) says which (the last failed create on this thread). */
 @P@_context *@P@_create(void);
 void @P@_destroy(@P@_context *ctx);
-/* The message of the last failed call ("" after a success). */
+/* The message of the last failed call ("" after a success); with a NULL
+ * context, why the last @P@_create on this thread failed. */
 const char *@P@_last_error(const @P@_context *ctx);
 
 /* The model's name, V, B, T and total number of parameter values. */

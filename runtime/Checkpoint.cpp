@@ -3,7 +3,8 @@
 /// \file
 /// Writing: 1. build the JSON header (nlohmann ordered_json keeps metadata
 /// first, tensors in the caller's order), 2. pad it to 8 bytes, 3. append
-/// the f32 data little-endian, 4. write to a temp file, fsync, rename, fsync
+/// the f32 data little-endian, 4. write to a temp file (`.rnnc-PID-XXXXXX`
+/// in the same directory; stale ones of dead processes are removed), fsync, rename, fsync
 /// the directory. Reading checks every field before trusting it; no
 /// exception leaves this file. See Checkpoint.h for the layout.
 ///
@@ -25,6 +26,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <csignal>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -205,17 +208,68 @@ std::optional<std::string> serializeCheckpoint(const CheckpointMetadata &metadat
   return bytes;
 }
 
+namespace {
+
+/// Whether `name` is a temp file of a save (`.rnnc-<pid>-XXXXXX`, or the
+/// `.<base>.tmp.<pid>` earlier versions used for `base`) whose process no
+/// longer runs.
+bool isStaleTemp(const std::string &name, const std::string &base) {
+  std::string pid;
+  if (name.rfind(".rnnc-", 0) == 0) {
+    size_t dash = name.find('-', 6);
+    if (dash == std::string::npos || name.size() != dash + 7)
+      return false;
+    pid = name.substr(6, dash - 6);
+  } else if (name.rfind("." + base + ".tmp.", 0) == 0) {
+    pid = name.substr(base.size() + 6);
+  } else {
+    return false;
+  }
+  if (pid.empty() || pid.size() > 9 ||
+      pid.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  pid_t owner = static_cast<pid_t>(std::stol(pid));
+  return owner > 0 && owner != ::getpid() && ::kill(owner, 0) != 0 &&
+         errno == ESRCH;
+}
+
+/// Removes the temp files that killed saves left in `dir`.
+void removeStaleTemps(const std::string &dir, const std::string &base) {
+  DIR *d = ::opendir(dir.c_str());
+  if (!d)
+    return;
+  while (struct dirent *entry = ::readdir(d)) {
+    std::string name = entry->d_name;
+    if (isStaleTemp(name, base))
+      ::unlinkat(::dirfd(d), name.c_str(), 0);
+  }
+  ::closedir(d);
+}
+
+} // namespace
+
 bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
                     const std::vector<TensorView> &tensors, std::string *error) {
+  struct stat existing;
+  if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode)) {
+    if (error)
+      *error = fmt::format("cannot write checkpoint '{}': it exists and is "
+                           "not a regular file",
+                           path);
+    return false;
+  }
   std::optional<std::string> bytes = serializeCheckpoint(metadata, tensors, error);
   if (!bytes)
     return false;
   std::string dir = directoryOf(path);
-  std::string base = path.substr(path.rfind('/') == std::string::npos
-                                     ? 0
-                                     : path.rfind('/') + 1);
-  std::string tempPath =
-      (dir == "/" ? "" : dir) + "/." + base + ".tmp." + std::to_string(::getpid());
+  removeStaleTemps(dir, path.substr(path.rfind('/') == std::string::npos
+                                        ? 0
+                                        : path.rfind('/') + 1));
+  // A short temp name in the same directory (so the rename is atomic and a
+  // name of up to NAME_MAX characters still fits); the pid lets a later save
+  // remove it if this process is killed before the rename.
+  std::string tempPath = (dir == "/" ? "" : dir) + "/.rnnc-" +
+                         std::to_string(::getpid()) + "-XXXXXX";
   auto fail = [&](const std::string &what) {
     if (error)
       *error = fmt::format("cannot write checkpoint '{}': {}: {}", path, what,
@@ -223,14 +277,17 @@ bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
     ::unlink(tempPath.c_str());
     return false;
   };
-  int fd = ::open(tempPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::mkostemp(tempPath.data(), O_CLOEXEC);
   if (fd < 0) {
     if (error)
       *error = fmt::format("cannot write checkpoint '{}': {}", path,
                            std::strerror(errno));
     return false;
   }
-  if (!writeAll(fd, *bytes) || ::fsync(fd) != 0) {
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (::fchmod(fd, 0666 & ~mask) != 0 || !writeAll(fd, *bytes) ||
+      ::fsync(fd) != 0) {
     int saved = errno;
     ::close(fd);
     errno = saved;
@@ -478,15 +535,8 @@ std::optional<Checkpoint> parseCheckpoint(std::string_view bytes,
 
 std::optional<Checkpoint> loadCheckpoint(const std::string &path,
                                          std::string *error) {
-  // A device or a FIFO (/dev/zero, a pipe) would be read until memory runs
-  // out or block forever: a checkpoint is a regular file.
-  struct stat info;
-  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) &&
-      !S_ISDIR(info.st_mode)) {
-    if (error)
-      *error = fmt::format("checkpoint '{}' is not a regular file", path);
-    return std::nullopt;
-  }
+  // readFileBytes reads regular files only: a device or a FIFO (/dev/zero,
+  // a pipe) would be read until memory runs out or block forever.
   auto bytes = readFileBytes(path, "checkpoint ", error);
   if (!bytes)
     return std::nullopt;

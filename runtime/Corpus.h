@@ -9,10 +9,19 @@
 /// replace newlines, then truncate. Errors come back as messages, never as
 /// exceptions.
 ///
+/// Reading streams: the file (or the zip member, inflated 64 KiB at a time)
+/// goes through the decoder chunk by chunk and stops once N characters are
+/// kept, so memory is the kept text (4 bytes per character) plus a few
+/// chunk buffers, whatever the file's size. Only regular files are read (a
+/// FIFO, a device such as /dev/zero or a directory is refused at once), and
+/// no more than `maxBytes` of text (1 GiB by default): a larger file or
+/// member is refused, before reading when its size is known up front.
+///
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +47,9 @@ struct CorpusOptions {
   CorpusFormat format = CorpusFormat::Auto;
   /// Keep only the first `maxChars` code points; 0 keeps them all.
   size_t maxChars = 0;
+  /// Refuse to read more than this many bytes of text (after unzipping).
+  uint64_t maxBytes = kDefaultMaxCorpusBytes;
+  static constexpr uint64_t kDefaultMaxCorpusBytes = uint64_t(1) << 30;
 };
 
 /// A decoded training text.
@@ -50,11 +62,6 @@ struct Corpus {
 std::optional<NewlineMode> parseNewlineMode(std::string_view word);
 /// Parses "plain" / "fortune" / "auto".
 std::optional<CorpusFormat> parseCorpusFormat(std::string_view word);
-
-/// Reads a file's bytes; a zip archive (by its magic number) yields its one
-/// file's bytes. On failure returns nullopt and sets `*error`.
-std::optional<std::string> readCorpusBytes(const std::string &path,
-                                           std::string *error);
 
 /// Removes ANSI escape sequences (`ESC [ ... final-byte` and two-byte
 /// `ESC x`) and lines that are exactly `%` from fortune-format text.

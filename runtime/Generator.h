@@ -14,8 +14,10 @@
 #include "runtime/ModelProgram.h"
 #include "runtime/Vocabulary.h"
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rnnc::runtime {
 
@@ -31,6 +33,18 @@ public:
   std::optional<std::string> continueText(const std::string &prefixUtf8,
                                           int64_t count, TokenChooser &chooser,
                                           std::string *error) const;
+
+  /// Receives the text piece by piece (UTF-8); false stops the generation
+  /// (e.g. the output cannot be written).
+  using TextSink = std::function<bool(std::string_view)>;
+
+  /// As continueText, but hands the prefix and then each character to
+  /// `sink` as soon as it is chosen: memory does not grow with `count`.
+  /// False with `*error` set on bad input; false with `*error` empty when
+  /// the sink stopped it.
+  bool streamText(const std::string &prefixUtf8, int64_t count,
+                  TokenChooser &chooser, const TextSink &sink,
+                  std::string *error) const;
 
 private:
   const ForwardProgram &step_;

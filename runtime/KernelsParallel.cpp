@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cerrno>
 #include <cstdlib>
 #include <mutex>
 #include <pthread.h>
@@ -52,9 +53,9 @@ template <typename Pred> bool spinUntil(Pred done) {
 constexpr double kMinParallelWork = 1 << 17;
 
 int threadsFromEnvironment() {
-  const char *text = std::getenv("RNNC_THREADS");
-  int n = text ? std::atoi(text) : 1;
-  return std::clamp(n, 1, 64);
+  std::optional<int> n;
+  std::string ignored; // the tool reports a bad value before any kernel runs
+  return readThreadsVariable(&n, &ignored) && n ? *n : 1;
 }
 
 std::atomic<int> requestedThreads{threadsFromEnvironment()};
@@ -154,6 +155,23 @@ WorkerPool &pool() {
 }
 
 } // namespace
+
+bool readThreadsVariable(std::optional<int> *threads, std::string *error) {
+  *threads = std::nullopt;
+  const char *text = std::getenv("RNNC_THREADS");
+  if (!text)
+    return true;
+  char *end = nullptr;
+  errno = 0;
+  long n = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || errno != 0 || n < 1 || n > 64) {
+    *error = std::string("RNNC_THREADS='") + text +
+             "' is not a thread count (an integer from 1 to 64)";
+    return false;
+  }
+  *threads = static_cast<int>(n);
+  return true;
+}
 
 int kernelThreads() { return requestedThreads.load(std::memory_order_relaxed); }
 

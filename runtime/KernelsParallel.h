@@ -14,6 +14,9 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include <cstdint>
 #include <memory>
 #include <type_traits>
@@ -42,8 +45,13 @@ private:
   R (*call_)(void *, Args...);
 };
 
-/// Threads used by the matrix-product kernels (>= 1).
+/// Threads used by the matrix-product kernels (>= 1): RNNC_THREADS when set,
+/// else 1, until setKernelThreads.
 int kernelThreads();
+
+/// RNNC_THREADS parsed: nullopt when unset; false with `*error` when it is
+/// not an integer from 1 to 64 (the tool refuses to run then).
+bool readThreadsVariable(std::optional<int> *threads, std::string *error);
 /// Sets the thread count for later products (clamped to [1, 64]) and starts
 /// the workers it needs now, so no later product creates a thread.
 void setKernelThreads(int threads);

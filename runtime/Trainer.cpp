@@ -7,7 +7,9 @@
 #include "runtime/Progress.h"
 #include "runtime/Rng.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -451,9 +453,12 @@ bool Trainer::appendMetrics(const EpochMetrics &m, std::string *error) const {
                       {"grad_norm", m.gradNorm},
                       {"tokens_per_s", m.tokensPerSecond},
                       {"seconds", m.seconds}};
+  errno = 0;
   out << j.dump() << '\n';
+  out.flush(); // a full disk shows here, not in a destructor
   if (!out) {
-    *error = "cannot write metrics to '" + options_.metricsJsonPath + "'";
+    *error = "cannot write metrics to '" + options_.metricsJsonPath + "'" +
+             (errno ? std::string(": ") + std::strerror(errno) : "");
     return false;
   }
   return true;

@@ -84,6 +84,56 @@ std::optional<std::u32string> decodeUtf8(std::string_view bytes,
   return out;
 }
 
+bool Utf8StreamDecoder::feed(std::string_view chunk, std::u32string &out,
+                             std::string *error) {
+  auto fail = [&](uint64_t offset, uint8_t byte) {
+    if (error)
+      *error = fmt::format("invalid UTF-8 at byte offset {} (byte 0x{:02x})",
+                           offset, byte);
+    return false;
+  };
+  for (char c : chunk) {
+    uint8_t byte = static_cast<uint8_t>(c);
+    uint64_t at = offset_++;
+    if (need_ == 0) {
+      LeadByteRule rule = ruleFor(byte);
+      if (rule.length == 0)
+        return fail(at, byte);
+      if (rule.length == 1) {
+        out.push_back(byte);
+        continue;
+      }
+      lead_ = byte;
+      leadOffset_ = at;
+      need_ = rule.length;
+      seen_ = 1;
+      value_ = byte & (0xFF >> (rule.length + 1));
+      continue;
+    }
+    LeadByteRule rule = ruleFor(lead_);
+    uint8_t lo = seen_ == 1 ? rule.secondLo : 0x80;
+    uint8_t hi = seen_ == 1 ? rule.secondHi : 0xBF;
+    if (byte < lo || byte > hi)
+      return fail(at, byte);
+    value_ = (value_ << 6) | (byte & 0x3F);
+    if (++seen_ == need_) {
+      out.push_back(value_);
+      need_ = 0;
+    }
+  }
+  return true;
+}
+
+bool Utf8StreamDecoder::finish(std::string *error) const {
+  if (need_ == 0)
+    return true;
+  // Truncated at the end of the input: blame the lead byte.
+  if (error)
+    *error = fmt::format("invalid UTF-8 at byte offset {} (byte 0x{:02x})",
+                         leadOffset_, lead_);
+  return false;
+}
+
 void appendUtf8(std::string &out, char32_t c) {
   if (c < 0x80) {
     out.push_back(static_cast<char>(c));

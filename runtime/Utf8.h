@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,26 @@ namespace rnnc::runtime {
 /// "invalid UTF-8 at byte offset N (byte 0xNN)" and returns nullopt.
 std::optional<std::u32string> decodeUtf8(std::string_view bytes,
                                          std::string *error);
+
+/// decodeUtf8 over input that arrives in chunks: a sequence may be split
+/// between two chunks; offsets in messages count from the first byte fed.
+class Utf8StreamDecoder {
+public:
+  /// Appends the code points completed by `chunk` to `out`; false with
+  /// `*error` as decodeUtf8 sets it at the first invalid byte.
+  bool feed(std::string_view chunk, std::u32string &out, std::string *error);
+  /// False with `*error` when the input ended inside a sequence.
+  bool finish(std::string *error) const;
+  /// Bytes fed so far.
+  uint64_t offset() const { return offset_; }
+
+private:
+  uint64_t offset_ = 0;     ///< of the next byte
+  uint64_t leadOffset_ = 0; ///< of the lead byte of the open sequence
+  uint8_t lead_ = 0;
+  int need_ = 0, seen_ = 0; ///< bytes of the open sequence: total, had
+  char32_t value_ = 0;
+};
 
 /// Appends the UTF-8 form of one code point (assumed valid).
 void appendUtf8(std::string &out, char32_t codePoint);

@@ -12,6 +12,7 @@
 #include "runtime/Utf8.h"
 
 #include <new>
+#include <string>
 
 using rnnc::runtime::capi::ModelContext;
 using rnnc::runtime::capi::ModelDescription;
@@ -46,6 +47,13 @@ int guarded(rnnc_capi_context *ctx, int failureCode, Body body) {
   }
 }
 
+/// Why the last rnnc_capi_create on this thread returned NULL (what
+/// rnnc_capi_last_error(NULL) reports).
+std::string &createError() {
+  thread_local std::string why = "no context (null pointer)";
+  return why;
+}
+
 bool requirePath(rnnc_capi_context *ctx, const char *path) {
   if (path && *path)
     return true;
@@ -58,25 +66,40 @@ bool requirePath(rnnc_capi_context *ctx, const char *path) {
 extern "C" {
 
 rnnc_capi_context *rnnc_capi_create(const rnnc_model_descriptor *descriptor) {
-  if (!descriptor || descriptor->abi_version != RNNC_CAPI_ABI_VERSION ||
-      !descriptor->model_json || !descriptor->forward ||
-      !descriptor->train_step)
+  auto fail = [](std::string why) -> rnnc_capi_context * {
+    createError() = "create failed: " + why;
     return nullptr;
+  };
+  if (!descriptor)
+    return fail("no model descriptor (null pointer)");
+  if (descriptor->abi_version != RNNC_CAPI_ABI_VERSION)
+    return fail("the object was compiled for C API version " +
+                std::to_string(descriptor->abi_version) +
+                " and this runtime library is version " +
+                std::to_string(RNNC_CAPI_ABI_VERSION) +
+                "; compile the model again with the rnnc of this library");
+  if (!descriptor->model_json || !descriptor->forward ||
+      !descriptor->train_step)
+    return fail("the model descriptor lacks its description or entry points");
   try {
     std::string error;
     auto description = ModelDescription::parse(descriptor->model_json, &error);
     if (!description)
-      return nullptr;
+      return fail(error);
     return new rnnc_capi_context(*descriptor, std::move(*description));
+  } catch (const std::bad_alloc &) {
+    return fail("out of memory");
+  } catch (const std::exception &e) {
+    return fail(std::string("internal error: ") + e.what());
   } catch (...) {
-    return nullptr;
+    return fail("internal error");
   }
 }
 
 void rnnc_capi_destroy(rnnc_capi_context *ctx) { delete ctx; }
 
 const char *rnnc_capi_last_error(const rnnc_capi_context *ctx) {
-  return ctx ? ctx->error.c_str() : "no context (null pointer)";
+  return ctx ? ctx->error.c_str() : createError().c_str();
 }
 
 const char *rnnc_capi_model_name(const rnnc_capi_context *ctx) {

@@ -168,8 +168,8 @@ bool ModelContext::generate(const std::string &prefixUtf8, int64_t count,
   if (!model_.vocabulary)
     return fail("the model has no vocabulary (compiled with --vocab): load a "
                 "checkpoint first");
-  if (count < 0)
-    return fail("generate: the count must not be negative");
+  if (count < 0 || count > 1000000000)
+    return fail("generate: the count must be 0 to 1000000000");
   SamplingOptions sampling{temperature, topK};
   if (!validateSamplingOptions(sampling, &error))
     return false;

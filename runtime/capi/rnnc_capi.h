@@ -22,7 +22,8 @@ extern "C" {
 #endif
 
 /** Bumped whenever the descriptor or a signature below changes.
- * 2: the entries return a status (0, or 1 when their arena cannot be had). */
+ * 2: the entries return a status (0, or 1 when their arena cannot be had);
+ *    last_error(NULL) says why create returned NULL. */
 #define RNNC_CAPI_ABI_VERSION 2
 
 /** Returns 0, or 1 (nothing read or written) when its working memory cannot
@@ -46,6 +47,7 @@ typedef struct rnnc_capi_context rnnc_capi_context;
 #define RNNC_CAPI_ERROR_NUMERIC 3
 #define RNNC_CAPI_ERROR_MEMORY 4
 
+/** NULL on failure; rnnc_capi_last_error(NULL) then says why (per thread). */
 rnnc_capi_context *rnnc_capi_create(const rnnc_model_descriptor *descriptor);
 void rnnc_capi_destroy(rnnc_capi_context *ctx);
 const char *rnnc_capi_last_error(const rnnc_capi_context *ctx);

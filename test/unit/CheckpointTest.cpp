@@ -404,11 +404,11 @@ TEST(Checkpoint, OnlyRegularFilesAreRead) {
   // /dev/zero used to be read until memory ran out, a FIFO to block.
   std::string error;
   EXPECT_FALSE(loadCheckpoint("/dev/zero", &error));
-  EXPECT_EQ(error, "checkpoint '/dev/zero' is not a regular file");
+  EXPECT_EQ(error, "cannot read checkpoint '/dev/zero': it is a character device, not a regular file");
   std::string fifo = tempDir() + "/fifo";
   ::unlink(fifo.c_str());
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   EXPECT_FALSE(loadCheckpoint(fifo, &error));
-  EXPECT_EQ(error, "checkpoint '" + fifo + "' is not a regular file");
+  EXPECT_EQ(error, "cannot read checkpoint '" + fifo + "': it is a FIFO (pipe), not a regular file");
   ::unlink(fifo.c_str());
 }

@@ -225,3 +225,58 @@ TEST(Corpus, SplitHeldOutTakesTheTail) {
   EXPECT_EQ(all, U"abc");
   EXPECT_EQ(none, U"");
 }
+
+TEST(Utf8, StreamDecoderAcceptsSequencesSplitAcrossChunks) {
+  std::string bytes = "a\xE5\x88\x86\xC3\xA9\xF0\x9F\x98\x80z";
+  Utf8StreamDecoder decoder;
+  std::u32string out;
+  for (char c : bytes)
+    ASSERT_TRUE(decoder.feed(std::string_view(&c, 1), out, nullptr));
+  EXPECT_TRUE(decoder.finish(nullptr));
+  EXPECT_EQ(out, *decodeUtf8(bytes, nullptr));
+  // Offsets count from the first byte fed, whatever the chunks.
+  Utf8StreamDecoder broken;
+  std::string error;
+  EXPECT_TRUE(broken.feed("ab\xE5", out, &error));
+  EXPECT_FALSE(broken.feed("\x41", out, &error));
+  EXPECT_EQ(error, "invalid UTF-8 at byte offset 3 (byte 0x41)");
+  Utf8StreamDecoder truncated;
+  EXPECT_TRUE(truncated.feed("abc\xE5\x88", out, &error));
+  EXPECT_FALSE(truncated.finish(&error));
+  EXPECT_EQ(error, "invalid UTF-8 at byte offset 3 (byte 0xe5)");
+}
+
+TEST(Corpus, StreamingReadKeepsTheWholeReadsResult) {
+  // An `auto` corpus whose only `%` line comes long after the first chunk,
+  // with an escape sequence early: read as a fortunes file either way.
+  std::string late = "\x1b[1mab\r\ncd\n" + std::string(70000, 'x') + "\n%\nyz\n";
+  // And a plain one with a `%` line cut by --chars.
+  std::string cut = "ab\n%\ncd";
+  for (const std::string &text : {late, cut}) {
+    std::string path = writeFile("stream.txt", text);
+    for (size_t maxChars : {0, 1, 3, 4, 5, 8, 70005}) {
+      CorpusOptions options;
+      options.maxChars = maxChars;
+      std::string error;
+      auto streamed = loadCorpus(path, options, &error);
+      auto whole = corpusFromBytes(text, path, options, &error);
+      ASSERT_TRUE(streamed && whole) << error;
+      EXPECT_EQ(streamed->text, whole->text) << maxChars;
+    }
+  }
+}
+
+TEST(Corpus, StopsReadingAtCharsAndRefusesTextAboveTheLimit) {
+  std::string path = writeFile("limit.txt", std::string(5000, 'a') + "\xFF");
+  CorpusOptions options;
+  options.maxChars = 10;
+  options.maxBytes = 100;
+  std::string error;
+  auto corpus = loadCorpus(path, options, &error); // the bad byte is never read
+  ASSERT_TRUE(corpus) << error;
+  EXPECT_EQ(corpus->text.size(), 10u);
+  options.maxChars = 0;
+  EXPECT_FALSE(loadCorpus(path, options, &error));
+  EXPECT_NE(error.find("more than 100 bytes of text"), std::string::npos) << error;
+  EXPECT_NE(error.find("--max-corpus-bytes"), std::string::npos) << error;
+}

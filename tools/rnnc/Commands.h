@@ -19,6 +19,18 @@ struct Command {
   std::function<int()> run;
 };
 
+/// Accepts only digits: CLI11 would read `--seed -1` into a uint64_t as
+/// 2^64 - 1.
+inline CLI::Validator nonNegativeInteger() {
+  return CLI::Validator(
+      [](std::string &text) -> std::string {
+        if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+          return {};
+        return "'" + text + "' is not a non-negative integer";
+      },
+      "UINT");
+}
+
 Command addCheckCommand(CLI::App &parent);
 Command addEmitCommand(CLI::App &parent);
 Command addOptCommand(CLI::App &parent);

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 #include "tools/rnnc/ModelLoading.h"
+#include "tools/rnnc/OutputPaths.h"
 
 #include "runtime/AOTCompiler.h"
 #include "runtime/Codegen.h"
@@ -111,6 +112,16 @@ int runCompile(const CompileArgs &a) {
   }
   if (a.output.empty() && !a.stats) {
     std::cerr << "rnnc: error: --output is required (unless --stats)\n";
+    return 2;
+  }
+  OutputPaths outputs;
+  outputs.addInput(a.model, "the model");
+  outputs.addInput(a.data, "the corpus (--data)");
+  outputs.addInput(a.from, "the checkpoint (--from)");
+  outputs.addOutput(a.output, "--output");
+  outputs.addOutput(a.header, "--header");
+  if (std::string why; !outputs.check(&why)) {
+    std::cerr << "rnnc: error: " << why << '\n';
     return 2;
   }
   runtime::AOTOptions options;

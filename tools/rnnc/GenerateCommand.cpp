@@ -16,12 +16,18 @@
 #include "runtime/Trainer.h"
 #include "runtime/Vocabulary.h"
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <memory>
 
 namespace rnnc::tool {
 
 namespace {
+/// The most characters one `generate` writes (memory does not grow with it;
+/// the limit catches a mistyped count).
+constexpr int64_t kMaxGenerateCount = 1000000000;
+
 struct GenerateArgs {
   std::string checkpoint;
   std::string prefix;
@@ -67,6 +73,16 @@ int runGenerate(const GenerateArgs &a) {
     std::cerr << "rnnc: error: " << a.checkpoint << ": " << error << '\n';
     return 1;
   }
+  const auto &slots = step->layout().params;
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (!std::all_of(params[i].begin(), params[i].end(),
+                     [](float v) { return std::isfinite(v); })) {
+      std::cerr << "rnnc: error: " << a.checkpoint << ": parameter '"
+                << slots[i].name
+                << "' holds non-finite values (NaN or infinity); the model "
+                   "cannot generate text\n";
+      return 1;
+    }
   runtime::SamplingOptions sampling{a.temperature, a.topK};
   if (!runtime::validateSamplingOptions(sampling, &error)) {
     std::cerr << "rnnc: error: " << error << '\n';
@@ -76,12 +92,22 @@ int runGenerate(const GenerateArgs &a) {
                                       ? runtime::TokenChooser(sampling, a.seed)
                                       : runtime::TokenChooser();
   runtime::TextGenerator generator(*step, params, *vocab);
-  auto text = generator.continueText(a.prefix, a.count, chooser, &error);
-  if (!text) {
-    std::cerr << "rnnc: error: " << error << '\n';
-    return 1;
+  // Each character is written as it is chosen; a failed write stops it.
+  bool written = generator.streamText(
+      a.prefix, a.count, chooser,
+      [](std::string_view piece) {
+        std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+        return static_cast<bool>(std::cout);
+      },
+      &error);
+  if (!written) {
+    if (!error.empty()) {
+      std::cout.flush();
+      std::cerr << "rnnc: error: " << error << '\n';
+    }
+    return 1; // else the write failed: main reports it
   }
-  std::cout << *text << '\n';
+  std::cout << '\n';
   return 0;
 }
 } // namespace
@@ -94,8 +120,9 @@ Command addGenerateCommand(CLI::App &parent) {
   app.add_option("checkpoint", a->checkpoint, "A checkpoint written by `rnnc train --save`")
       ->required();
   app.add_option("--prefix", a->prefix, "The text to continue")->required();
-  app.add_option("-n,--count", a->count, "Characters to generate")
-      ->check(CLI::NonNegativeNumber)
+  app.add_option("-n,--count", a->count,
+                 "Characters to generate (at most 1000000000, written as they come)")
+      ->check(CLI::Range(int64_t(0), kMaxGenerateCount))
       ->capture_default_str();
   app.add_option("--temperature", a->temperature, "Sample with this temperature (0: greedy)")
       ->check(CLI::NonNegativeNumber)
@@ -103,7 +130,8 @@ Command addGenerateCommand(CLI::App &parent) {
   app.add_option("--top-k", a->topK, "Sample among the K most likely characters (0: all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  app.add_option("--seed", a->seed, "Seed for sampling")->capture_default_str();
+  app.add_option("--seed", a->seed, "Seed for sampling")
+      ->check(nonNegativeInteger())->capture_default_str();
   c.run = [a] { return runGenerate(*a); };
   return c;
 }

@@ -40,18 +40,15 @@ struct OptOptions {
 std::shared_ptr<const SourceBuffer> readInput(const std::string &path,
                                               std::string *error) {
   if (path == "-") {
-    std::string text((std::istreambuf_iterator<char>(std::cin)),
-                     std::istreambuf_iterator<char>());
-    return std::make_shared<SourceBuffer>("<stdin>", std::move(text));
+    auto text = readStreamBytes(std::cin, "standard input", error);
+    if (!text)
+      return nullptr;
+    return std::make_shared<SourceBuffer>("<stdin>", std::move(*text));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot open '" + path + "'";
+  auto text = readFileBytes(path, "", error);
+  if (!text)
     return nullptr;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return std::make_shared<SourceBuffer>(path, ss.str());
+  return std::make_shared<SourceBuffer>(path, std::move(*text));
 }
 
 bool endsWith(const std::string &s, const std::string &suffix) {

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 #include "tools/rnnc/ModelLoading.h"
+#include "tools/rnnc/OutputPaths.h"
 
 #include "runtime/Checkpoint.h"
 #include "runtime/Corpus.h"
@@ -40,6 +41,7 @@ struct TrainArgs {
   std::string model;
   std::string data = "/usr/share/games/fortunes/tang300";
   size_t chars = 0;
+  uint64_t maxCorpusBytes = runtime::CorpusOptions::kDefaultMaxCorpusBytes;
   std::string newlines = "space", format = "auto";
   std::optional<int64_t> epochs, batch, seqLen;
   std::optional<double> lr, clip;
@@ -121,6 +123,16 @@ std::string resumeCommand(const std::string &path) {
 }
 
 int runTrain(const TrainArgs &a) {
+  OutputPaths outputs;
+  outputs.addInput(a.model, "the model");
+  outputs.addInput(a.data, "the corpus (--data)");
+  outputs.addInput(a.resume, "the checkpoint to resume", "--save");
+  outputs.addOutput(a.save, "--save");
+  outputs.addOutput(a.metricsJson, "--metrics-json");
+  if (std::string why; !outputs.check(&why)) {
+    std::cerr << "rnnc: error: " << why << '\n';
+    return 2;
+  }
   if (a.threads > 0)
     runtime::setKernelThreads(a.threads);
   else if (!std::getenv("RNNC_THREADS"))
@@ -138,6 +150,7 @@ int runTrain(const TrainArgs &a) {
 
   runtime::CorpusOptions corpusOptions;
   corpusOptions.maxChars = a.chars;
+  corpusOptions.maxBytes = a.maxCorpusBytes;
   corpusOptions.newlines = *runtime::parseNewlineMode(a.newlines);
   corpusOptions.format = *runtime::parseCorpusFormat(a.format);
   std::string error;
@@ -205,6 +218,8 @@ int runTrain(const TrainArgs &a) {
   }
   options.stopRequested = &interruptRequested;
   options.stopAfterSteps = a.interruptAfterSteps;
+  const size_t corpusChars = corpus->text.size();
+  std::u32string().swap(corpus->text); // the token ids hold it from here
   int64_t batch = a.batch.value_or(cfg.batch), seqLen = a.seqLen.value_or(cfg.seqLen);
 
   runtime::CheckpointMetadata &meta = options.checkpoint;
@@ -230,7 +245,7 @@ int runTrain(const TrainArgs &a) {
   std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
                            "train step compiled in {:.0f} ms ({:.0f} ms "
                            "from parsing to a ready train step)\n",
-                           corpus->name, corpus->text.size(), vocab.size(),
+                           corpus->name, corpusChars, vocab.size(),
                            [&] {
                              int64_t n = 0;
                              for (auto &p : step->layout().params)
@@ -290,6 +305,10 @@ Command addTrainCommand(CLI::App &parent) {
       ->capture_default_str();
   app.add_option("--chars", a->chars, "Keep only the first N characters (0: all)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-corpus-bytes", a->maxCorpusBytes,
+                 "Refuse a corpus holding more text than this (bytes, after unzipping)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--newlines", a->newlines, "Newlines: space (the d2l recipe) or keep")
       ->check(CLI::IsMember({"space", "keep"}))
       ->capture_default_str();
@@ -308,6 +327,7 @@ Command addTrainCommand(CLI::App &parent) {
   app.add_option("--clip", a->clip, "Clip gradients to this global L2 norm (0: off)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--seed", a->seed, "Seed for initialisation and sampling")
+      ->check(nonNegativeInteger())
       ->capture_default_str();
   app.add_option("--save", a->save, "Checkpoint to write after every epoch");
   app.add_option("--resume", a->resume, "Checkpoint to start from");

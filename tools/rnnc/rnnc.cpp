@@ -8,13 +8,37 @@
 #include "tools/rnnc/Commands.h"
 
 #include "runtime/Kernels.h"
+#include "runtime/KernelsParallel.h"
 
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <exception>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <iostream>
 #include <vector>
 
 using namespace rnnc::tool;
+
+namespace {
+
+/// Flushes standard output and turns a failed write (a full disk, /dev/full,
+/// a closed pipe) into an error: nothing a command printed is lost silently.
+int finishOutput(int exitCode) {
+  errno = 0;
+  std::cout.flush();
+  bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
+  if (!failed)
+    return exitCode;
+  std::cerr << "rnnc: error: cannot write to standard output"
+            << (errno ? std::string(": ") + std::strerror(errno) : "") << '\n';
+  return exitCode == 0 ? 1 : exitCode;
+}
+
+} // namespace
 
 int main(int argc, char **argv) {
   CLI::App app{"rnnc: compile and train recurrent language models"};
@@ -48,16 +72,29 @@ int main(int argc, char **argv) {
   // The environment variables the runtime reads, checked once here.
   std::optional<int64_t> arenaLimit;
   std::string why;
-  if (!rnnc::runtime::readArenaLimitVariable(&arenaLimit, &why)) {
+  std::optional<int> threads;
+  if (!rnnc::runtime::readArenaLimitVariable(&arenaLimit, &why) ||
+      !rnnc::runtime::readThreadsVariable(&threads, &why)) {
     std::cerr << "rnnc: error: " << why << '\n';
     return 2;
   }
+  // A write past a file-size limit fails with EFBIG and is reported like a
+  // full disk, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     for (Command &c : commands)
       if (c.app->parsed())
-        return c.run();
+        return finishOutput(c.run());
+  } catch (const std::bad_alloc &) {
+    std::cerr << "rnnc: error: out of memory (an allocation failed; reduce "
+                 "the sizes, --batch, --seq-len or --chars)\n";
+    return 1;
+  } catch (const std::length_error &) {
+    std::cerr << "rnnc: error: out of memory (a size too large to allocate; "
+                 "reduce the sizes, --batch, --seq-len or --chars)\n";
+    return 1;
   } catch (const std::exception &e) {
-    std::cerr << "rnnc: error: " << e.what() << '\n';
+    std::cerr << "rnnc: error: internal error: " << e.what() << '\n';
     return 1;
   }
   return 2;
