@@ -31,13 +31,16 @@ using namespace rnnc::runtime;
 }
 
 /// Messages are rnnc's own sentences, never a library exception's what().
-void checkMessage(const std::string &error) {
+/// A word the input itself holds may be quoted back (a bad format string
+/// `rnnc-chexception1` is named in the message), so only words that are not
+/// in the input count.
+void checkMessage(const std::string &error, std::string_view input) {
   const char *const kPrefix = "checkpoint 'fuzz.safetensors': ";
   if (error.compare(0, std::strlen(kPrefix), kPrefix) != 0)
     bug("message without the checkpoint name", error);
   for (const char *raw : {"std::", "bad_alloc", "exception", "basic_string",
                           "vector::", "max_size"})
-    if (error.find(raw) != std::string::npos)
+    if (error.find(raw) != std::string::npos && input.find(raw) == std::string_view::npos)
       bug("an exception's text leaked into the message", error);
 }
 
@@ -68,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string error;
   std::optional<Checkpoint> ckpt = parseCheckpoint(bytes, "fuzz.safetensors", &error);
   if (!ckpt) {
-    checkMessage(error);
+    checkMessage(error, bytes);
     return 0;
   }
   CheckpointExpectation own;
