@@ -273,13 +273,22 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 
 extern "C" {
 
-// Each product splits its output columns across the kernel threads (one
-// chunk, i.e. a plain product, unless RNNC_THREADS > 1); each chunk is one
-// single-threaded OpenBLAS call.
+// Each product is cut into chunks of output columns, or of output rows when
+// that repeats less work: every chunk is one single-threaded GEMM call that
+// packs its own part of one operand and all of the other, so the split goes
+// along the side whose other operand is the smaller one to pack again. The
+// chunks depend on the shapes only (runtime/KernelsParallel.h), never on the
+// thread count, so the bits do not either.
 
 void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
                  int64_t k, int64_t n) {
   using namespace rnnc::runtime;
+  if (m > n) { // every row chunk packs all of b[k,n]: smaller than a[m,k]
+    parallelChunks(m, flops(m, k, n), [&](int64_t r0, int64_t r1) {
+      gemm(false, false, r1 - r0, n, k, a + r0 * k, k, b, n, false, out + r0 * n, n);
+    });
+    return;
+  }
   parallelChunks(n, flops(m, k, n), [&](int64_t c0, int64_t c1) {
     gemm(false, false, m, c1 - c0, k, a, k, b + c0, n, false, out + c0, n);
   });
@@ -288,8 +297,17 @@ void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
 void rnnc_matmul_bias(const float *a, const float *b, const float *bias,
                       float *out, int64_t m, int64_t k, int64_t n) {
   using namespace rnnc::runtime;
-  // Each thread writes the bias rows of its own columns and accumulates the
+  // Each chunk writes the bias rows of its own part and accumulates the
   // product onto them: no zero fill, no separate pass adding the bias.
+  if (m > n) {
+    parallelChunks(m, flops(m, k, n), [&](int64_t r0, int64_t r1) {
+      size_t bytes = static_cast<size_t>(n) * sizeof(float);
+      for (int64_t r = r0; r < r1; ++r)
+        std::memcpy(out + r * n, bias, bytes);
+      gemm(false, false, r1 - r0, n, k, a + r0 * k, k, b, n, true, out + r0 * n, n);
+    });
+    return;
+  }
   parallelChunks(n, flops(m, k, n), [&](int64_t c0, int64_t c1) {
     size_t bytes = static_cast<size_t>(c1 - c0) * sizeof(float);
     for (int64_t r = 0; r < m; ++r)
@@ -301,6 +319,12 @@ void rnnc_matmul_bias(const float *a, const float *b, const float *bias,
 void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
                     int64_t n, int64_t k) {
   using namespace rnnc::runtime;
+  if (m > k) { // row chunks pack all of b[k,n] again, not all of a[m,n]
+    parallelChunks(m, flops(m, n, k), [&](int64_t r0, int64_t r1) {
+      gemm(false, true, r1 - r0, k, n, a + r0 * n, n, b, n, false, out + r0 * k, k);
+    });
+    return;
+  }
   parallelChunks(k, flops(m, n, k), [&](int64_t r0, int64_t r1) {
     gemm(false, true, m, r1 - r0, n, a, n, b + r0 * n, n, false, out + r0, k);
   });
@@ -309,6 +333,12 @@ void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
 void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
                     int64_t k, int64_t n, int64_t accumulate) {
   using namespace rnnc::runtime;
+  if (k > n) { // row chunks (columns of a) pack all of b[m,n] again, not a[m,k]
+    parallelChunks(k, flops(m, k, n), [&](int64_t r0, int64_t r1) {
+      gemm(true, false, r1 - r0, n, m, a + r0, k, b, n, accumulate != 0, out + r0 * n, n);
+    });
+    return;
+  }
   parallelChunks(n, flops(m, k, n), [&](int64_t c0, int64_t c1) {
     gemm(true, false, k, c1 - c0, m, a, k, b + c0, n, accumulate != 0, out + c0, n);
   });

@@ -56,10 +56,19 @@ bool readThreadsVariable(std::optional<int> *threads, std::string *error);
 /// the workers it needs now, so no later product creates a thread.
 void setKernelThreads(int threads);
 
-/// Runs job(begin, end) over [0, count) split into contiguous chunks, one per
-/// thread, when `work` (a flop estimate) is large enough to pay for the
-/// hand-off; otherwise job(0, count) on the calling thread.
+/// Runs job(begin, end) over [0, count) split into contiguous chunks when
+/// `work` (a flop estimate) is large enough to pay for the hand-off;
+/// otherwise job(0, count) on the calling thread. The chunks (chunkCount,
+/// chunkBegin) depend on `count` and `work` only, never on the thread count:
+/// the threads share them out, so a job whose chunks are each computed the
+/// same way gives the same bits for any number of threads.
 void parallelChunks(int64_t count, double work,
                     FunctionRef<void(int64_t, int64_t)> job);
+
+/// How many chunks parallelChunks makes of `count` items of `work` flops
+/// (1: not split), and where chunk `chunk` of `chunks` begins (chunk ==
+/// chunks gives `count`). Exposed for tests.
+int64_t chunkCount(int64_t count, double work);
+int64_t chunkBegin(int64_t count, int64_t chunks, int64_t chunk);
 
 } // namespace rnnc::runtime

@@ -95,8 +95,9 @@ std::string frontendErrors(const std::string &text, int64_t vocab, int64_t batch
 /// Only the `threads` comparison, JIT against JIT (no interpreter, so the
 /// sizes may be large enough for the products to be split across threads;
 /// at the generator's tiny sizes they never are).
-/// `bitExact` false: within the float tolerance instead (the runtime
-/// promises equal bits only for equal thread counts, see README "Threads").
+/// `bitExact` (rnnc-difftest's default) wants the same bits, which the
+/// runtime promises for any thread count (runtime/KernelsParallel.h); false:
+/// within the float tolerance instead (`--loose-threads`).
 CheckResult checkThreadsOnly(const std::string &text, int64_t vocab, int64_t batch, int64_t seqLen,
                              uint64_t seed, bool bitExact);
 
