@@ -86,25 +86,19 @@ void expectSameBitsForAnyThreadCount(const std::string &model, Sizes s) {
 /// size the differential tester found); odd sizes that fall on no block width.
 const Sizes kSizes[] = {{64, 32, 35}, {28, 32, 35}, {101, 27, 13}};
 
-TEST(ThreadCountBits, CharRnnTrainStep) {
+class ThreadCountBits : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(ThreadCountBits, TrainStep) {
   for (Sizes s : kSizes)
-    expectSameBitsForAnyThreadCount("char_rnn.rnn", s);
+    expectSameBitsForAnyThreadCount(GetParam(), s);
 }
-TEST(ThreadCountBits, GruTrainStep) {
-  for (Sizes s : kSizes)
-    expectSameBitsForAnyThreadCount("gru.rnn", s);
-}
-TEST(ThreadCountBits, LstmTrainStep) {
-  for (Sizes s : kSizes)
-    expectSameBitsForAnyThreadCount("lstm.rnn", s);
-}
-TEST(ThreadCountBits, EmbedGruTrainStep) {
-  for (Sizes s : kSizes)
-    expectSameBitsForAnyThreadCount("embed_gru.rnn", s);
-}
-TEST(ThreadCountBits, StackedLstmTrainStep) {
-  for (Sizes s : kSizes)
-    expectSameBitsForAnyThreadCount("lstm2.rnn", s);
-}
+
+INSTANTIATE_TEST_SUITE_P(Examples, ThreadCountBits,
+                         ::testing::Values("char_rnn.rnn", "gru.rnn", "lstm.rnn",
+                                           "embed_gru.rnn", "lstm2.rnn"),
+                         [](const auto &info) {
+                           std::string n = info.param;
+                           return n.substr(0, n.find('.'));
+                         });
 
 } // namespace
