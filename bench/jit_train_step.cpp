@@ -11,9 +11,9 @@
 ///   jit_train_step [MODEL.rnn] [V] [B] [T]
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/JIT.h"
+#include "runtime/codegen/JIT.h"
 #include "test/support/RandomCall.h"
-#include "tools/rnnc/ModelLoading.h"
+#include "runtime/driver/ModelLoading.h"
 
 #include <algorithm>
 #include <chrono>

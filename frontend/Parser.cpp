@@ -22,6 +22,7 @@
 #include "frontend/AstBuilder.h"
 #include "frontend/Frontend.h"
 #include "frontend/Sema.h"
+#include "ir/FileBytes.h"
 
 #include "RnncLexer.h"
 #include "RnncParser.h"

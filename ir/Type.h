@@ -17,7 +17,7 @@ namespace rnnc::ir {
 
 enum class ElementType { F32, I32 };
 
-/// Size limits of IR text (ir/Parser.h) and checkpoints (runtime/Checkpoint.h):
+/// Size limits of IR text (ir/Parser.h) and checkpoints (runtime/data/Checkpoint.h):
 /// a dimension is at most 2^31-1, and so is a tensor's element count, so that
 /// every size fits the i32 indices and the byte counts (x4) fit int64 with
 /// room to spare. Larger sizes are rejected with a message, never wrapped.

@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/capi/ModelContext.h"
 
-#include "runtime/Utf8.h"
+#include "runtime/data/Utf8.h"
 
 #include <new>
 #include <string>

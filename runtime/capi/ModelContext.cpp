@@ -9,11 +9,11 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/capi/ModelContext.h"
 
-#include "runtime/Checkpoint.h"
-#include "runtime/Kernels.h"
-#include "runtime/ParamInit.h"
-#include "runtime/Rng.h"
-#include "runtime/Utf8.h"
+#include "runtime/data/Checkpoint.h"
+#include "runtime/kernels/Kernels.h"
+#include "runtime/train/ParamInit.h"
+#include "runtime/train/Rng.h"
+#include "runtime/data/Utf8.h"
 
 #include <nlohmann/json.hpp>
 

@@ -4,7 +4,7 @@
 /// What a `<prefix>_context` is: the model description decoded from the
 /// object's JSON, the parameter / state / gradient buffers, the optimizer and
 /// sampler of a training run, and the last error message. The training and
-/// generation loops mirror runtime/Trainer.cpp and runtime/Generator.cpp
+/// generation loops mirror runtime/train/Trainer.cpp and runtime/train/Generator.cpp
 /// step for step (same Rng draws, same sampler, same clipping and update
 /// order) but call the object's compiled functions instead of the JIT, so the
 /// library needs no LLVM.
@@ -15,9 +15,9 @@
 #include "runtime/capi/rnnc_capi.h"
 
 #include "ir/IR.h"
-#include "runtime/Optimizer.h"
-#include "runtime/Sampler.h"
-#include "runtime/Vocabulary.h"
+#include "runtime/train/Optimizer.h"
+#include "runtime/train/Sampler.h"
+#include "runtime/data/Vocabulary.h"
 
 #include <cstdint>
 #include <memory>

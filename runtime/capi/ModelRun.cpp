@@ -1,9 +1,9 @@
 //===- ModelRun.cpp - Training and inference through compiled code --------===//
 ///
 /// \file
-/// The loops of runtime/Trainer.cpp (one epoch: sampler, state reset or
+/// The loops of runtime/train/Trainer.cpp (one epoch: sampler, state reset or
 /// carry, train step, finiteness check, clipping, optimizer) and
-/// runtime/Generator.cpp (prefix fed from a zero state, then greedy or
+/// runtime/train/Generator.cpp (prefix fed from a zero state, then greedy or
 /// sampled tokens) over the object's compiled `@train_step` and `@forward`.
 /// They are kept in the same order of operations and random draws so a seed
 /// gives what `rnnc train` and `rnnc generate` give.
@@ -11,7 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/capi/ModelContext.h"
 
-#include "runtime/Decoding.h"
+#include "runtime/train/Decoding.h"
 
 #include <algorithm>
 #include <cmath>
@@ -118,7 +118,7 @@ bool ModelContext::trainEpoch(double *meanLoss) {
   sampler_->startEpoch();
   zero(trainStates_); // consecutive: zeroed once per epoch
   Minibatch batch;
-  // As runtime/Progress.h's EpochMeter: a token-weighted mean.
+  // As runtime/train/Progress.h's EpochMeter: a token-weighted mean.
   double lossSum = 0;
   int64_t tokens = 0;
   const int64_t tokensPerBatch = model_.batch * model_.seqLen;

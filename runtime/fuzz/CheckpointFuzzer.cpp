@@ -13,7 +13,7 @@
 /// bug. Regression inputs live in test/unit/CheckpointTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Checkpoint.h"
+#include "runtime/data/Checkpoint.h"
 
 #include <cstdint>
 #include <cstdio>

@@ -14,10 +14,10 @@
 /// allocator is process-wide.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/JIT.h"
-#include "runtime/KernelsParallel.h"
+#include "runtime/codegen/JIT.h"
+#include "runtime/kernels/KernelsParallel.h"
 #include "test/support/RandomCall.h"
-#include "tools/rnnc/ModelLoading.h"
+#include "runtime/driver/ModelLoading.h"
 
 #include <gtest/gtest.h>
 

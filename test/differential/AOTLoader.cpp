@@ -14,8 +14,8 @@
 //===----------------------------------------------------------------------===//
 #include "test/differential/AOTLoader.h"
 
-#include "runtime/AOTCompiler.h"
-#include "runtime/Kernels.h"
+#include "runtime/codegen/AOTCompiler.h"
+#include "runtime/kernels/Kernels.h"
 #include "runtime/capi/rnnc_capi.h"
 #include "test/differential/CheckSupport.h"
 

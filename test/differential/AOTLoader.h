@@ -2,7 +2,7 @@
 ///
 /// \file
 /// For the `aot` comparison of DifferentialCheck.h: writes the object that
-/// `rnnc compile` writes (runtime/AOTCompiler.h emitCompiledModel, same
+/// `rnnc compile` writes (runtime/codegen/AOTCompiler.h emitCompiledModel, same
 /// functions, host CPU) to a temporary file, loads it into an ORC LLJIT of
 /// its own and calls its `train_step` and `forward` through the model
 /// descriptor, so the

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "test/differential/CheckSupport.h"
 
-#include "runtime/Kernels.h"
+#include "runtime/kernels/Kernels.h"
 
 #include <cmath>
 
@@ -22,7 +22,7 @@ uint32_t bitsOf(float v) {
 
 } // namespace
 
-/// Fills this thread's kernel arena (runtime/Kernels.cpp keeps one per
+/// Fills this thread's kernel arena (runtime/kernels/Kernels.cpp keeps one per
 /// thread, shared by every compiled function) with NaN bytes, so a value
 /// read before it is written shows as NaN every time instead of whatever
 /// the previous function left there: the failure no longer depends on

@@ -11,7 +11,7 @@
 #pragma once
 
 #include "ir/Interpreter.h"
-#include "runtime/JIT.h"
+#include "runtime/codegen/JIT.h"
 #include "test/differential/DifferentialCheck.h"
 
 #include <algorithm>

@@ -29,8 +29,8 @@
 #include "ir/Interpreter.h"
 #include "passes/Autodiff.h"
 #include "passes/Pipeline.h"
-#include "runtime/JIT.h"
-#include "runtime/KernelsParallel.h"
+#include "runtime/codegen/JIT.h"
+#include "runtime/kernels/KernelsParallel.h"
 #include "test/differential/AOTLoader.h"
 
 #include <algorithm>

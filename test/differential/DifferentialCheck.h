@@ -96,7 +96,7 @@ std::string frontendErrors(const std::string &text, int64_t vocab, int64_t batch
 /// sizes may be large enough for the products to be split across threads;
 /// at the generator's tiny sizes they never are).
 /// `bitExact` (rnnc-difftest's default) wants the same bits, which the
-/// runtime promises for any thread count (runtime/KernelsParallel.h); false:
+/// runtime promises for any thread count (runtime/kernels/KernelsParallel.h); false:
 /// within the float tolerance instead (`--loose-threads`).
 CheckResult checkThreadsOnly(const std::string &text, int64_t vocab, int64_t batch, int64_t seqLen,
                              uint64_t seed, bool bitExact);

@@ -83,7 +83,7 @@ struct RandomModel {
 
 /// The same model with every dimension times `factor` (at most 128) and
 /// batch `batch`: large enough for the kernels to split products across
-/// threads (runtime/KernelsParallel.h), for the JIT-only threads check.
+/// threads (runtime/kernels/KernelsParallel.h), for the JIT-only threads check.
 RandomModel scaledUp(const RandomModel &model, int64_t factor = 16, int64_t batch = 32);
 
 /// The model as DSL text (params that nothing references are left out).

@@ -17,6 +17,8 @@
 /// minute); `--no-repeats` turns off the repeated subexpressions;
 /// 1 and 2 threads must give the same bits on the scaled-up copies too
 /// (`threads-large`; the kernels' chunks do not depend on the thread count);
+/// `--write-models DIR` writes the scaled-up models as files, checking nothing
+/// (scripts/loss-fingerprint.sh trains them before and after a change).
 /// `--loose-threads` accepts differences within the float tolerance there
 /// (`--strict-threads`, the old opt-in, is the default and still accepted).
 ///
@@ -52,6 +54,7 @@ struct Options {
   bool reduce = true, verbose = false, strictThreads = true, threadsOnly = false;
   bool aot = true;
   bool frontendOnly = false; ///< only check that the front end accepts each model
+  std::string writeModels;   ///< --write-models DIR: write scaled-up models, check nothing
   std::string checkFile;     ///< --check FILE: one model, sizes from --vocab/--batch/--seq-len
   int64_t vocab = 5, batch = 2, seqLen = 3;
   GeneratorOptions generator;
@@ -64,7 +67,8 @@ int usage() {
          "                     [--no-repeats] [--loose-threads] [--frontend-only] [--no-aot] "
          "[--verbose]\n"
          "       rnnc-difftest --check FILE.rnn [--vocab V] [--batch B] [--seq-len T] [--seed S]\n"
-         "                     [--threads-only]\n";
+         "                     [--threads-only]\n"
+         "       rnnc-difftest --write-models DIR [--models K] [--seed S]\n";
   return 2;
 }
 
@@ -91,7 +95,7 @@ bool parseArgs(int argc, char **argv, Options &o) {
       o.verbose = true;
     else if ((a == "--seconds" || a == "--seed" || a == "--models" || a == "--out" ||
               a == "--reduce-seconds" || a == "--check" || a == "--vocab" || a == "--batch" ||
-              a == "--seq-len" || a == "--max-mismatches") &&
+              a == "--seq-len" || a == "--max-mismatches" || a == "--write-models") &&
              (v = value())) {
       if (a == "--seconds")
         o.seconds = std::atof(v);
@@ -105,6 +109,8 @@ bool parseArgs(int argc, char **argv, Options &o) {
         o.maxMismatches = std::atoll(v);
       else if (a == "--check")
         o.checkFile = v;
+      else if (a == "--write-models")
+        o.writeModels = v;
       else if (a == "--vocab")
         o.vocab = std::atoll(v);
       else if (a == "--batch")
@@ -241,6 +247,14 @@ int main(int argc, char **argv) {
       std::printf("compared %s: %lld\n", kind.c_str(), static_cast<long long>(n));
     std::printf("%s%s", describeAll(r).c_str(), r.failed() || r.rejected ? "FAIL\n" : "ok\n");
     return r.failed() || r.rejected ? 1 : 0;
+  }
+  if (!opt.writeModels.empty()) { // the scaled-up models as files, for `rnnc train`
+    int64_t n = opt.models >= 0 ? opt.models : 20;
+    for (uint64_t seed = opt.seed; seed < opt.seed + static_cast<uint64_t>(n); ++seed) {
+      RandomModel m = scaledUp(generateModel(seed, opt.generator));
+      std::ofstream(opt.writeModels + "/model-" + std::to_string(seed) + ".rnn") << printModel(m);
+    }
+    return 0;
   }
   if (opt.frontendOnly) { // generator against front end, many models a second
     int64_t n = opt.models >= 0 ? opt.models : 1000, rejected = 0;

@@ -11,7 +11,7 @@
 #pragma once
 
 #include "ir/IR.h"
-#include "runtime/JIT.h"
+#include "runtime/codegen/JIT.h"
 
 #include <cstdint>
 #include <cstring>

@@ -1,14 +1,14 @@
 //===- AOTCompilerTest.cpp - Names, header and errors of rnnc compile -----===//
 ///
 /// \file
-/// The parts of runtime/AOTCompiler.h that need no C compiler: entry-point
+/// The parts of runtime/codegen/AOTCompiler.h that need no C compiler: entry-point
 /// prefixes (derived and validated), the generated C header (every wrapper
 /// of the object is declared, macros carry the dimensions), and the errors
 /// of emitCompiledModel (bad prefix, unknown CPU, unwritable path). The
 /// object itself is exercised end to end by test/lit/compile/.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/AOTCompiler.h"
+#include "runtime/codegen/AOTCompiler.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 //===- BufferPlanTest.cpp - Arena sharing by live intervals ---------------===//
 ///
 /// \file
-/// runtime/BufferPlan.h: buffers share arena bytes exactly when their live
+/// runtime/plan/BufferPlan.h: buffers share arena bytes exactly when their live
 /// intervals are disjoint. Checked on small hand-written functions (a chain
 /// of products, a scan whose body reads a value from before the loop, an op
 /// computed at its user) and, through planStats, on the d2l train steps:
@@ -10,8 +10,8 @@
 /// check that the shared arena leaves every result unchanged.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/BufferPlan.h"
-#include "runtime/Codegen.h"
+#include "runtime/plan/BufferPlan.h"
+#include "runtime/codegen/Codegen.h"
 
 #include "CodegenTestUtil.h"
 #include "frontend/Frontend.h"

@@ -7,7 +7,7 @@
 /// atomic replacement, and one clear error per kind of damage or mismatch.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Checkpoint.h"
+#include "runtime/data/Checkpoint.h"
 
 #include <cstring>
 #include <dirent.h>

@@ -13,7 +13,7 @@
 /// Each example runs as autodiff leaves it, after
 /// passes::defaultTrainPipeline(), so the batched gathers, scatter-adds and
 /// time-summed products the passes make are covered too, and a third time
-/// with fuse-elementwise after that pipeline (runtime/CodegenFusion.cpp).
+/// with fuse-elementwise after that pipeline (runtime/codegen/CodegenFusion.cpp).
 ///
 //===----------------------------------------------------------------------===//
 #include "PassTestUtil.h"

@@ -12,7 +12,7 @@
 #include "CodegenTestUtil.h"
 #include "ScanFixtures.h"
 
-#include "runtime/Codegen.h"
+#include "runtime/codegen/Codegen.h"
 
 using namespace rnnc;
 using namespace rnnc::codegen_test;

@@ -14,7 +14,7 @@
 #include "ir/IR.h"
 #include "ir/Interpreter.h"
 #include "ir/Parser.h"
-#include "runtime/JIT.h"
+#include "runtime/codegen/JIT.h"
 
 #include <gtest/gtest.h>
 

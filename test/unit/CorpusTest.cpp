@@ -6,9 +6,9 @@
 /// the error messages for missing, empty and malformed input.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Corpus.h"
-#include "runtime/Utf8.h"
-#include "runtime/Vocabulary.h"
+#include "runtime/data/Corpus.h"
+#include "runtime/data/Utf8.h"
+#include "runtime/data/Vocabulary.h"
 
 #include <cstdio>
 #include <fstream>

@@ -6,7 +6,7 @@
 /// limits and seed determinism.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Decoding.h"
+#include "runtime/train/Decoding.h"
 
 #include <cmath>
 #include <gtest/gtest.h>

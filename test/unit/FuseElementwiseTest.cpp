@@ -6,7 +6,7 @@
 /// the verifier's body rules, autodiff's refusal, and hand-written fusions
 /// (epilogue product, broadcast bias, constants, several results,
 /// pass-through yields) run by the JIT against the interpreter
-/// (runtime/CodegenFusion.cpp). Interpreter equality before/after the pass
+/// (runtime/codegen/CodegenFusion.cpp). Interpreter equality before/after the pass
 /// on every example: PassExamplesTest.cpp; JIT on the fused examples:
 /// CodegenExamplesTest.cpp.
 ///

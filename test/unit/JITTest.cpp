@@ -1,7 +1,7 @@
 //===- JITTest.cpp - The CompiledFunction API -----------------------------===//
 ///
 /// \file
-/// What callers of runtime/JIT.h rely on beyond op-by-op correctness
+/// What callers of runtime/codegen/JIT.h rely on beyond op-by-op correctness
 /// (CodegenTest.cpp): errors come back as messages, repeated calls give the
 /// same answer (the reused arena carries no state), a state buffer may be
 /// both an argument and a result (the trainer carries h in place), several
@@ -11,8 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "CodegenTestUtil.h"
 
-#include "runtime/Kernels.h"
-#include "runtime/KernelsParallel.h"
+#include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelsParallel.h"
 
 using namespace rnnc;
 using namespace rnnc::codegen_test;

@@ -1,7 +1,7 @@
 //===- KernelsMatmulTest.cpp - The product kernels against a reference ---===//
 ///
 /// \file
-/// The product kernels (runtime/Kernels.cpp) call OpenBLAS for products with
+/// The product kernels (runtime/kernels/Kernels.cpp) call OpenBLAS for products with
 /// many rows and Eigen's GEMM, packing into buffers kept per thread, for the
 /// rest; the kernel threads take column chunks. Each kernel, with 1 and 2
 /// threads, must match a double-precision reference to within 1e-5 of the
@@ -14,8 +14,8 @@
 /// thread only the kernel threads (named rnnc-kernel) remain.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Kernels.h"
-#include "runtime/KernelsParallel.h"
+#include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelsParallel.h"
 #include "KernelTestSupport.h"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 //===- KernelsPackedTest.cpp - Products against a weight packed once ------===//
 ///
 /// \file
-/// rnnc_pack_panels + rnnc_matmul_packed (runtime/KernelsPacked.cpp), the
+/// rnnc_pack_panels + rnnc_matmul_packed (runtime/kernels/KernelsPacked.cpp), the
 /// per-step products of a scan: a[m,k] times b[k,n], or times b[n,k]ᵀ when
 /// packed transposed, must match a double-precision reference to within
 /// 1e-5 of the sum of |a||b| (float rounding), for row counts that use every
@@ -9,8 +9,8 @@
 /// depth; and the bits must be the same with 1 and 2 threads.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Kernels.h"
-#include "runtime/KernelsParallel.h"
+#include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelsParallel.h"
 #include "KernelTestSupport.h"
 
 #include <gtest/gtest.h>

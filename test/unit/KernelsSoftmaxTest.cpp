@@ -2,7 +2,7 @@
 ///
 /// \file
 /// The softmax cross-entropy kernels compute exp(x - max) with their own
-/// vector polynomial (runtime/Kernels.cpp). It must stay accurate over the
+/// vector polynomial (runtime/kernels/Kernels.cpp). It must stay accurate over the
 /// whole range of exponents a row can have, from 0 down past where float
 /// underflows (relative error of each softmax entry within 2e-6 of the
 /// double-precision value, absolute within 1e-37 below that), and a NaN
@@ -10,7 +10,7 @@
 /// loss.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Kernels.h"
+#include "runtime/kernels/Kernels.h"
 
 #include <gtest/gtest.h>
 

@@ -11,9 +11,9 @@
 /// 2, and OpenBLAS's edge kernels fell on other columns, so the bits moved.)
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Kernels.h"
-#include "runtime/KernelsParallel.h"
-#include "runtime/Optimizer.h"
+#include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelsParallel.h"
+#include "runtime/train/Optimizer.h"
 #include "test/unit/KernelTestSupport.h"
 
 #include <gtest/gtest.h>

@@ -9,8 +9,8 @@
 /// chunking bug that skips or repeats rows cannot pass.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Kernels.h"
-#include "runtime/KernelsParallel.h"
+#include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelsParallel.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 //===- LoweringPlanTest.cpp - The lowering plan and its verifier ----------===//
 ///
 /// \file
-/// runtime/LoweringPlan.h: planLowering on a scan that yields one body value
+/// runtime/plan/LoweringPlan.h: planLowering on a scan that yields one body value
 /// as two per-step outputs (issue 10, defect 1) computes it in the first
 /// output's row and copies it into the second's, and the plan verifies;
 /// then plans broken by hand (buffers live together sharing bytes, a scan
@@ -13,7 +13,7 @@
 /// from hand-written IR.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/LoweringPlan.h"
+#include "runtime/plan/LoweringPlan.h"
 
 #include "CodegenTestUtil.h"
 #include "ScanFixtures.h"

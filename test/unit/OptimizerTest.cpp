@@ -7,9 +7,9 @@
 /// seeded generator's determinism.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Optimizer.h"
-#include "runtime/ParamInit.h"
-#include "runtime/Rng.h"
+#include "runtime/train/Optimizer.h"
+#include "runtime/train/ParamInit.h"
+#include "runtime/train/Rng.h"
 
 #include <cmath>
 #include <gtest/gtest.h>

@@ -7,7 +7,7 @@
 /// the direction that does not depend on speed.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Progress.h"
+#include "runtime/train/Progress.h"
 
 #include <cmath>
 #include <cstdio>

@@ -6,7 +6,7 @@
 /// (20-1)/3 = 6 examples at offsets 0,3,..,15 and 6/2 = 3 batches.
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/Sampler.h"
+#include "runtime/train/Sampler.h"
 
 #include <algorithm>
 #include <gtest/gtest.h>

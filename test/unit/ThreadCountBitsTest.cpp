@@ -11,10 +11,10 @@
 /// kernels at different columns).
 ///
 //===----------------------------------------------------------------------===//
-#include "runtime/JIT.h"
-#include "runtime/KernelsParallel.h"
+#include "runtime/codegen/JIT.h"
+#include "runtime/kernels/KernelsParallel.h"
 #include "test/support/RandomCall.h"
-#include "tools/rnnc/ModelLoading.h"
+#include "runtime/driver/ModelLoading.h"
 
 #include <gtest/gtest.h>
 

@@ -3,26 +3,26 @@
 /// \file
 /// Ahead-of-time compilation: lowers the model twice (the train block's B, T
 /// for `@train_step`; B = T = 1 for the inference step), differentiates it,
-/// and writes one object (runtime/AOTCompiler.h) plus a C header that a C or
+/// and writes one object (runtime/codegen/AOTCompiler.h) plus a C header that a C or
 /// C++ program links with the runtime library `rnnc_capi`. The vocabulary
 /// comes from a corpus (--data, as `rnnc train` builds it), a checkpoint
 /// (--from) or just its size (--vocab; characters then come from the first
 /// checkpoint loaded at run time). `--stats` prints, per function, the
-/// arena its lowering plan needs (runtime/LoweringPlan.h), what it would need
+/// arena its lowering plan needs (runtime/plan/LoweringPlan.h), what it would need
 /// without sharing, the most bytes live at once (the bound for any plan),
 /// the buffer count and the kernel calls; with --stats the object is
 /// optional.
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
-#include "tools/rnnc/ModelLoading.h"
+#include "runtime/driver/ModelLoading.h"
 #include "tools/rnnc/OutputPaths.h"
 
-#include "runtime/AOTCompiler.h"
-#include "runtime/Codegen.h"
-#include "runtime/Checkpoint.h"
-#include "runtime/Corpus.h"
-#include "runtime/Vocabulary.h"
+#include "runtime/codegen/AOTCompiler.h"
+#include "runtime/codegen/Codegen.h"
+#include "runtime/data/Checkpoint.h"
+#include "runtime/data/Corpus.h"
+#include "runtime/data/Vocabulary.h"
 
 #include <cstdio>
 #include <fstream>

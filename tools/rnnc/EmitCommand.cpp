@@ -5,7 +5,7 @@
 /// IR of `@forward` specialised to `--vocab` (and `--batch`, `--seq-len`,
 /// which default to the train block), the lowering plans of `@forward` and
 /// `@train_step` after autodiff and the default pipeline, as `rnnc train`
-/// compiles them (runtime/LoweringPlan.h), or the unoptimised LLVM IR.
+/// compiles them (runtime/plan/LoweringPlan.h), or the unoptimised LLVM IR.
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
@@ -14,8 +14,8 @@
 #include "ir/Printer.h"
 #include "passes/Autodiff.h"
 #include "passes/Pipeline.h"
-#include "runtime/Codegen.h"
-#include "runtime/LoweringPlan.h"
+#include "runtime/codegen/Codegen.h"
+#include "runtime/plan/LoweringPlan.h"
 
 #include <iostream>
 #include <memory>

@@ -8,13 +8,13 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
-#include "tools/rnnc/ModelLoading.h"
+#include "runtime/driver/ModelLoading.h"
 
-#include "runtime/Checkpoint.h"
-#include "runtime/Decoding.h"
-#include "runtime/Generator.h"
-#include "runtime/Trainer.h"
-#include "runtime/Vocabulary.h"
+#include "runtime/data/Checkpoint.h"
+#include "runtime/train/Decoding.h"
+#include "runtime/train/Generator.h"
+#include "runtime/train/Trainer.h"
+#include "runtime/data/Vocabulary.h"
 
 #include <algorithm>
 #include <cmath>

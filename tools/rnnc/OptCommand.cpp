@@ -13,6 +13,7 @@
 #include "tools/rnnc/Commands.h"
 
 #include "frontend/Frontend.h"
+#include "ir/FileBytes.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"

@@ -13,14 +13,14 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
-#include "tools/rnnc/ModelLoading.h"
+#include "runtime/driver/ModelLoading.h"
 #include "tools/rnnc/OutputPaths.h"
 
-#include "runtime/Checkpoint.h"
-#include "runtime/Corpus.h"
-#include "runtime/KernelsParallel.h"
-#include "runtime/Trainer.h"
-#include "runtime/Vocabulary.h"
+#include "runtime/data/Checkpoint.h"
+#include "runtime/data/Corpus.h"
+#include "runtime/kernels/KernelsParallel.h"
+#include "runtime/train/Trainer.h"
+#include "runtime/data/Vocabulary.h"
 
 #include <fmt/format.h>
 #include <algorithm>

@@ -7,8 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 
-#include "runtime/Kernels.h"
-#include "runtime/KernelsParallel.h"
+#include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelsParallel.h"
 
 #include <cerrno>
 #include <csignal>

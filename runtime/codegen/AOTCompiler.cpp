@@ -1,0 +1,361 @@
+//===- AOTCompiler.cpp - Ahead-of-time objects for `rnnc compile` ---------===//
+///
+/// \file
+/// 1. build a TargetMachine for the host triple and the chosen CPU (host CPU
+///    and features by default, as the JIT; an unknown name is an error);
+/// 2. lower `@forward` and `@train_step` into one LLVM module and run the
+///    JIT's O3 pipeline (so the arithmetic is the JIT's);
+/// 3. rename them to internal `__rnnc_<prefix>_*`, add the descriptor and
+///    the exported `<prefix>_*` wrappers that forward to `rnnc_capi_*`;
+/// 4. emit an object, assembly or LLVM IR.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/codegen/AOTCompiler.h"
+#include "runtime/codegen/Codegen.h"
+#include "runtime/codegen/CodegenLowering.h"
+#include "runtime/codegen/ModelProgram.h"
+#include "runtime/data/Utf8.h"
+#include "runtime/capi/rnnc_capi.h"
+
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+#include <llvm/TargetParser/SubtargetFeature.h>
+
+#include <cctype>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace rnnc::runtime {
+
+namespace {
+
+/// One entry point of runtime/capi/rnnc_capi.h. Types: v void, p pointer,
+/// i int32_t, l int64_t / uint64_t, d double. `create` also gets the
+/// descriptor as its first argument.
+struct ApiFunction {
+  const char *suffix;
+  char result;
+  const char *params;
+};
+
+const ApiFunction kApi[] = {
+    {"create", 'p', ""},
+    {"destroy", 'v', "p"},
+    {"last_error", 'p', "p"},
+    {"model_name", 'p', "p"},
+    {"vocab_size", 'l', "p"},
+    {"batch_size", 'l', "p"},
+    {"seq_len", 'l', "p"},
+    {"num_params", 'l', "p"},
+    {"token_text", 'p', "pi"},
+    {"encode", 'i', "pplplp"},
+    {"init_params", 'i', "pl"},
+    {"load", 'i', "pp"},
+    {"save", 'i', "pp"},
+    {"set_learning_rate", 'i', "pd"},
+    {"train_step", 'i', "pppp"},
+    {"reset_train_state", 'i', "p"},
+    {"set_training_data", 'i', "ppll"},
+    {"train_epoch", 'i', "pp"},
+    {"step", 'i', "pip"},
+    {"reset_state", 'i', "p"},
+    {"generate", 'i', "ppldllp"},
+};
+
+llvm::Type *typeOf(char code, llvm::LLVMContext &ctx) {
+  switch (code) {
+  case 'v':
+    return llvm::Type::getVoidTy(ctx);
+  case 'i':
+    return llvm::Type::getInt32Ty(ctx);
+  case 'l':
+    return llvm::Type::getInt64Ty(ctx);
+  case 'd':
+    return llvm::Type::getDoubleTy(ctx);
+  default:
+    return llvm::PointerType::get(ctx, 0);
+  }
+}
+
+std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const std::string &cpu,
+                                                       std::string *error) {
+  initialiseNativeTargetOnce();
+  std::string triple = llvm::sys::getProcessTriple();
+  std::string lookupError;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!target) {
+    *error = "no target for '" + triple + "': " + lookupError;
+    return nullptr;
+  }
+  std::string cpuName = cpu.empty() ? llvm::sys::getHostCPUName().str() : cpu;
+  llvm::SubtargetFeatures features;
+  if (cpu.empty())
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(feature.first(), feature.second);
+  else if (!isKnownTargetCPU(cpu, error))
+    return nullptr;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpuName, features.getString(), llvm::TargetOptions(),
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    *error = "cannot create a target machine for '" + cpuName + "'";
+  return tm;
+}
+
+/// The internal descriptor and the exported wrappers.
+void addEntryPoints(llvm::Module &module, const std::string &prefix,
+                    llvm::Function *forward, llvm::Function *trainStep,
+                    const std::string &modelJson) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *ptr = llvm::PointerType::get(ctx, 0);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *json = new llvm::GlobalVariable(
+      module,
+      llvm::ArrayType::get(llvm::Type::getInt8Ty(ctx), modelJson.size() + 1),
+      true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantDataArray::getString(ctx, modelJson, true),
+      "__rnnc_" + prefix + "_model_json");
+  auto *descType = llvm::StructType::get(ctx, {i64, ptr, ptr, ptr});
+  auto *descriptor = new llvm::GlobalVariable(
+      module, descType, true, llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantStruct::get(
+          descType, {llvm::ConstantInt::get(i64, RNNC_CAPI_ABI_VERSION), json,
+                     forward, trainStep}),
+      "__rnnc_" + prefix + "_descriptor");
+
+  for (const ApiFunction &api : kApi) {
+    std::vector<llvm::Type *> params;
+    for (const char *c = api.params; *c; ++c)
+      params.push_back(typeOf(*c, ctx));
+    auto *type =
+        llvm::FunctionType::get(typeOf(api.result, ctx), params, false);
+    auto *wrapper =
+        llvm::Function::Create(type, llvm::Function::ExternalLinkage,
+                               prefix + "_" + api.suffix, module);
+    std::vector<llvm::Type *> calleeParams = params;
+    std::vector<llvm::Value *> args;
+    bool isCreate = std::string(api.suffix) == "create";
+    if (isCreate) {
+      calleeParams.insert(calleeParams.begin(), ptr);
+      args.push_back(descriptor);
+    }
+    for (llvm::Argument &a : wrapper->args())
+      args.push_back(&a);
+    llvm::FunctionCallee callee = module.getOrInsertFunction(
+        std::string("rnnc_capi_") + api.suffix,
+        llvm::FunctionType::get(typeOf(api.result, ctx), calleeParams, false));
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", wrapper));
+    llvm::CallInst *call = b.CreateCall(callee, args);
+    call->setTailCall(true);
+    if (api.result == 'v')
+      b.CreateRetVoid();
+    else
+      b.CreateRet(call);
+  }
+}
+
+} // namespace
+
+bool isKnownTargetCPU(const std::string &cpu, std::string *error) {
+  if (cpu.empty())
+    return true;
+  initialiseNativeTargetOnce();
+  std::string triple = llvm::sys::getProcessTriple(), lookupError;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target ? target->createMCSubtargetInfo(triple, "generic", "") : nullptr);
+  if (info && info->isCPUStringValid(cpu))
+    return true;
+  *error = "unknown target CPU '" + cpu + "' for " + triple +
+           " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` lists "
+           "them)";
+  return false;
+}
+
+bool isValidPrefix(const std::string &prefix) {
+  if (prefix.empty() || std::isdigit(static_cast<unsigned char>(prefix[0])) ||
+      prefix.rfind("rnnc_", 0) == 0 || prefix.size() > 64)
+    return false;
+  for (char c : prefix)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return false;
+  return true;
+}
+
+std::string defaultPrefix(const std::string &modelName) {
+  std::string out;
+  for (size_t i = 0; i < modelName.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(modelName[i]);
+    bool upper = std::isupper(c);
+    // A word starts at an upper-case letter after a lower-case one or digit,
+    // or before a lower-case one (the `N` of `RNNCell` in `RNNCell`).
+    if (upper && i > 0 && !out.empty() && out.back() != '_' &&
+        (!std::isupper(static_cast<unsigned char>(modelName[i - 1])) ||
+         (i + 1 < modelName.size() &&
+          std::islower(static_cast<unsigned char>(modelName[i + 1])))))
+      out += '_';
+    out += std::isalnum(c) ? static_cast<char>(std::tolower(c)) : '_';
+  }
+  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0])))
+    out = "model_" + out;
+  return out;
+}
+
+std::optional<std::string> describeModel(const ir::Module &forwardModule,
+                                         const ir::Module &trainModule,
+                                         const AOTModelFacts &facts,
+                                         std::string *error) {
+  const ir::Function *forward = forwardModule.function("forward");
+  const ir::Function *trainStep = trainModule.function("train_step");
+  const ir::Function *trainForward = trainModule.function("forward");
+  if (!forward || !trainStep || !trainForward) {
+    *error = "the model needs @forward and @train_step";
+    return std::nullopt;
+  }
+  auto step = ModelLayout::fromFunction(*forward, error);
+  auto train = ModelLayout::fromFunction(*trainStep, error);
+  if (!step || !train)
+    return std::nullopt;
+  auto slots = [](const std::vector<TensorSlot> &list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const TensorSlot &s : list)
+      out.push_back({{"name", s.name}, {"shape", s.shape}});
+    return out;
+  };
+  nlohmann::json params = nlohmann::json::array();
+  for (const TensorSlot &s : train->params) {
+    auto it = trainModule.paramInits.find(s.name);
+    ir::ParamInit init =
+        it == trainModule.paramInits.end() ? ir::ParamInit{} : it->second;
+    params.push_back(
+        {{"name", s.name},
+         {"shape", s.shape},
+         {"init", {{"kind", init.kind}, {"a", init.a}, {"b", init.b}}}});
+  }
+  const ir::TrainConfig &cfg = trainModule.train;
+  nlohmann::json j = {{"abi", RNNC_CAPI_ABI_VERSION},
+                      {"name", trainModule.name},
+                      {"source", facts.source},
+                      {"hash", facts.hash},
+                      {"vocab_size", step->vocab},
+                      {"batch", train->batch},
+                      {"seq_len", train->seqLen},
+                      {"params", params},
+                      {"train_states", slots(train->states)},
+                      {"step_states", slots(step->states)},
+                      {"train",
+                       {{"optimizer", cfg.optimizer},
+                        {"lr", cfg.lr},
+                        {"beta1", cfg.beta1},
+                        {"beta2", cfg.beta2},
+                        {"eps", cfg.eps},
+                        {"clip", cfg.clip},
+                        {"sampling", cfg.sampling}}},
+                      {"hyper_parameters", facts.hyperParametersJson}};
+  if (facts.vocabulary)
+    j["vocabulary"] = encodeUtf8(*facts.vocabulary);
+  return j.dump();
+}
+
+bool emitCompiledModel(const ir::Function &forward,
+                       const ir::Function &trainStep,
+                       const std::string &modelJson, const AOTOptions &options,
+                       const std::string &outputPath, std::string *error) {
+  if (!isValidPrefix(options.prefix)) {
+    *error = "invalid --name '" + options.prefix +
+             "': a C identifier not starting with 'rnnc_'";
+    return false;
+  }
+  std::unique_ptr<llvm::TargetMachine> tm =
+      makeTargetMachine(options.targetCPU, error);
+  if (!tm)
+    return false;
+  llvm::LLVMContext context;
+  llvm::Module module("rnnc." + options.prefix, context);
+  module.setDataLayout(tm->createDataLayout());
+  module.setTargetTriple(tm->getTargetTriple().str());
+  nlohmann::json description = nlohmann::json::parse(modelJson);
+  for (const ir::Function *fn : {&forward, &trainStep}) {
+    std::string message;
+    auto lowered = codegen::lowerFunction(module, *fn, message);
+    if (!lowered) {
+      *error = "in @" + fn->name() + ": " + message;
+      return false;
+    }
+    description["arena_bytes"][fn == &forward ? "forward" : "train_step"] =
+        lowered->plan.arenaBytes();
+  }
+  optimizeModule(module, *tm); // the JIT's O3 pipeline, so results agree
+  llvm::Function *forwardFn = module.getFunction(forward.name());
+  llvm::Function *trainFn = module.getFunction(trainStep.name());
+  if (!forwardFn || !trainFn) {
+    *error = "internal: the lowered functions are missing";
+    return false;
+  }
+  forwardFn->setName("__rnnc_" + options.prefix + "_forward");
+  trainFn->setName("__rnnc_" + options.prefix + "_train_step");
+  // Everything defined so far stays inside the object.
+  for (llvm::Function &f : module.functions())
+    if (!f.isDeclaration())
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::GlobalVariable &g : module.globals())
+    if (!g.isDeclaration() && !g.hasPrivateLinkage())
+      g.setLinkage(llvm::GlobalValue::InternalLinkage);
+  addEntryPoints(module, options.prefix, forwardFn, trainFn, description.dump());
+
+  std::string verifyText;
+  llvm::raw_string_ostream verifyOs(verifyText);
+  if (llvm::verifyModule(module, &verifyOs)) {
+    *error = "internal: the object's LLVM IR is invalid: " + verifyOs.str();
+    return false;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream out(outputPath, ec,
+                           options.emit == AOTEmitKind::Object
+                               ? llvm::sys::fs::OF_None
+                               : llvm::sys::fs::OF_Text);
+  if (ec) {
+    *error = "cannot write '" + outputPath + "': " + ec.message();
+    return false;
+  }
+  if (options.emit == AOTEmitKind::LLVM) {
+    module.print(out, nullptr);
+  } else {
+    llvm::legacy::PassManager pm;
+    if (tm->addPassesToEmitFile(pm, out, nullptr,
+                                options.emit == AOTEmitKind::Object
+                                    ? llvm::CodeGenFileType::ObjectFile
+                                    : llvm::CodeGenFileType::AssemblyFile)) {
+      *error = "the target cannot emit this file type";
+      out.close();
+      llvm::sys::fs::remove(outputPath);
+      return false;
+    }
+    pm.run(module);
+  }
+  out.flush();
+  if (out.has_error()) {
+    *error = "cannot write '" + outputPath + "': " + out.error().message();
+    out.clear_error();
+    out.close();
+    llvm::sys::fs::remove(outputPath); // no partial object under the real name
+    return false;
+  }
+  return true;
+}
+
+} // namespace rnnc::runtime

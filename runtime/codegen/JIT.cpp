@@ -1,0 +1,180 @@
+//===- JIT.cpp - Compiling rnnc IR functions to native code ---------------===//
+///
+/// \file
+/// 1. initialise the native target once;
+/// 2. build a TargetMachine for the host CPU name and features;
+/// 3. lower the function (Codegen.cpp) and run the O3 module pipeline with
+///    that TargetMachine (so the vectorizer sees the real vector width);
+/// 4. hand the module to an LLJIT with the kernels defined as absolute
+///    symbols, and look up the entry point.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/codegen/JIT.h"
+#include "runtime/codegen/Codegen.h"
+#include "runtime/kernels/Kernels.h"
+
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include <chrono>
+#include <mutex>
+
+namespace rnnc::runtime {
+
+void initialiseNativeTargetOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
+}
+
+namespace {
+
+llvm::orc::JITTargetMachineBuilder hostMachineBuilder() {
+  llvm::orc::JITTargetMachineBuilder jtmb(
+      llvm::Triple(llvm::sys::getProcessTriple()));
+  jtmb.setCPU(llvm::sys::getHostCPUName().str());
+  llvm::SubtargetFeatures features;
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    features.AddFeature(feature.first(), feature.second);
+  jtmb.addFeatures(features.getFeatures());
+  jtmb.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  return jtmb;
+}
+
+/// Lowers `fn` and runs O3 for `tm`; null with `error` set on failure.
+std::unique_ptr<llvm::Module> lowerAndOptimise(const ir::Function &fn,
+                                               llvm::LLVMContext &context,
+                                               llvm::TargetMachine &tm,
+                                               std::string *error,
+                                               int64_t *arenaBytes = nullptr) {
+  std::unique_ptr<llvm::Module> module =
+      lowerToLLVM(fn, context, error, arenaBytes);
+  if (!module)
+    return nullptr;
+  optimizeModule(*module, tm);
+  return module;
+}
+
+} // namespace
+
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm) {
+  module.setDataLayout(tm.createDataLayout());
+  module.setTargetTriple(tm.getTargetTriple().str());
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = true;
+  llvm::PassBuilder pb(&tm, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
+}
+
+struct CompiledFunction::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+
+CompiledFunction::CompiledFunction() : impl_(std::make_unique<Impl>()) {}
+CompiledFunction::~CompiledFunction() = default;
+
+std::unique_ptr<CompiledFunction> CompiledFunction::compile(const ir::Function &fn,
+                                                            std::string *error) {
+  auto fail = [&](std::string message) -> std::unique_ptr<CompiledFunction> {
+    if (error)
+      *error = std::move(message);
+    return nullptr;
+  };
+  auto start = std::chrono::steady_clock::now();
+  initialiseNativeTargetOnce();
+
+  llvm::orc::JITTargetMachineBuilder jtmb = hostMachineBuilder();
+  auto tm = jtmb.createTargetMachine();
+  if (!tm)
+    return fail("cannot create a target machine: " + llvm::toString(tm.takeError()));
+  auto context = std::make_unique<llvm::LLVMContext>();
+  int64_t arenaBytes = 0;
+  std::unique_ptr<llvm::Module> module =
+      lowerAndOptimise(fn, *context, **tm, error, &arenaBytes);
+  if (!module)
+    return nullptr;
+
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(jtmb).create();
+  if (!jit)
+    return fail("cannot create the JIT: " + llvm::toString(jit.takeError()));
+  llvm::orc::SymbolMap kernels;
+  for (const KernelSymbol &k : kernelSymbols())
+    kernels[(*jit)->mangleAndIntern(k.name)] = llvm::orc::ExecutorSymbolDef(
+        llvm::orc::ExecutorAddr::fromPtr(k.address),
+        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  if (llvm::Error err = (*jit)->getMainJITDylib().define(
+          llvm::orc::absoluteSymbols(std::move(kernels))))
+    return fail("cannot define the kernels: " + llvm::toString(std::move(err)));
+  if (llvm::Error err = (*jit)->addIRModule(
+          llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
+    return fail("cannot add the module: " + llvm::toString(std::move(err)));
+  auto entry = (*jit)->lookup(fn.name());
+  if (!entry)
+    return fail("cannot link '" + fn.name() + "': " + llvm::toString(entry.takeError()));
+
+  std::unique_ptr<CompiledFunction> compiled(new CompiledFunction());
+  compiled->impl_->jit = std::move(*jit);
+  compiled->entry_ = entry->toPtr<EntryPoint>();
+  compiled->name_ = fn.name();
+  compiled->arenaBytes_ = arenaBytes;
+  compiled->compileMillis_ = std::chrono::duration<double, std::milli>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count();
+  return compiled;
+}
+
+bool CompiledFunction::run(void *const *args, void *const *results) const {
+  return entry_(const_cast<void **>(args), const_cast<void **>(results)) == 0;
+}
+
+bool CompiledFunction::reserveArena(std::string *error) const {
+  if (rnnc_arena_acquire(arenaBytes_))
+    return true;
+  if (error)
+    *error = "@" + name_ + " " + describeArenaShortfall(arenaBytes_);
+  return false;
+}
+
+std::optional<std::string> emitOptimizedLLVMText(const ir::Function &fn,
+                                                 std::string *error) {
+  initialiseNativeTargetOnce();
+  auto tm = hostMachineBuilder().createTargetMachine();
+  if (!tm) {
+    if (error)
+      *error = "cannot create a target machine: " + llvm::toString(tm.takeError());
+    return std::nullopt;
+  }
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module = lowerAndOptimise(fn, context, **tm, error);
+  if (!module)
+    return std::nullopt;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os, nullptr);
+  return os.str();
+}
+
+std::string hostCPUName() { return llvm::sys::getHostCPUName().str(); }
+
+} // namespace rnnc::runtime

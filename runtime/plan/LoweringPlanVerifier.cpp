@@ -1,0 +1,230 @@
+//===- LoweringPlanVerifier.cpp - Invariants of a lowering plan -----------===//
+///
+/// \file
+/// verifyLoweringPlan: what the LLVM emitter relies on, checked before it
+/// runs (Codegen.cpp reports a failure as an internal error and emits
+/// nothing). Algorithm:
+///   1. the tables agree in size (one role, offset and live range per
+///      buffer); every buffer lies within the arena;
+///   2. buffers whose live intervals overlap share no bytes (all pairs);
+///   3. every value kept in the arena is in its buffer's value list, every
+///      direct result is the returned value at its index;
+///   4. a walk over the function and nested scan bodies: an op stored as
+///      such has a home for each result, an op computed elsewhere (fused,
+///      folded, inlined, view) has none, a packed product names a packed
+///      operand; each scan has exactly one kind per per-step output,
+///      consistent with its time sums, and a value computed in a row is
+///      computed in exactly one row (one ComputedInRow output yields it) and
+///      has no other home.
+/// Tests: test/unit/LoweringPlanTest.cpp (hand-broken plans are rejected).
+///
+//===----------------------------------------------------------------------===//
+#include "ir/Printer.h"
+#include "runtime/plan/LoweringPlan.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+
+namespace rnnc::runtime {
+
+using ir::OpKind;
+
+namespace {
+
+class PlanVerifier {
+public:
+  PlanVerifier(const ir::Function &fn, const LoweringPlan &plan)
+      : fn_(fn), plan_(plan), names_(ir::printedValueNames(fn)) {}
+
+  bool run();
+  std::string error;
+
+private:
+  bool fail(const std::string &message) {
+    if (error.empty())
+      error = message;
+    return false;
+  }
+  std::string name(const ir::Value *v) const {
+    auto it = names_.find(v);
+    return it == names_.end() ? "<a value outside @" + fn_.name() + ">" : it->second;
+  }
+  bool checkBuffers();
+  bool checkValues();
+  bool checkOp(const ir::Operation &op);
+  bool checkScan(const ir::Operation &scan);
+  bool hasHome(const ir::Value *v) const {
+    return plan_.storageOf(v).kind != ValueStorage::Kind::None;
+  }
+
+  const ir::Function &fn_;
+  const LoweringPlan &plan_;
+  std::map<const ir::Value *, std::string> names_;
+};
+
+bool PlanVerifier::checkBuffers() {
+  size_t n = plan_.buffers.size();
+  const BufferPlan &placed = plan_.placement;
+  if (plan_.roles.size() != n || placed.offsets.size() != n ||
+      placed.liveRanges.size() != n)
+    return fail("buffer tables disagree: " + std::to_string(n) + " buffers, " +
+                std::to_string(plan_.roles.size()) + " roles, " +
+                std::to_string(placed.offsets.size()) + " offsets, " +
+                std::to_string(placed.liveRanges.size()) + " live ranges");
+  for (size_t i = 0; i < n; ++i) {
+    int64_t at = placed.offsets[i], bytes = plan_.buffers[i].bytes;
+    if (at < 0 || bytes < 0 || at + bytes > placed.arenaBytes)
+      return fail("buffer " + std::to_string(i) + " (offset " + std::to_string(at) +
+                  ", " + std::to_string(bytes) + " bytes) is outside the arena of " +
+                  std::to_string(placed.arenaBytes) + " bytes");
+  }
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i + 1; j < n; ++j) {
+      const auto &a = placed.liveRanges[i], &b = placed.liveRanges[j];
+      bool liveTogether = a.first <= b.second && b.first <= a.second;
+      int64_t ai = placed.offsets[i], aj = placed.offsets[j];
+      bool shareBytes = ai < aj + plan_.buffers[j].bytes &&
+                        aj < ai + plan_.buffers[i].bytes;
+      if (liveTogether && shareBytes)
+        return fail("buffers " + std::to_string(i) + " and " + std::to_string(j) +
+                    " are live together and share bytes");
+    }
+  return true;
+}
+
+bool PlanVerifier::checkValues() {
+  for (const ir::Value *v : plan_.arenaValues) {
+    const ValueStorage &s = plan_.storageOf(v);
+    if (s.kind != ValueStorage::Kind::Arena || s.buffer < 0 ||
+        static_cast<size_t>(s.buffer) >= plan_.buffers.size())
+      return fail(name(v) + " is listed in the arena without an arena buffer");
+    const auto &held = plan_.buffers[static_cast<size_t>(s.buffer)].values;
+    if (std::find(held.begin(), held.end(), v) == held.end())
+      return fail(name(v) + " is not among the values of buffer " +
+                  std::to_string(s.buffer));
+  }
+  const ir::Operation *ret = fn_.body().terminator();
+  for (const auto &[v, index] : plan_.directResults) {
+    const ValueStorage &s = plan_.storageOf(v);
+    if (!ret || index >= ret->numOperands() || ret->operand(index) != v ||
+        s.kind != ValueStorage::Kind::CallerResult || s.resultIndex != index)
+      return fail(name(v) + " is not result " + std::to_string(index) +
+                  " of the function");
+  }
+  return true;
+}
+
+bool PlanVerifier::checkScan(const ir::Operation &scan) {
+  const ScanPlan *sp = plan_.scan(&scan);
+  unsigned nc = scan.scanNumCarried();
+  if (scan.regions().empty() || !scan.body().terminator())
+    return true; // reported by the emitter
+  const ir::Operation *yield = scan.body().terminator();
+  unsigned nOut = scan.numResults() - nc;
+  if (!sp || sp->outputs.size() != nOut || sp->timeSums.size() != nOut)
+    return fail("a scan defining " +
+                (scan.numResults() ? name(scan.result(0)) : std::string("nothing")) +
+                " does not have exactly one kind per per-step output");
+  for (unsigned i = 0; i < nc; ++i)
+    if (plan_.storageOf(scan.result(i)).kind != ValueStorage::Kind::Arena ||
+        plan_.storageOf(scan.result(i)).buffer !=
+            plan_.storageOf(scan.body().argument(i)).buffer)
+      return fail("carried " + name(scan.result(i)) +
+                  " does not share its body argument's slot");
+  std::set<const ir::Value *> inRows;
+  for (unsigned k = 0; k < nOut && nc + k < yield->numOperands(); ++k) {
+    const ir::Value *result = scan.result(nc + k), *y = yield->operand(nc + k);
+    ScanOutputKind kind = sp->outputs[k];
+    bool summed = kind == ScanOutputKind::SummedByProducer ||
+                  kind == ScanOutputKind::SummedAfterStep;
+    if (summed != (sp->timeSums[k] != nullptr))
+      return fail(name(result) + ": its kind and its time sum disagree");
+    if (summed) {
+      const ir::Operation *sum = sp->timeSums[k];
+      if (plan_.how(sum) != OpLowering::AbsorbedReduce || !hasHome(sum->result()))
+        return fail(name(sum->result()) + " is summed in its scan but not stored");
+      if (kind == ScanOutputKind::SummedByProducer &&
+          (!y->definingOp() ||
+           plan_.op(y->definingOp()).accumulatesInto != sum->result()))
+        return fail(name(y) + " is summed by its producer, which does not add into " +
+                    name(sum->result()));
+      continue;
+    }
+    if (plan_.storageOf(result).kind != ValueStorage::Kind::Arena)
+      return fail("stacked " + name(result) + " has no arena buffer");
+    const ValueStorage &ys = plan_.storageOf(y);
+    bool inThisRow = ys.kind == ValueStorage::Kind::StackedRow && ys.scan == &scan &&
+                     ys.output == k;
+    if ((kind == ScanOutputKind::ComputedInRow) != inThisRow)
+      return fail(name(y) + (inThisRow ? " is planned in a row of " : " is not in the row of ") +
+                  name(result) + " its output kind says");
+    if (kind == ScanOutputKind::ComputedInRow && !inRows.insert(y).second)
+      return fail(name(y) + " is computed in two stacked rows");
+  }
+  return true;
+}
+
+bool PlanVerifier::checkOp(const ir::Operation &op) {
+  const OpPlan &decided = plan_.op(&op);
+  if (decided.packedOperand >= 0 &&
+      static_cast<size_t>(decided.packedOperand) >= plan_.packed.size())
+    return fail("a product defining " + name(op.result()) +
+                " reads a packed operand that does not exist");
+  if (decided.lossPartner && plan_.op(decided.lossPartner).lossPartner != &op)
+    return fail(name(op.result()) + " and its loss partner do not name each other");
+  switch (decided.how) {
+  case OpLowering::Stored:
+    if (op.kind() == OpKind::Scan)
+      return checkScan(op);
+    if (decided.accumulatesInto)
+      return hasHome(decided.accumulatesInto) ||
+             fail(name(op.result()) + " adds into a time sum that is not stored");
+    for (const ir::Value *r : op.results())
+      if (!hasHome(r))
+        return fail(name(r) + " is computed but has no storage");
+    return true;
+  case OpLowering::AbsorbedReduce:
+    return hasHome(op.result()) ||
+           fail("time sum " + name(op.result()) + " has no storage");
+  default:
+    for (const ir::Value *r : op.results())
+      if (hasHome(r))
+        return fail(name(r) + " is computed at its users but also has storage");
+    return true;
+  }
+}
+
+bool PlanVerifier::run() {
+  if (!checkBuffers() || !checkValues())
+    return false;
+  std::deque<const ir::Block *> worklist{&fn_.body()};
+  while (!worklist.empty()) {
+    const ir::Block *block = worklist.front();
+    worklist.pop_front();
+    for (const auto &op : block->operations()) {
+      if (ir::isTerminator(op->kind()))
+        continue;
+      if (!checkOp(*op))
+        return false;
+      if (op->kind() == OpKind::Scan && !op->regions().empty())
+        worklist.push_back(&op->body());
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+bool verifyLoweringPlan(const ir::Function &fn, const LoweringPlan &plan,
+                        std::string *error) {
+  PlanVerifier verifier(fn, plan);
+  if (verifier.run())
+    return true;
+  if (error)
+    *error = "@" + fn.name() + ": " + verifier.error;
+  return false;
+}
+
+} // namespace rnnc::runtime

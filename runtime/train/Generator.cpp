@@ -1,0 +1,78 @@
+//===- Generator.cpp - Text continuation from a prefix --------------------===//
+#include "runtime/train/Generator.h"
+
+namespace rnnc::runtime {
+
+std::optional<std::string>
+TextGenerator::continueText(const std::string &prefixUtf8, int64_t count,
+                            TokenChooser &chooser, std::string *error) const {
+  std::string text;
+  if (!streamText(
+          prefixUtf8, count, chooser,
+          [&](std::string_view piece) {
+            text += piece;
+            return true;
+          },
+          error))
+    return std::nullopt;
+  return text;
+}
+
+bool TextGenerator::streamText(const std::string &prefixUtf8, int64_t count,
+                               TokenChooser &chooser, const TextSink &sink,
+                               std::string *error) const {
+  const ModelLayout &layout = step_.layout();
+  if (layout.batch != 1 || layout.seqLen != 1) {
+    *error = "text generation needs a forward program with B = T = 1";
+    return false;
+  }
+  if (layout.vocab != vocab_.size()) {
+    *error = "the model's vocabulary size (" + std::to_string(layout.vocab) +
+             ") differs from the vocabulary's (" +
+             std::to_string(vocab_.size()) + ")";
+    return false;
+  }
+  if (count < 0) {
+    *error = "the number of characters to generate must not be negative";
+    return false;
+  }
+  std::string encodeError;
+  auto prefix = vocab_.encodeUtf8(prefixUtf8, &encodeError);
+  if (!prefix) {
+    *error = "prefix: " + encodeError;
+    return false;
+  }
+  if (prefix->empty()) {
+    *error = "the prefix is empty: give at least one character";
+    return false;
+  }
+  if (!step_.reserveArena(error))
+    return false;
+  TensorBuffers states = allocateBuffers(layout.states);
+  std::vector<float> logits(static_cast<size_t>(layout.vocab));
+  error->clear();
+  if (!sink(vocab_.decode(*prefix)))
+    return false;
+  // Step t consumes token t (the prefix, then each chosen character); the
+  // prediction is used once the prefix is consumed.
+  int32_t token = (*prefix)[0];
+  std::string piece;
+  for (int64_t t = 0, total = static_cast<int64_t>(prefix->size()) + count;
+       t + 1 < total; ++t) {
+    if (!step_.run(params_, states, &token, logits.data())) {
+      step_.reserveArena(error);
+      return false;
+    }
+    if (t + 1 < static_cast<int64_t>(prefix->size())) {
+      token = (*prefix)[static_cast<size_t>(t + 1)];
+      continue;
+    }
+    token = chooser.choose(logits.data(), logits.size());
+    piece = vocab_.decode({token});
+    if (!sink(piece))
+      return false;
+  }
+  return true;
+}
+
+} // namespace rnnc::runtime

@@ -1,0 +1,55 @@
+//===- Generator.h - Text continuation from a prefix ------------*- C++ -*-===//
+///
+/// \file
+/// d2l's predict_rnn: feed the prefix one character at a time from a zero
+/// state, then emit characters one by one, each chosen from the logits of the
+/// previous step (greedy or sampled). The state is carried, so each new
+/// character costs one step of the B = T = 1 forward program, never a re-run
+/// of the window.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "runtime/train/Decoding.h"
+#include "runtime/codegen/ModelProgram.h"
+#include "runtime/data/Vocabulary.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rnnc::runtime {
+
+class TextGenerator {
+public:
+  /// `step` must be a B = T = 1 forward program over `params`' layout.
+  TextGenerator(const ForwardProgram &step, const TensorBuffers &params,
+                const Vocabulary &vocab)
+      : step_(step), params_(params), vocab_(vocab) {}
+
+  /// The prefix followed by `count` generated characters. Fails on an empty
+  /// prefix or one with a character outside the vocabulary.
+  std::optional<std::string> continueText(const std::string &prefixUtf8,
+                                          int64_t count, TokenChooser &chooser,
+                                          std::string *error) const;
+
+  /// Receives the text piece by piece (UTF-8); false stops the generation
+  /// (e.g. the output cannot be written).
+  using TextSink = std::function<bool(std::string_view)>;
+
+  /// As continueText, but hands the prefix and then each character to
+  /// `sink` as soon as it is chosen: memory does not grow with `count`.
+  /// False with `*error` set on bad input; false with `*error` empty when
+  /// the sink stopped it.
+  bool streamText(const std::string &prefixUtf8, int64_t count,
+                  TokenChooser &chooser, const TextSink &sink,
+                  std::string *error) const;
+
+private:
+  const ForwardProgram &step_;
+  const TensorBuffers &params_;
+  const Vocabulary &vocab_;
+};
+
+} // namespace rnnc::runtime

@@ -1,0 +1,505 @@
+//===- Trainer.cpp - The training loop ------------------------------------===//
+#include "runtime/train/Trainer.h"
+
+#include "runtime/train/Decoding.h"
+#include "runtime/train/Generator.h"
+#include "runtime/train/ParamInit.h"
+#include "runtime/train/Progress.h"
+#include "runtime/train/Rng.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <cmath>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <iostream>
+#include <optional>
+#include <ostream>
+#include <sys/stat.h>
+
+namespace rnnc::runtime {
+
+Trainer::Trainer(const TrainStepProgram &step, const ForwardProgram *generate,
+                 const Vocabulary &vocab, TrainOptions options)
+    : step_(step), generate_(generate), vocab_(vocab),
+      options_(std::move(options)) {
+  params_ = allocateBuffers(step_.layout().params);
+}
+
+bool Trainer::initParameters(const std::map<std::string, ir::ParamInit> &inits,
+                             std::string *error) {
+  Rng rng(options_.seed);
+  const auto &slots = step_.layout().params;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    auto it = inits.find(slots[i].name);
+    ir::ParamInit init = it == inits.end() ? ir::ParamInit{} : it->second;
+    std::string why;
+    if (!initializeParam(params_[i], slots[i].shape, init, rng, &why)) {
+      *error = "parameter '" + slots[i].name + "': " + why;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Trainer::loadParameters(const Checkpoint &checkpoint, std::string *error) {
+  return loadFromCheckpoint(checkpoint, step_.layout().params, params_, error);
+}
+
+namespace {
+
+/// A step's mean loss above 10 ln V + 100 nats is divergence, not learning.
+/// ln V is the loss of a uniform guess, where a run starts (6.9 for the d2l
+/// corpus's 1,027 characters; its losses only fall from there). Ten times
+/// that plus 100 nats leaves room for a poor initialisation (logits spread
+/// by ~100), is far below the ~1e29 of `--lr 1e30`, and stays below
+/// ln(DBL_MAX) = 709.8 for any V < e^60, so an epoch whose steps all pass
+/// the bound always has a finite perplexity.
+constexpr double kDivergenceScale = 10, kDivergenceOffset = 100;
+
+const char *const kTrainStateKey = "train_state";
+const char *const kStatePrefix = "__state__.";
+const char *const kAdamMPrefix = "__adam__.m.";
+const char *const kAdamVPrefix = "__adam__.v.";
+
+/// Doubles go into the JSON as hexadecimal text: exact in both directions.
+std::string hexDouble(double x) { return fmt::format("{:a}", x); }
+std::optional<double> parseHexDouble(const nlohmann::json &j) {
+  if (!j.is_string())
+    return std::nullopt;
+  const std::string &text = j.get_ref<const std::string &>();
+  char *end = nullptr;
+  double x = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size())
+    return std::nullopt;
+  return x;
+}
+
+const char *samplingName(SamplingMode mode) {
+  return mode == SamplingMode::Random ? "random" : "consecutive";
+}
+
+bool sameFile(const std::string &a, const std::string &b) {
+  struct stat sa, sb;
+  if (a.empty() || b.empty())
+    return false;
+  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0)
+    return a == b;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+} // namespace
+
+struct Trainer::RunState {
+  TrainPosition position;
+  const Sampler *sampler = nullptr;
+  const Optimizer *optimizer = nullptr;
+  const TensorBuffers *states = nullptr; ///< carried state (mid-epoch)
+  const EpochMeter *meter = nullptr;
+  double normSum = 0;
+};
+
+struct Trainer::ResumeData {
+  TrainPosition position;
+  bool hasState = false; ///< false: an older checkpoint, parameters only
+  std::string sampling, optimizer;
+  int64_t batch = 0, seqLen = 0, corpusTokens = 0;
+  uint64_t seed = 0;
+  long long optimizerSteps = 0;
+  double lossSum = 0, normSum = 0;
+  int64_t tokens = 0;
+  TensorBuffers states;
+  std::vector<std::vector<double>> adamM, adamV;
+};
+
+bool Trainer::resumeFrom(const Checkpoint &checkpoint, std::string *error) {
+  if (!loadParameters(checkpoint, error))
+    return false;
+  auto data = std::make_shared<ResumeData>();
+  data->position.epochsDone = checkpoint.metadata.epoch;
+  auto it = checkpoint.metadata.extra.find(kTrainStateKey);
+  if (it == checkpoint.metadata.extra.end()) {
+    // An older checkpoint: parameters and epoch only.
+    resume_ = std::move(data);
+    return true;
+  }
+  auto fail = [&](const std::string &what) {
+    *error = "the checkpoint's train_state is corrupt: " + what;
+    return false;
+  };
+  nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
+  if (!j.is_object())
+    return fail("not a JSON object");
+  auto integer = [&](const char *key, int64_t &out) {
+    auto f = j.find(key);
+    if (f == j.end() || !f->is_number_integer() || f->get<int64_t>() < 0)
+      return false;
+    out = f->get<int64_t>();
+    return true;
+  };
+  auto text = [&](const char *key, std::string &out) {
+    auto f = j.find(key);
+    if (f == j.end() || !f->is_string())
+      return false;
+    out = f->get<std::string>();
+    return true;
+  };
+  int64_t steps = 0;
+  auto seed = j.find("seed");
+  auto lossSum = j.find("epoch_loss_sum");
+  auto normSum = j.find("epoch_grad_norm_sum");
+  std::optional<double> loss = lossSum == j.end() ? std::nullopt : parseHexDouble(*lossSum);
+  std::optional<double> norm = normSum == j.end() ? std::nullopt : parseHexDouble(*normSum);
+  if (!integer("batches_done", data->position.batchesDone) ||
+      !integer("batch", data->batch) || !integer("seq_len", data->seqLen) ||
+      !integer("corpus_tokens", data->corpusTokens) ||
+      !integer("optimizer_steps", steps) || !integer("epoch_tokens", data->tokens) ||
+      !text("sampling", data->sampling) || !text("optimizer", data->optimizer) ||
+      seed == j.end() || !seed->is_number_unsigned() || !loss || !norm)
+    return fail("a field is missing or has the wrong type");
+  data->hasState = true;
+  data->seed = seed->get<uint64_t>();
+  data->optimizerSteps = steps;
+  data->lossSum = *loss;
+  data->normSum = *norm;
+  const ModelLayout &layout = step_.layout();
+  if (data->position.batchesDone > 0) {
+    for (const TensorSlot &slot : layout.states) {
+      const NamedTensor *t = checkpoint.find(kStatePrefix + slot.name);
+      if (!t || t->isF64 || t->shape != slot.shape)
+        return fail("no carried state '" + slot.name + "' of the model's shape");
+      data->states.push_back(t->data);
+    }
+  }
+  if (data->optimizer == "adam" && steps > 0) {
+    for (size_t i = 0; i < layout.params.size(); ++i) {
+      const NamedTensor *m = checkpoint.find(kAdamMPrefix + layout.params[i].name);
+      const NamedTensor *v = checkpoint.find(kAdamVPrefix + layout.params[i].name);
+      size_t n = params_[i].size();
+      if (!m || !v || !m->isF64 || !v->isF64 || m->data64.size() != n ||
+          v->data64.size() != n)
+        return fail("no Adam moments for '" + layout.params[i].name + "'");
+      data->adamM.push_back(m->data64);
+      data->adamV.push_back(v->data64);
+    }
+  }
+  resume_ = std::move(data);
+  return true;
+}
+
+bool Trainer::parametersFinite() const {
+  std::vector<ConstFloatSpan> spans(params_.begin(), params_.end());
+  return std::isfinite(globalL2Norm(spans));
+}
+
+std::string Trainer::keptCheckpoint() const {
+  auto describe = [](const TrainPosition &p) {
+    return p.batchesDone == 0
+               ? fmt::format("epoch {}", p.epochsDone)
+               : fmt::format("epoch {}, step {}", p.epochsDone + 1, p.batchesDone);
+  };
+  if (saved_)
+    return fmt::format(" (the checkpoint of {} in '{}' is kept)",
+                       describe(*saved_), options_.savePath);
+  if (options_.savePath.empty())
+    return "";
+  if (!resume_)
+    return " (no checkpoint was written)";
+  if (sameFile(options_.resumePath, options_.savePath))
+    return fmt::format(" (the checkpoint of {} in '{}' is kept)",
+                       describe(resume_->position), options_.savePath);
+  return fmt::format(" (no checkpoint was written by this run; '{}', {}, is "
+                     "unchanged)",
+                     options_.resumePath, describe(resume_->position));
+}
+
+RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
+                       std::string *error) {
+  if (!step_.reserveArena(error))
+    return RunResult::Failed;
+  const ModelLayout &layout = step_.layout();
+  auto sampler = Sampler::create(tokens, options_.sampling, layout.batch,
+                                 layout.seqLen, options_.seed, error);
+  if (!sampler)
+    return RunResult::Failed;
+  auto optimizer = makeOptimizer(options_.optimizer, error);
+  if (!optimizer)
+    return RunResult::Failed;
+
+  TensorBuffers states = allocateBuffers(layout.states);
+  TensorBuffers nextStates = allocateBuffers(layout.states);
+  TensorBuffers grads = allocateBuffers(layout.params);
+  batchesPerEpoch_ = sampler->batchesPerEpoch();
+
+  // Resume: the numbering continues; the sampler, the optimizer and a
+  // mid-epoch state are restored when the run is the same as the saved one.
+  int64_t firstEpoch = 1;
+  bool midEpoch = false;
+  EpochMeter meter;
+  double normSum = 0;
+  int64_t steps = 0;
+  if (resume_) {
+    const ResumeData &r = *resume_;
+    firstEpoch = r.position.epochsDone + 1;
+    bool sameSampler = r.sampling == samplingName(options_.sampling) &&
+                       r.batch == layout.batch && r.seqLen == layout.seqLen &&
+                       r.seed == options_.seed &&
+                       r.corpusTokens == static_cast<int64_t>(tokens.size());
+    if (!r.hasState)
+      std::cerr << "rnnc: note: the checkpoint carries no run state (an older "
+                   "rnnc); training continues from its parameters and epoch, "
+                   "with a fresh sampler and optimizer\n";
+    else if (!sameSampler)
+      std::cerr << "rnnc: note: this run's sampling, batch, seq_len, seed or "
+                   "corpus differs from the checkpoint's; training continues "
+                   "from its parameters and epoch, not exactly as the saved "
+                   "run would have\n";
+    if (sameSampler && r.position.batchesDone > 0 &&
+        r.position.batchesDone < batchesPerEpoch_ &&
+        r.states.size() == states.size()) {
+      midEpoch = true;
+      sampler->restorePosition(firstEpoch, r.position.batchesDone);
+      states = r.states;
+      meter.restore(r.lossSum, r.tokens);
+      normSum = r.normSum;
+      steps = r.position.batchesDone;
+    } else {
+      sampler->restorePosition(r.position.epochsDone, 0);
+    }
+    if (r.optimizer == options_.optimizer.kind)
+      optimizer->restoreStepCount(r.optimizerSteps);
+    if (r.optimizer != options_.optimizer.kind) {
+      if (r.hasState)
+        std::cerr << "rnnc: note: the checkpoint was trained with "
+                  << r.optimizer << ", this run uses " << options_.optimizer.kind
+                  << "; its optimizer state starts afresh\n";
+    } else if (auto *adam = dynamic_cast<AdamOptimizer *>(optimizer.get());
+               adam && !r.adamM.empty()) {
+      if (!adam->restoreState(r.optimizerSteps, r.adamM, r.adamV, error))
+        return RunResult::Failed;
+    }
+    if (firstEpoch > options_.epochs) {
+      std::cerr << fmt::format("rnnc: note: the checkpoint has {} epochs and "
+                               "--epochs {} is the total; nothing to train\n",
+                               r.position.epochsDone, options_.epochs);
+      return RunResult::Finished;
+    }
+  }
+  const double lossBound =
+      kDivergenceScale * std::log(static_cast<double>(std::max<int64_t>(layout.vocab, 2))) +
+      kDivergenceOffset;
+
+  ProgressDisplay progress;
+  ProgressState state;
+  state.totalEpochs = options_.epochs;
+  state.batchesPerEpoch = batchesPerEpoch_;
+  state.epoch = firstEpoch;
+  state.batchesDone = steps;
+  state.startFraction = progressFraction(state);
+  const int64_t tokensPerBatch = layout.batch * layout.seqLen;
+  auto trainStart = std::chrono::steady_clock::now();
+  Minibatch batch;
+
+  auto runState = [&](int64_t epochsDone, int64_t batchesDone) {
+    RunState rs;
+    rs.position = {epochsDone, batchesDone};
+    rs.sampler = &*sampler;
+    rs.optimizer = optimizer.get();
+    rs.states = &states;
+    rs.meter = &meter;
+    rs.normSum = normSum;
+    return rs;
+  };
+  auto diverged = [&](int64_t epoch, const std::string &why) {
+    progress.clear();
+    *error = fmt::format("training diverged at epoch {}, step {}: {}; stopping{}",
+                         epoch, steps, why, keptCheckpoint());
+    return RunResult::Failed;
+  };
+  int64_t stepsThisRun = 0;
+  auto stopNow = [&] {
+    return (options_.stopRequested && *options_.stopRequested) ||
+           (options_.stopAfterSteps > 0 && stepsThisRun >= options_.stopAfterSteps);
+  };
+  auto interrupt = [&](int64_t epochsDone, int64_t batchesDone) {
+    progress.clear();
+    stoppedAt_ = {epochsDone, batchesDone};
+    interruptCheckpoint_ =
+        options_.savePath.empty() ? options_.interruptPath : options_.savePath;
+    // An epoch end was just saved to savePath; otherwise save here.
+    bool saved = batchesDone == 0 && !options_.savePath.empty();
+    if (!saved && !saveCheckpoint(interruptCheckpoint_,
+                                  runState(epochsDone, batchesDone), error))
+      return RunResult::Failed;
+    return RunResult::Interrupted;
+  };
+
+  for (int64_t epoch = firstEpoch; epoch <= options_.epochs; ++epoch) {
+    auto epochStart = std::chrono::steady_clock::now();
+    if (!(midEpoch && epoch == firstEpoch)) {
+      sampler->startEpoch();
+      zeroBuffers(states); // consecutive: zeroed once per epoch
+      meter.reset();
+      normSum = 0;
+      steps = 0;
+    }
+    while (sampler->next(batch)) {
+      if (sampler->resetsStateEveryBatch())
+        zeroBuffers(states);
+      float loss = step_.run(params_, states, batch.inputs.data(),
+                             batch.labels.data(), nextStates, grads);
+      ++steps;
+      // Nothing is updated when the loss or a gradient is not finite, or
+      // the loss is past the divergence bound.
+      if (!std::isfinite(loss))
+        return diverged(epoch, fmt::format("non-finite loss ({})", loss));
+      if (loss > lossBound)
+        return diverged(epoch,
+                        fmt::format("loss {:.4g} is above the bound {:.1f} "
+                                    "(10 ln V + 100, V = {})",
+                                    loss, lossBound, layout.vocab));
+      std::optional<double> norm =
+          clipAndUpdate(loss, params_, grads, options_.clip, *optimizer, error);
+      if (!norm)
+        return RunResult::Failed;
+      if (!std::isfinite(*norm))
+        return diverged(epoch, "non-finite gradient");
+      std::swap(states, nextStates); // carried, already detached
+      normSum += *norm;
+      meter.add(loss, tokensPerBatch);
+      ++stepsThisRun;
+      double elapsed = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - trainStart)
+                           .count();
+      state.epoch = epoch;
+      state.batchesDone = steps;
+      state.perplexity = meter.perplexity();
+      state.elapsedSeconds = elapsed;
+      state.tokensPerSecond = static_cast<double>(stepsThisRun * tokensPerBatch) /
+                              std::max(elapsed, 1e-9);
+      progress.update(state);
+      if (stopNow() && steps < batchesPerEpoch_) {
+        if (!parametersFinite())
+          return diverged(epoch, "the parameters are no longer finite");
+        return interrupt(epoch - 1, steps);
+      }
+    }
+    // The last update has no loss to show it yet: check before saving.
+    if (!parametersFinite())
+      return diverged(epoch, "the parameters are no longer finite");
+    EpochMetrics m;
+    m.epoch = epoch;
+    m.loss = meter.meanLoss();
+    m.perplexity = meter.perplexity();
+    m.gradNorm = steps ? normSum / static_cast<double>(steps) : 0;
+    m.seconds = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - epochStart)
+                    .count();
+    m.tokensPerSecond =
+        static_cast<double>(meter.tokens()) / std::max(m.seconds, 1e-9);
+    if (!std::isfinite(m.perplexity))
+      return diverged(epoch, "non-finite perplexity");
+    history_.push_back(m);
+    if (!appendMetrics(m, error))
+      return RunResult::Failed;
+    if (!options_.savePath.empty()) {
+      if (!saveCheckpoint(options_.savePath, runState(epoch, 0), error))
+        return RunResult::Failed;
+      saved_ = TrainPosition{epoch, 0};
+    }
+    bool last = epoch == options_.epochs;
+    bool predictNow = last || (options_.predictEvery > 0 &&
+                               epoch % options_.predictEvery == 0);
+    if (predictNow || epoch == 1 || epoch == firstEpoch || epoch % 10 == 0) {
+      progress.clear();
+      log << fmt::format("epoch {}, perplexity {:.3f}, grad norm {:.3f}, "
+                         "{:.0f} tokens/s, {:.2f} s\n",
+                         epoch, m.perplexity, m.gradNorm, m.tokensPerSecond,
+                         m.seconds);
+      log.flush();
+    }
+    if (predictNow)
+      predict(log);
+    if (stopNow() && !last)
+      return interrupt(epoch, 0);
+  }
+  progress.clear();
+  return RunResult::Finished;
+}
+
+void Trainer::predict(std::ostream &log) const {
+  if (!generate_)
+    return;
+  TextGenerator generator(*generate_, params_, vocab_);
+  for (const std::string &prefix : options_.prefixes) {
+    TokenChooser greedy;
+    std::string why;
+    auto text =
+        generator.continueText(prefix, options_.predictLength, greedy, &why);
+    log << " - " << (text ? *text : "(" + why + ")") << '\n';
+  }
+}
+
+bool Trainer::appendMetrics(const EpochMetrics &m, std::string *error) const {
+  if (options_.metricsJsonPath.empty())
+    return true;
+  std::ofstream out(options_.metricsJsonPath, std::ios::app);
+  nlohmann::json j = {{"epoch", m.epoch},
+                      {"loss", m.loss},
+                      {"perplexity", m.perplexity},
+                      {"grad_norm", m.gradNorm},
+                      {"tokens_per_s", m.tokensPerSecond},
+                      {"seconds", m.seconds}};
+  errno = 0;
+  out << j.dump() << '\n';
+  out.flush(); // a full disk shows here, not in a destructor
+  if (!out) {
+    *error = "cannot write metrics to '" + options_.metricsJsonPath + "'" +
+             (errno ? std::string(": ") + std::strerror(errno) : "");
+    return false;
+  }
+  return true;
+}
+
+bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
+                             std::string *error) {
+  CheckpointMetadata meta = options_.checkpoint;
+  meta.epoch = run.position.epochsDone;
+  meta.vocabulary = vocab_.chars();
+  const ModelLayout &layout = step_.layout();
+  nlohmann::json state = {
+      {"batches_done", run.position.batchesDone},
+      {"sampling", samplingName(run.sampler->mode())},
+      {"batch", run.sampler->batchSize()},
+      {"seq_len", run.sampler->seqLen()},
+      {"seed", options_.seed},
+      {"corpus_tokens", run.sampler->corpusTokens()},
+      {"optimizer", options_.optimizer.kind},
+      {"optimizer_steps", run.optimizer->stepCount()},
+      {"epoch_loss_sum", hexDouble(run.position.batchesDone ? run.meter->lossSum() : 0)},
+      {"epoch_tokens", run.position.batchesDone ? run.meter->tokens() : 0},
+      {"epoch_grad_norm_sum", hexDouble(run.position.batchesDone ? run.normSum : 0)}};
+  meta.extra[kTrainStateKey] = state.dump();
+  std::vector<TensorView> views;
+  for (size_t i = 0; i < layout.params.size(); ++i)
+    views.push_back({layout.params[i].name, layout.params[i].shape, params_[i].data()});
+  if (run.position.batchesDone > 0)
+    for (size_t i = 0; i < layout.states.size(); ++i)
+      views.push_back({kStatePrefix + layout.states[i].name,
+                       layout.states[i].shape, (*run.states)[i].data()});
+  if (auto *adam = dynamic_cast<const AdamOptimizer *>(run.optimizer);
+      adam && adam->momentCount() == layout.params.size()) {
+    for (size_t i = 0; i < layout.params.size(); ++i) {
+      views.push_back({kAdamMPrefix + layout.params[i].name,
+                       layout.params[i].shape, nullptr, adam->firstMoment(i).data()});
+      views.push_back({kAdamVPrefix + layout.params[i].name,
+                       layout.params[i].shape, nullptr, adam->secondMoment(i).data()});
+    }
+  }
+  return runtime::saveCheckpoint(path, meta, views, error);
+}
+
+} // namespace rnnc::runtime

@@ -1,0 +1,148 @@
+//===- Trainer.h - The training loop ----------------------------*- C++ -*-===//
+///
+/// \file
+/// The d2l training loop around a JIT-compiled train step: per epoch, draw
+/// minibatches from the sampler, reset (random) or carry and detach
+/// (consecutive) the hidden state, run the step, clip the gradients by their
+/// global L2 norm, update with SGD or Adam, and report perplexity =
+/// exp(mean loss). Detaching is structural: the train step takes the state
+/// as an input and returns the next one, so no gradient can flow into the
+/// previous minibatch.
+///
+/// Exact resume: besides the parameters, every checkpoint carries what the
+/// run needs to continue bit for bit (metadata "train_state", JSON): the
+/// epochs done and the minibatches done of the next epoch (non-zero only for
+/// a checkpoint taken mid-epoch, at Ctrl-C), the epoch's partial loss and
+/// gradient-norm sums, the optimizer's step count, and what the sampler's
+/// position depends on (sampling, batch, seq_len, seed, corpus length: the
+/// random sampler's shuffles are replayed from the seed). Tensors under
+/// reserved names hold the rest: "__state__.<state>" the carried hidden
+/// state (mid-epoch), "__adam__.m.<param>" / "__adam__.v.<param>" Adam's
+/// moments (F64, as the optimizer keeps them).
+///
+/// Divergence: a step whose loss is not finite or above 10 ln V + 100
+/// (see kDivergence* in Trainer.cpp), a non-finite gradient, or parameters
+/// that are no longer finite when a checkpoint is due stop the run before
+/// anything is updated or saved; the last good checkpoint stays.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "runtime/data/Checkpoint.h"
+#include "runtime/codegen/ModelProgram.h"
+#include "runtime/train/Optimizer.h"
+#include "runtime/train/Sampler.h"
+#include "runtime/data/Vocabulary.h"
+
+#include <csignal>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rnnc::runtime {
+
+struct TrainOptions {
+  int64_t epochs = 1;
+  SamplingMode sampling = SamplingMode::Random;
+  OptimizerConfig optimizer;
+  double clip = 0; ///< 0: no clipping
+  uint64_t seed = 0;
+  /// Written after every epoch whose loss was finite (atomically), so the
+  /// last good checkpoint survives a divergence. Empty: no checkpoint.
+  std::string savePath;
+  /// One JSON object per epoch is appended here. Empty: none.
+  std::string metricsJsonPath;
+  /// Every `predictEvery` epochs and after the last one, the prefixes are
+  /// continued greedily by `predictLength` characters (0: only at the end).
+  int64_t predictEvery = 0;
+  int64_t predictLength = 50;
+  std::vector<std::string> prefixes;
+  /// Checkpoint metadata other than the epoch (model, hash, vocabulary...).
+  CheckpointMetadata checkpoint;
+  /// Set (by a SIGINT handler) to stop: the current step finishes, a
+  /// resumable checkpoint is saved to `savePath`, else to `interruptPath`.
+  const volatile std::sig_atomic_t *stopRequested = nullptr;
+  /// Testing: behave as if `stopRequested` was set after this many steps of
+  /// this run (0: never), to interrupt at a chosen minibatch.
+  int64_t stopAfterSteps = 0;
+  std::string interruptPath;
+  /// The checkpoint resumed from (for messages), if any.
+  std::string resumePath;
+};
+
+/// Where a run stands: `epochsDone` full epochs, then `batchesDone`
+/// minibatches of the next one.
+struct TrainPosition {
+  int64_t epochsDone = 0;
+  int64_t batchesDone = 0;
+};
+
+enum class RunResult { Finished, Failed, Interrupted };
+
+struct EpochMetrics {
+  int64_t epoch = 0;
+  double loss = 0, perplexity = 0, gradNorm = 0; ///< gradNorm: mean pre-clip
+  double tokensPerSecond = 0, seconds = 0;
+};
+
+class Trainer {
+public:
+  /// `step` is the train-step program, `generate` a B = T = 1 forward
+  /// program for the periodic continuations (may be null).
+  Trainer(const TrainStepProgram &step, const ForwardProgram *generate,
+          const Vocabulary &vocab, TrainOptions options);
+
+  /// Initialises parameters from `inits` with the seed, or takes them from
+  /// a checkpoint (resume).
+  bool initParameters(const std::map<std::string, ir::ParamInit> &inits,
+                      std::string *error);
+  bool loadParameters(const Checkpoint &checkpoint, std::string *error);
+  /// Parameters plus the run state (position, optimizer, carried state) of
+  /// a checkpoint written by `run`; `run` continues from there.
+  bool resumeFrom(const Checkpoint &checkpoint, std::string *error);
+
+  /// Trains on `tokens` up to epoch `options.epochs` (a total: a resumed run
+  /// continues the numbering); logs epochs and continuations to `log`,
+  /// notes to stderr. Failed with `*error` on bad input or divergence;
+  /// Interrupted after `stopRequested` was set and the checkpoint saved.
+  RunResult run(const std::vector<int32_t> &tokens, std::ostream &log,
+                std::string *error);
+
+  /// After an interruption: where the run stopped, and the checkpoint.
+  const TrainPosition &stoppedAt() const { return stoppedAt_; }
+  int64_t batchesPerEpoch() const { return batchesPerEpoch_; }
+  const std::string &interruptCheckpoint() const { return interruptCheckpoint_; }
+
+  const TensorBuffers &parameters() const { return params_; }
+  const std::vector<EpochMetrics> &history() const { return history_; }
+
+private:
+  /// Everything `run` keeps between steps that a checkpoint must carry.
+  struct RunState;
+  struct ResumeData;
+  bool saveCheckpoint(const std::string &path, const RunState &run,
+                      std::string *error);
+  bool parametersFinite() const;
+  std::string keptCheckpoint() const;
+  bool appendMetrics(const EpochMetrics &m, std::string *error) const;
+  void predict(std::ostream &log) const;
+
+  const TrainStepProgram &step_;
+  const ForwardProgram *generate_;
+  const Vocabulary &vocab_;
+  TrainOptions options_;
+  TensorBuffers params_;
+  std::vector<EpochMetrics> history_;
+  std::shared_ptr<const ResumeData> resume_;
+  /// The last checkpoint this run wrote to savePath.
+  std::optional<TrainPosition> saved_;
+  TrainPosition stoppedAt_;
+  int64_t batchesPerEpoch_ = 0;
+  std::string interruptCheckpoint_;
+};
+
+} // namespace rnnc::runtime
