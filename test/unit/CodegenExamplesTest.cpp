@@ -57,7 +57,10 @@ TEST_P(CodegenExamples, ForwardAndTrainStepMatchInterpreter) {
     ASSERT_TRUE(fn);
     // At H = 256 every model needs char_rnn's small range (see above).
     double w = fullSize() ? 0.05 : GetParam().weightRange;
-    EXPECT_GT(checkAgainstInterpreter(*fn, vocab, -w, w), 1e-2);
+    // The comparison itself is inside (1e-4 tolerances); this bound only
+    // makes sure the outputs are large enough for it to mean something.
+    double largestOutput = checkAgainstInterpreter(*fn, vocab, -w, w);
+    EXPECT_GT(largestOutput, 1e-2) << "outputs too small for the comparison to mean much";
   }
 }
 
