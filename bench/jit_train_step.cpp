@@ -4,8 +4,8 @@
 /// Prints the JIT compile time and the median wall time of one train_step
 /// call (20 timed calls after 3 warm-ups) for a model at the d2l sizes
 /// (default: examples/char_rnn.rnn, V = 1027, B = 32, T = 35), compiled as
-/// `rnnc train` compiles it, by tool::lowerModel: autodiff, then the default
-/// pipeline (without it the output projection stays inside the scans and the
+/// `rnnc train` compiles it, by driver::compileModel: autodiff, then the
+/// default pipeline (without it the output projection stays inside the scans and the
 /// timing says little about training). Not a test: it only prints numbers.
 ///
 ///   jit_train_step [MODEL.rnn] [V] [B] [T]
@@ -13,7 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/JIT.h"
 #include "test/support/RandomCall.h"
-#include "runtime/driver/ModelLoading.h"
+#include "runtime/driver/Driver.h"
 
 #include <algorithm>
 #include <chrono>
@@ -31,19 +31,18 @@ int main(int argc, char **argv) {
   int64_t batch = argc > 3 ? std::stoll(argv[3]) : 32;
   int64_t steps = argc > 4 ? std::stoll(argv[4]) : 35;
 
-  auto model = tool::loadModelFile(path); // errors are printed
-  if (!model)
-    return 1;
-  auto module = tool::lowerModel(*model, {vocab, batch, steps}, /*trainStep=*/true);
-  if (!module)
-    return 1;
-  const ir::Function &fn = *module->function("train_step");
-  std::string error;
-  auto compiled = runtime::CompiledFunction::compile(fn, &error);
-  if (!compiled) {
-    std::cerr << "error: " << error << '\n';
+  auto model = driver::checkModelFile(path, std::cerr);
+  if (!model) {
+    std::cerr << "error: " << model.error().message() << '\n';
     return 1;
   }
+  auto step = driver::compileModel(*model, {vocab, batch, steps});
+  if (!step) {
+    std::cerr << "error: " << step.error().message() << '\n';
+    return 1;
+  }
+  const ir::Function &fn = *step->module->function("train_step");
+  const runtime::CompiledFunction *compiled = &step->trainStep->function();
   support::RandomCall call(fn, /*seed=*/1, /*stddev=*/0.01f, vocab);
 
   for (int i = 0; i < 3; ++i)

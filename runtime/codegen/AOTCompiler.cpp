@@ -2,7 +2,7 @@
 ///
 /// \file
 /// 1. build a TargetMachine for the host triple and the chosen CPU (host CPU
-///    and features by default, as the JIT; an unknown name is an error);
+///    and features by default, as the JIT: TargetSetup.h);
 /// 2. lower `@forward` and `@train_step` into one LLVM module and run the
 ///    JIT's O3 pipeline (so the arithmetic is the JIT's);
 /// 3. rename them to internal `__rnnc_<prefix>_*`, add the descriptor and
@@ -14,6 +14,7 @@
 #include "runtime/codegen/Codegen.h"
 #include "runtime/codegen/CodegenLowering.h"
 #include "runtime/codegen/ModelProgram.h"
+#include "runtime/codegen/TargetSetup.h"
 #include "runtime/data/Utf8.h"
 #include "runtime/capi/rnnc_capi.h"
 
@@ -23,18 +24,11 @@
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
-#include <llvm/MC/MCSubtargetInfo.h>
-#include <llvm/MC/TargetRegistry.h>
-#include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/FileSystem.h>
-#include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
-#include <llvm/TargetParser/Host.h>
-#include <llvm/TargetParser/SubtargetFeature.h>
 
 #include <cctype>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 namespace rnnc::runtime {
@@ -87,32 +81,6 @@ llvm::Type *typeOf(char code, llvm::LLVMContext &ctx) {
   default:
     return llvm::PointerType::get(ctx, 0);
   }
-}
-
-std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const std::string &cpu,
-                                                       std::string *error) {
-  initialiseNativeTargetOnce();
-  std::string triple = llvm::sys::getProcessTriple();
-  std::string lookupError;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, lookupError);
-  if (!target) {
-    *error = "no target for '" + triple + "': " + lookupError;
-    return nullptr;
-  }
-  std::string cpuName = cpu.empty() ? llvm::sys::getHostCPUName().str() : cpu;
-  llvm::SubtargetFeatures features;
-  if (cpu.empty())
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      features.AddFeature(feature.first(), feature.second);
-  else if (!isKnownTargetCPU(cpu, error))
-    return nullptr;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpuName, features.getString(), llvm::TargetOptions(),
-      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-  if (!tm)
-    *error = "cannot create a target machine for '" + cpuName + "'";
-  return tm;
 }
 
 /// The internal descriptor and the exported wrappers.
@@ -170,20 +138,7 @@ void addEntryPoints(llvm::Module &module, const std::string &prefix,
 } // namespace
 
 bool isKnownTargetCPU(const std::string &cpu, std::string *error) {
-  if (cpu.empty())
-    return true;
-  initialiseNativeTargetOnce();
-  std::string triple = llvm::sys::getProcessTriple(), lookupError;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, lookupError);
-  std::unique_ptr<llvm::MCSubtargetInfo> info(
-      target ? target->createMCSubtargetInfo(triple, "generic", "") : nullptr);
-  if (info && info->isCPUStringValid(cpu))
-    return true;
-  *error = "unknown target CPU '" + cpu + "' for " + triple +
-           " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` lists "
-           "them)";
-  return false;
+  return describeTarget(cpu, error).has_value();
 }
 
 bool isValidPrefix(const std::string &prefix) {
@@ -280,8 +235,10 @@ bool emitCompiledModel(const ir::Function &forward,
              "': a C identifier not starting with 'rnnc_'";
     return false;
   }
-  std::unique_ptr<llvm::TargetMachine> tm =
-      makeTargetMachine(options.targetCPU, error);
+  auto target = describeTarget(options.targetCPU, error);
+  if (!target)
+    return false;
+  std::unique_ptr<llvm::TargetMachine> tm = createObjectTargetMachine(*target, error);
   if (!tm)
     return false;
   llvm::LLVMContext context;

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/Codegen.h"
 #include "runtime/codegen/CodegenLowering.h"
+#include "runtime/codegen/KernelDeclarations.h"
 
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Verifier.h>
@@ -51,7 +52,7 @@ llvm::Value *FunctionLowering::bufferPtr(int64_t buffer) {
 void FunctionLowering::emitEntryPrologue(llvm::Value *argsPtr,
                                          llvm::Value *resultsPtr) {
   arena_ = b_.CreateCall(
-      mod_.getOrInsertFunction("rnnc_arena_acquire", b_.getPtrTy(), b_.getInt64Ty()),
+      declareKernel(mod_, "rnnc_arena_acquire"),
       {i64(plan_.arenaBytes())}, "arena");
   // No arena, no work: the caller learns it from the status, nothing is
   // written through a null pointer.
@@ -119,11 +120,7 @@ void FunctionLowering::emitAccumulate(llvm::Value *acc, llvm::Value *src,
 }
 
 void FunctionLowering::callKernel(const char *name, std::vector<llvm::Value *> args) {
-  std::vector<llvm::Type *> types;
-  for (llvm::Value *a : args)
-    types.push_back(a->getType());
-  auto *fnType = llvm::FunctionType::get(b_.getVoidTy(), types, false);
-  b_.CreateCall(mod_.getOrInsertFunction(name, fnType), args);
+  b_.CreateCall(declareKernel(mod_, name), args);
   ++kernelCallSites_;
   kernelCallsPerRun_ += loopTrips_;
 }
@@ -272,9 +269,7 @@ bool FunctionLowering::run(std::string &error) {
     b_.CreateMemMove(dst, llvm::MaybeAlign(4), ptr(ret->operand(i)),
                      llvm::MaybeAlign(4), bytesOf(ret->operand(i)));
   }
-  b_.CreateCall(mod_.getOrInsertFunction("rnnc_arena_release", b_.getVoidTy(),
-                                         b_.getPtrTy()),
-                {arena_});
+  b_.CreateCall(declareKernel(mod_, "rnnc_arena_release"), {arena_});
   b_.CreateRet(b_.getInt32(0));
   if (!error_.empty()) {
     error = error_;

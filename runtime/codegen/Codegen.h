@@ -33,7 +33,6 @@
 namespace llvm {
 class LLVMContext;
 class Module;
-class TargetMachine;
 } // namespace llvm
 
 namespace rnnc::runtime {
@@ -66,13 +65,6 @@ struct PlanStats {
 /// plan (arena, buffers) and the kernel calls emitted;
 /// nullopt with `*error` set when it cannot be lowered.
 std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error);
-
-/// Registers the host target with LLVM (once per process; thread-safe).
-void initialiseNativeTargetOnce();
-
-/// Sets `module`'s data layout and triple from `tm` and runs LLVM's O3
-/// module pipeline for it (loop and SLP vectorisation on).
-void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);
 
 /// The unoptimised LLVM IR of `fn` as text.
 std::optional<std::string> emitLLVMText(const ir::Function &fn,

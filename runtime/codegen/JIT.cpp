@@ -1,91 +1,65 @@
 //===- JIT.cpp - Compiling rnnc IR functions to native code ---------------===//
 ///
 /// \file
-/// 1. initialise the native target once;
-/// 2. build a TargetMachine for the host CPU name and features;
-/// 3. lower the function (Codegen.cpp) and run the O3 module pipeline with
+/// 1. describe the host target and make its machine (TargetSetup.h);
+/// 2. lower the function (Codegen.cpp) and run the O3 module pipeline with
 ///    that TargetMachine (so the vectorizer sees the real vector width);
-/// 4. hand the module to an LLJIT with the kernels defined as absolute
+/// 3. hand the module to an LLJIT with the kernels defined as absolute
 ///    symbols, and look up the entry point.
+///
+/// emitOptimizedLLVMText runs steps 1 and 2 alike, so `rnnc emit
+/// --stage=llvm` prints the module the JIT links.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/JIT.h"
+#include "passes/Pipeline.h"
 #include "runtime/codegen/Codegen.h"
+#include "runtime/codegen/TargetSetup.h"
 #include "runtime/kernels/Kernels.h"
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
-#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
-#include <llvm/Passes/PassBuilder.h>
-#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_os_ostream.h>
 #include <llvm/Support/raw_ostream.h>
-#include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
 #include <chrono>
-#include <mutex>
+#include <ostream>
 
 namespace rnnc::runtime {
 
-void initialiseNativeTargetOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    llvm::InitializeNativeTargetAsmParser();
-  });
-}
-
 namespace {
 
-llvm::orc::JITTargetMachineBuilder hostMachineBuilder() {
-  llvm::orc::JITTargetMachineBuilder jtmb(
-      llvm::Triple(llvm::sys::getProcessTriple()));
-  jtmb.setCPU(llvm::sys::getHostCPUName().str());
-  llvm::SubtargetFeatures features;
-  for (const auto &feature : llvm::sys::getHostCPUFeatures())
-    features.AddFeature(feature.first(), feature.second);
-  jtmb.addFeatures(features.getFeatures());
-  jtmb.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  return jtmb;
+void printModule(const llvm::Module &module, const std::string &stage,
+                 std::ostream &os) {
+  os << passes::printAfterHeader(stage) << '\n';
+  llvm::raw_os_ostream out(os);
+  module.print(out, nullptr);
 }
 
-/// Lowers `fn` and runs O3 for `tm`; null with `error` set on failure.
+/// Lowers `fn` and runs O3 for `tm`, printing the module after each when
+/// `printAfterEach` is given; null with `error` set on failure.
 std::unique_ptr<llvm::Module> lowerAndOptimise(const ir::Function &fn,
                                                llvm::LLVMContext &context,
                                                llvm::TargetMachine &tm,
                                                std::string *error,
-                                               int64_t *arenaBytes = nullptr) {
+                                               int64_t *arenaBytes,
+                                               std::ostream *printAfterEach) {
   std::unique_ptr<llvm::Module> module =
       lowerToLLVM(fn, context, error, arenaBytes);
   if (!module)
     return nullptr;
+  if (printAfterEach)
+    printModule(*module, "codegen @" + fn.name(), *printAfterEach);
   optimizeModule(*module, tm);
+  if (printAfterEach)
+    printModule(*module, "llvm-O3 @" + fn.name(), *printAfterEach);
   return module;
 }
 
 } // namespace
-
-void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm) {
-  module.setDataLayout(tm.createDataLayout());
-  module.setTargetTriple(tm.getTargetTriple().str());
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PipelineTuningOptions tuning;
-  tuning.LoopVectorization = true;
-  tuning.SLPVectorization = true;
-  llvm::PassBuilder pb(&tm, tuning);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
-}
 
 struct CompiledFunction::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
@@ -94,24 +68,27 @@ struct CompiledFunction::Impl {
 CompiledFunction::CompiledFunction() : impl_(std::make_unique<Impl>()) {}
 CompiledFunction::~CompiledFunction() = default;
 
-std::unique_ptr<CompiledFunction> CompiledFunction::compile(const ir::Function &fn,
-                                                            std::string *error) {
+std::unique_ptr<CompiledFunction>
+CompiledFunction::compile(const ir::Function &fn, std::string *error,
+                          std::ostream *printAfterEach) {
   auto fail = [&](std::string message) -> std::unique_ptr<CompiledFunction> {
     if (error)
       *error = std::move(message);
     return nullptr;
   };
   auto start = std::chrono::steady_clock::now();
-  initialiseNativeTargetOnce();
-
-  llvm::orc::JITTargetMachineBuilder jtmb = hostMachineBuilder();
+  std::string targetError;
+  auto target = describeTarget("", &targetError);
+  if (!target)
+    return fail(targetError);
+  llvm::orc::JITTargetMachineBuilder jtmb = jitMachineBuilder(*target);
   auto tm = jtmb.createTargetMachine();
   if (!tm)
     return fail("cannot create a target machine: " + llvm::toString(tm.takeError()));
   auto context = std::make_unique<llvm::LLVMContext>();
   int64_t arenaBytes = 0;
   std::unique_ptr<llvm::Module> module =
-      lowerAndOptimise(fn, *context, **tm, error, &arenaBytes);
+      lowerAndOptimise(fn, *context, **tm, error, &arenaBytes, printAfterEach);
   if (!module)
     return nullptr;
 
@@ -158,15 +135,21 @@ bool CompiledFunction::reserveArena(std::string *error) const {
 
 std::optional<std::string> emitOptimizedLLVMText(const ir::Function &fn,
                                                  std::string *error) {
-  initialiseNativeTargetOnce();
-  auto tm = hostMachineBuilder().createTargetMachine();
+  std::string targetError;
+  auto target = describeTarget("", &targetError);
+  if (!target) {
+    if (error)
+      *error = targetError;
+    return std::nullopt;
+  }
+  auto tm = jitMachineBuilder(*target).createTargetMachine();
   if (!tm) {
     if (error)
       *error = "cannot create a target machine: " + llvm::toString(tm.takeError());
     return std::nullopt;
   }
   llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> module = lowerAndOptimise(fn, context, **tm, error);
+  std::unique_ptr<llvm::Module> module = lowerAndOptimise(fn, context, **tm, error, nullptr, nullptr);
   if (!module)
     return std::nullopt;
   std::string text;

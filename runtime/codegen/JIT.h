@@ -20,6 +20,7 @@
 #include "ir/IR.h"
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,9 +30,11 @@ namespace rnnc::runtime {
 class CompiledFunction {
 public:
   /// Lowers, optimises and links `fn`; null with `*error` set (if non-null)
-  /// when it cannot.
-  static std::unique_ptr<CompiledFunction> compile(const ir::Function &fn,
-                                                   std::string *error);
+  /// when it cannot. With `printAfterEach`, the LLVM module is written to it
+  /// after lowering and after optimisation (`--print-after-all`).
+  static std::unique_ptr<CompiledFunction>
+  compile(const ir::Function &fn, std::string *error,
+          std::ostream *printAfterEach = nullptr);
   ~CompiledFunction();
   CompiledFunction(const CompiledFunction &) = delete;
   CompiledFunction &operator=(const CompiledFunction &) = delete;
@@ -58,8 +61,9 @@ private:
   std::string name_;
 };
 
-/// The LLVM IR of `fn` after the O3 pipeline for the host CPU (to inspect
-/// what the vectorizer made of the loops).
+/// The LLVM IR of `fn` after the O3 pipeline for the host CPU: the module
+/// CompiledFunction::compile links (to inspect what the vectorizer made of
+/// the loops).
 std::optional<std::string> emitOptimizedLLVMText(const ir::Function &fn,
                                                  std::string *error);
 

@@ -82,7 +82,8 @@ bool loadFromCheckpoint(const Checkpoint &checkpoint,
 }
 
 std::unique_ptr<TrainStepProgram>
-TrainStepProgram::compile(const ir::Module &module, std::string *error) {
+TrainStepProgram::compile(const ir::Module &module, std::string *error,
+                          std::ostream *printAfterEach) {
   const ir::Function *step = module.function("train_step");
   const ir::Function *forward = module.function("forward");
   if (!step || !forward) {
@@ -96,7 +97,7 @@ TrainStepProgram::compile(const ir::Module &module, std::string *error) {
     return nullptr;
   program->layout_ = std::move(*layout);
   program->layout_.vocab = forwardLayout->vocab;
-  program->fn_ = CompiledFunction::compile(*step, error);
+  program->fn_ = CompiledFunction::compile(*step, error, printAfterEach);
   if (!program->fn_)
     return nullptr;
   return program;
@@ -141,7 +142,8 @@ bool ForwardProgram::reserveArena(std::string *error) const {
 }
 
 std::unique_ptr<ForwardProgram>
-ForwardProgram::compile(const ir::Module &module, std::string *error) {
+ForwardProgram::compile(const ir::Module &module, std::string *error,
+                          std::ostream *printAfterEach) {
   const ir::Function *forward = module.function("forward");
   if (!forward) {
     *error = "the module has no @forward";
@@ -153,7 +155,7 @@ ForwardProgram::compile(const ir::Module &module, std::string *error) {
     return nullptr;
   program->layout_ = std::move(*layout);
   program->scratchStates_ = allocateBuffers(program->layout_.states);
-  program->fn_ = CompiledFunction::compile(*forward, error);
+  program->fn_ = CompiledFunction::compile(*forward, error, printAfterEach);
   if (!program->fn_)
     return nullptr;
   return program;

@@ -15,6 +15,7 @@
 #include "runtime/codegen/JIT.h"
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,8 +56,11 @@ bool loadFromCheckpoint(const Checkpoint &checkpoint,
 /// The JIT-compiled `@train_step`: loss, next states and gradients.
 class TrainStepProgram {
 public:
+  /// `printAfterEach`: as CompiledFunction::compile.
   static std::unique_ptr<TrainStepProgram> compile(const ir::Module &module,
-                                                   std::string *error);
+                                        std::string *error,
+                                        std::ostream *printAfterEach = nullptr);
+  const CompiledFunction &function() const { return *fn_; }
   const ModelLayout &layout() const { return layout_; }
   double compileMillis() const { return fn_->compileMillis(); }
 
@@ -83,8 +87,11 @@ private:
 /// The JIT-compiled `@forward`: logits for T x B tokens, states carried.
 class ForwardProgram {
 public:
+  /// `printAfterEach`: as CompiledFunction::compile.
   static std::unique_ptr<ForwardProgram> compile(const ir::Module &module,
-                                                 std::string *error);
+                                        std::string *error,
+                                        std::ostream *printAfterEach = nullptr);
+  const CompiledFunction &function() const { return *fn_; }
   const ModelLayout &layout() const { return layout_; }
 
   /// Whether this thread can have the program's working memory (arena);

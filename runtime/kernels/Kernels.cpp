@@ -609,18 +609,8 @@ bool readArenaLimitVariable(std::optional<int64_t> *limit, std::string *error) {
 
 const std::vector<KernelSymbol> &kernelSymbols() {
   static const std::vector<KernelSymbol> symbols = {
-#define RNNC_KERNEL(fn) {#fn, reinterpret_cast<void *>(&fn)}
-      RNNC_KERNEL(rnnc_matmul),        RNNC_KERNEL(rnnc_matmul_nt),
-      RNNC_KERNEL(rnnc_matmul_bias),   RNNC_KERNEL(rnnc_parallel_for),
-      RNNC_KERNEL(rnnc_matmul_tn),     RNNC_KERNEL(rnnc_gather),
-      RNNC_KERNEL(rnnc_scatter_add),   RNNC_KERNEL(rnnc_onehot),
-      RNNC_KERNEL(rnnc_cross_entropy), RNNC_KERNEL(rnnc_cross_entropy_grad),
-      RNNC_KERNEL(rnnc_cross_entropy_with_grad),
-      RNNC_KERNEL(rnnc_copy_columns),  RNNC_KERNEL(rnnc_reduce_sum),
-      RNNC_KERNEL(rnnc_arena_acquire), RNNC_KERNEL(rnnc_arena_release),
-      RNNC_KERNEL(rnnc_arena_limit),
-      RNNC_KERNEL(rnnc_pack_panels),   RNNC_KERNEL(rnnc_matmul_packed),
-#undef RNNC_KERNEL
+#define RNNC_KERNEL(Name, Result, Parameters) {#Name, reinterpret_cast<void *>(&Name)},
+#include "runtime/kernels/Kernels.def"
   };
   return symbols;
 }

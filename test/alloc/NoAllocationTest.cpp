@@ -6,7 +6,7 @@
 /// aligned_alloc, posix_memalign, memalign and every operator new with
 /// counting versions (forwarding to glibc's __libc_* functions), JIT-compiles
 /// the char_rnn, gru and lstm train steps at the d2l sizes (V = 1027, B = 32,
-/// T = 35, lowered and optimised by tool::lowerModel, as `rnnc train` does),
+/// T = 35, compiled by driver::compileModel, as `rnnc train` does),
 /// warms each up with two calls, and then requires zero heap calls, on any
 /// thread, across three more calls with 1 and with 2 kernel threads.
 ///
@@ -17,7 +17,7 @@
 #include "runtime/codegen/JIT.h"
 #include "runtime/kernels/KernelsParallel.h"
 #include "test/support/RandomCall.h"
-#include "runtime/driver/ModelLoading.h"
+#include "runtime/driver/Driver.h"
 
 #include <gtest/gtest.h>
 
@@ -151,27 +151,24 @@ template <typename Body> int64_t heapCallsDuring(Body body) {
 /// A JIT-compiled d2l train step with random parameters and tokens, and the
 /// buffers its calls use (allocated here, once).
 struct TrainStep {
-  std::unique_ptr<ir::Module> module;
-  std::unique_ptr<runtime::CompiledFunction> compiled;
+  driver::CompiledModel compiled;
   std::unique_ptr<support::RandomCall> call;
 
-  void run() const { call->run(*compiled); }
+  void run() const { call->run(compiled.trainStep->function()); }
 };
 
 std::unique_ptr<TrainStep> compileD2LTrainStep(const std::string &model) {
   constexpr int64_t kVocab = 1027, kBatch = 32, kSteps = 35;
-  auto loaded = tool::loadModelFile(std::string(RNNC_SOURCE_DIR) + "/examples/" + model);
+  auto loaded = driver::checkModelFile(
+      std::string(RNNC_SOURCE_DIR) + "/examples/" + model, std::cerr);
   if (!loaded)
     return ADD_FAILURE() << "cannot load " << model, nullptr;
+  auto compiled = driver::compileModel(*loaded, {kVocab, kBatch, kSteps});
+  if (!compiled)
+    return ADD_FAILURE() << model << ": " << compiled.error().message(), nullptr;
   auto step = std::make_unique<TrainStep>();
-  step->module = tool::lowerModel(*loaded, {kVocab, kBatch, kSteps}, /*trainStep=*/true);
-  if (!step->module)
-    return ADD_FAILURE() << "cannot lower " << model, nullptr;
-  const ir::Function &fn = *step->module->function("train_step");
-  std::string error;
-  step->compiled = runtime::CompiledFunction::compile(fn, &error);
-  if (!step->compiled)
-    return ADD_FAILURE() << model << ": " << error, nullptr;
+  step->compiled = std::move(*compiled);
+  const ir::Function &fn = *step->compiled.module->function("train_step");
   step->call = std::make_unique<support::RandomCall>(fn, /*seed=*/7, /*stddev=*/0.05f, kVocab);
   return step;
 }

@@ -9,8 +9,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <iostream>
 
 namespace rnnc::tool {
 
@@ -29,6 +32,14 @@ inline CLI::Validator nonNegativeInteger() {
         return "'" + text + "' is not a non-negative integer";
       },
       "UINT");
+}
+
+/// Prints `error` as `rnnc: error: ...` unless it was reported as located
+/// diagnostics already; returns exit code 1.
+inline int reportError(const Error &error) {
+  if (!error.isDiagnosed())
+    std::cerr << "rnnc: error: " << error.message() << '\n';
+  return 1;
 }
 
 Command addCheckCommand(CLI::App &parent);

@@ -1,8 +1,8 @@
 //===- CompileCommand.cpp - `rnnc compile MODEL -o OUT.o --header OUT.h` --===//
 ///
 /// \file
-/// Ahead-of-time compilation: lowers the model twice (the train block's B, T
-/// for `@train_step`; B = T = 1 for the inference step), differentiates it,
+/// Ahead-of-time compilation: compiles the model twice with the driver (the
+/// train block's B, T for `@train_step`; B = T = 1 for the inference step)
 /// and writes one object (runtime/codegen/AOTCompiler.h) plus a C header that a C or
 /// C++ program links with the runtime library `rnnc_capi`. The vocabulary
 /// comes from a corpus (--data, as `rnnc train` builds it), a checkpoint
@@ -15,7 +15,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
-#include "runtime/driver/ModelLoading.h"
+#include "runtime/driver/Driver.h"
 #include "tools/rnnc/OutputPaths.h"
 
 #include "runtime/codegen/AOTCompiler.h"
@@ -134,9 +134,9 @@ int runCompile(const CompileArgs &a) {
     std::cerr << "rnnc: error: " << cpuError << '\n';
     return 2;
   }
-  auto model = loadModelFile(a.model);
+  auto model = driver::checkModelFile(a.model, std::cerr);
   if (!model)
-    return 1;
+    return reportError(model.error());
   options.prefix =
       a.name.empty() ? runtime::defaultPrefix(model->defaults->name) : a.name;
   if (!runtime::isValidPrefix(options.prefix)) {
@@ -150,13 +150,21 @@ int runCompile(const CompileArgs &a) {
                          chars, vocab))
     return 1;
   const ir::TrainConfig &cfg = model->defaults->train;
-  auto trainModule = lowerModel(*model, {vocab, cfg.batch, cfg.seqLen}, true);
-  auto stepModule = lowerModel(*model, {vocab, 1, 1}, false);
-  if (!trainModule || !stepModule)
-    return 1;
+  // The train step at the train block's B x T, the inference step at
+  // B = T = 1; both go to LLVM together in emitCompiledModel.
+  driver::CompileOptions compile;
+  compile.lastStage = driver::LastStage::Passes;
+  auto train = driver::compileModel(*model, {vocab, cfg.batch, cfg.seqLen}, compile);
+  if (!train)
+    return reportError(train.error());
+  compile.entry = driver::EntryPoint::Forward;
+  auto step = driver::compileModel(*model, {vocab, 1, 1}, compile);
+  if (!step)
+    return reportError(step.error());
+  const ir::Module &trainModule = *train->module, &stepModule = *step->module;
   if (a.stats) {
-    if (!printPlanStats(*stepModule->function("forward")) ||
-        !printPlanStats(*trainModule->function("train_step")))
+    if (!printPlanStats(*stepModule.function("forward")) ||
+        !printPlanStats(*trainModule.function("train_step")))
       return 1;
     std::fflush(stdout);
     if (a.output.empty())
@@ -176,7 +184,7 @@ int runCompile(const CompileArgs &a) {
       {"sampling", cfg.sampling},
       {"compiled", true}}.dump();
   std::string error;
-  auto json = runtime::describeModel(*stepModule, *trainModule, facts, &error);
+  auto json = runtime::describeModel(stepModule, trainModule, facts, &error);
   if (!json)
     return fail(error);
   // The header first: it is cheap, and a failure then leaves no object.
@@ -189,7 +197,7 @@ int runCompile(const CompileArgs &a) {
     info.seqLen = cfg.seqLen;
     info.hasVocabulary = chars.has_value();
     auto layout = runtime::ModelLayout::fromFunction(
-        *trainModule->function("train_step"), &error);
+        *trainModule.function("train_step"), &error);
     for (const auto &p :
          layout ? layout->params : std::vector<runtime::TensorSlot>{}) {
       std::string shape;
@@ -200,8 +208,8 @@ int runCompile(const CompileArgs &a) {
     if (!writeText(a.header, runtime::generateCHeader(info)))
       return fail("cannot write '" + a.header + "'");
   }
-  if (!runtime::emitCompiledModel(*stepModule->function("forward"),
-                                  *trainModule->function("train_step"), *json,
+  if (!runtime::emitCompiledModel(*stepModule.function("forward"),
+                                  *trainModule.function("train_step"), *json,
                                   options, a.output, &error)) {
     if (!a.header.empty())
       std::remove(a.header.c_str()); // no header without its object

@@ -1,26 +1,30 @@
 //===- EmitCommand.cpp - `rnnc emit --stage=ast|ir|plan|llvm FILE` --------===//
 ///
 /// \file
-/// Prints one stage of the compiler's view of a model: the syntax tree, the
-/// IR of `@forward` specialised to `--vocab` (and `--batch`, `--seq-len`,
-/// which default to the train block), the lowering plans of `@forward` and
-/// `@train_step` after autodiff and the default pipeline, as `rnnc train`
-/// compiles them (runtime/plan/LoweringPlan.h), or the unoptimised LLVM IR.
+/// Prints one stage of the compiler's view of a model, compiled by the
+/// driver (runtime/driver/Driver.h) as `rnnc train` compiles it: the syntax
+/// tree; the IR of `@forward` specialised to `--vocab` (and `--batch`,
+/// `--seq-len`, which default to the train block); the lowering plans of
+/// `@forward` and `@train_step` after the train-step pipeline
+/// (runtime/plan/LoweringPlan.h); `llvm-lowered`, both functions as codegen
+/// translates them, before LLVM's optimisation; or `llvm`, the optimised
+/// module of `@train_step` that `rnnc train` links and runs. `--passes`
+/// replaces the pipeline (a codegen test may want autodiff alone).
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 
-#include "frontend/Frontend.h"
 #include "ir/Printer.h"
-#include "passes/Autodiff.h"
-#include "passes/Pipeline.h"
 #include "runtime/codegen/Codegen.h"
+#include "runtime/codegen/JIT.h"
+#include "runtime/driver/Driver.h"
 #include "runtime/plan/LoweringPlan.h"
 
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rnnc::tool {
 
@@ -29,7 +33,56 @@ struct EmitOptions {
   std::string file;
   std::string stage = "ir";
   std::optional<int64_t> vocab, batch, seqLen;
+  std::optional<std::vector<std::string>> passes;
+  bool printAfterAll = false;
 };
+
+int runEmit(const EmitOptions &o) {
+  auto model = driver::checkModelFile(o.file, std::cerr);
+  if (!model)
+    return reportError(model.error());
+  if (o.stage == "ast") {
+    frontend::ast::printProgram(*model->program, std::cout);
+    return 0;
+  }
+  if (!o.vocab) {
+    std::cerr << "rnnc: error: --stage=" << o.stage
+              << " needs the vocabulary size: pass --vocab N\n";
+    return 2;
+  }
+  driver::CompileOptions compile;
+  compile.entry = o.stage == "ir" ? driver::EntryPoint::Forward
+                                  : driver::EntryPoint::TrainStep;
+  compile.lastStage = driver::LastStage::Passes;
+  compile.pipeline = o.passes;
+  compile.printAfterAll = o.printAfterAll ? &std::cerr : nullptr;
+  auto compiled = driver::compileModel(*model, {o.vocab, o.batch, o.seqLen}, compile);
+  if (!compiled)
+    return reportError(compiled.error());
+  const ir::Module &module = *compiled->module;
+  std::string error;
+  if (o.stage == "ir") {
+    ir::printModule(module, std::cout);
+    return 0;
+  }
+  if (o.stage == "plan") {
+    for (const auto &fn : module.functions()) {
+      runtime::LoweringPlan plan = runtime::planLowering(*fn);
+      runtime::printLoweringPlan(*fn, plan, std::cout);
+      if (!runtime::verifyLoweringPlan(*fn, plan, &error))
+        return reportError(Error("internal: invalid lowering plan: " + error));
+    }
+    return 0;
+  }
+  auto text = o.stage == "llvm-lowered"
+                  ? runtime::emitLLVMText(module, &error)
+                  : runtime::emitOptimizedLLVMText(*module.function("train_step"),
+                                                   &error);
+  if (!text)
+    return reportError(Error(error));
+  std::cout << *text;
+  return 0;
+}
 } // namespace
 
 Command addEmitCommand(CLI::App &parent) {
@@ -39,7 +92,7 @@ Command addEmitCommand(CLI::App &parent) {
   auto opts = std::make_shared<EmitOptions>();
   c.app->add_option("file", opts->file, "The model (.rnn)")->required();
   c.app->add_option("--stage", opts->stage, "What to print")
-      ->check(CLI::IsMember({"ast", "ir", "plan", "llvm"}))
+      ->check(CLI::IsMember({"ast", "ir", "plan", "llvm-lowered", "llvm"}))
       ->capture_default_str();
   c.app->add_option("--vocab", opts->vocab, "Size of the vocab dimensions")
       ->check(CLI::PositiveNumber);
@@ -48,60 +101,14 @@ Command addEmitCommand(CLI::App &parent) {
   c.app->add_option("--seq-len", opts->seqLen,
                     "Sequence length (default: train block)")
       ->check(CLI::PositiveNumber);
-  c.run = [opts] {
-    std::string error;
-    auto buffer = frontend::loadSourceFile(opts->file, &error);
-    if (!buffer) {
-      std::cerr << "rnnc: error: " << error << '\n';
-      return 1;
-    }
-    DiagnosticEngine diags(buffer, std::cerr);
-    auto program = frontend::parseModel(buffer, diags);
-    if (!program)
-      return 1;
-    if (opts->stage == "ast") {
-      frontend::ast::printProgram(*program, std::cout);
-      return 0;
-    }
-    if (!opts->vocab) {
-      std::cerr << "rnnc: error: --stage=" << opts->stage
-                << " needs the vocabulary size: pass --vocab N\n";
-      return 2;
-    }
-    frontend::ModelBindings bindings{opts->vocab, opts->batch, opts->seqLen};
-    auto module = frontend::lowerToIR(*program, bindings, diags);
-    if (!module)
-      return 1;
-    if (opts->stage == "ir") {
-      ir::printModule(*module, std::cout);
-      return 0;
-    }
-    // --stage=plan|llvm: @forward and its @train_step.
-    if (!passes::buildTrainStep(*module, &error)) {
-      std::cerr << "rnnc: error: " << error << '\n';
-      return 1;
-    }
-    if (opts->stage == "plan") {
-      if (!passes::runPasses(*module, passes::defaultTrainPipeline(), diags, nullptr))
-        return 1;
-      for (const auto &fn : module->functions()) {
-        runtime::LoweringPlan plan = runtime::planLowering(*fn);
-        runtime::printLoweringPlan(*fn, plan, std::cout);
-        if (!runtime::verifyLoweringPlan(*fn, plan, &error)) {
-          std::cerr << "rnnc: error: internal: invalid lowering plan: " << error << '\n';
-          return 1;
-        }
-      }
-      return 0;
-    }
-    auto text = runtime::emitLLVMText(*module, &error);
-    if (!text) {
-      std::cerr << "rnnc: error: " << error << '\n';
-      return 1;
-    }
-    std::cout << *text;
-    return 0;
-  };
+  c.app
+      ->add_option("--passes", opts->passes,
+                   "Passes to run instead of the train step's pipeline "
+                   "(plan and llvm stages), e.g. autodiff alone")
+      ->delimiter(',');
+  c.app->add_flag("--print-after-all", opts->printAfterAll,
+                  "Print the IR after lowering and after every pass to stderr");
+  c.run = [opts] { return runEmit(*opts); };
   return c;
 }
 

@@ -8,7 +8,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
-#include "runtime/driver/ModelLoading.h"
+#include "runtime/driver/Driver.h"
 
 #include "runtime/data/Checkpoint.h"
 #include "runtime/train/Decoding.h"
@@ -60,14 +60,18 @@ int runGenerate(const GenerateArgs &a) {
     std::cerr << "rnnc: error: " << a.checkpoint << ": " << error << '\n';
     return 1;
   }
-  auto model = loadModelText(a.checkpoint + ":model", source->second);
+  auto model = driver::checkModelText(a.checkpoint + ":model", source->second,
+                                     std::cerr);
   if (!model)
-    return 1;
-  if (!checkParameterShapes(*model, vocab->size(), *ckpt, a.checkpoint))
-    return 1;
-  auto step = compileGenerateStep(*model, vocab->size());
-  if (!step)
-    return 1;
+    return reportError(model.error());
+  driver::CompileOptions compile;
+  compile.entry = driver::EntryPoint::Forward;
+  compile.checkpoint = &*ckpt;
+  compile.checkpointName = a.checkpoint;
+  auto compiled = driver::compileModel(*model, {vocab->size(), 1, 1}, compile);
+  if (!compiled)
+    return reportError(compiled.error());
+  std::unique_ptr<runtime::ForwardProgram> step = std::move(compiled->forward);
   runtime::TensorBuffers params;
   if (!runtime::loadFromCheckpoint(*ckpt, step->layout().params, params, &error)) {
     std::cerr << "rnnc: error: " << a.checkpoint << ": " << error << '\n';

@@ -13,7 +13,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
-#include "runtime/driver/ModelLoading.h"
+#include "runtime/driver/Driver.h"
 #include "tools/rnnc/OutputPaths.h"
 
 #include "runtime/data/Checkpoint.h"
@@ -51,6 +51,7 @@ struct TrainArgs {
   int64_t predictEvery = 50, predictLength = 50;
   int threads = 0; ///< 0: RNNC_THREADS if set, else every core
   int64_t interruptAfterSteps = 0; ///< testing: as if Ctrl-C came then
+  bool printAfterAll = false;
   std::vector<std::string> prefixes;
 };
 
@@ -142,9 +143,9 @@ int runTrain(const TrainArgs &a) {
   // autodiff, passes and JIT (corpus reading in between is not counted).
   using Clock = std::chrono::steady_clock;
   auto parseStart = Clock::now();
-  auto model = loadModelFile(a.model);
+  auto model = driver::checkModelFile(a.model, std::cerr);
   if (!model)
-    return 1;
+    return reportError(model.error());
   Clock::duration preparing = Clock::now() - parseStart;
   const ir::TrainConfig &cfg = model->defaults->train;
 
@@ -236,12 +237,21 @@ int runTrain(const TrainArgs &a) {
                      {"seed", a.seed}}
           .dump();
 
+  // The train step at B x T and the generation step at B = T = 1: one
+  // lowering each.
+  driver::CompileOptions compile;
+  compile.printAfterAll = a.printAfterAll ? &std::cerr : nullptr;
   auto compileStart = Clock::now();
-  auto step = compileTrainStep(*model, vocab.size(), batch, seqLen);
+  auto trainStep = driver::compileModel(*model, {vocab.size(), batch, seqLen}, compile);
   preparing += Clock::now() - compileStart;
-  auto generate = compileGenerateStep(*model, vocab.size());
-  if (!step || !generate)
-    return 1;
+  if (!trainStep)
+    return reportError(trainStep.error());
+  compile.entry = driver::EntryPoint::Forward;
+  auto generateStep = driver::compileModel(*model, {vocab.size(), 1, 1}, compile);
+  if (!generateStep)
+    return reportError(generateStep.error());
+  std::unique_ptr<runtime::TrainStepProgram> step = std::move(trainStep->trainStep);
+  std::unique_ptr<runtime::ForwardProgram> generate = std::move(generateStep->forward);
   std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
                            "train step compiled in {:.0f} ms ({:.0f} ms "
                            "from parsing to a ready train step)\n",
@@ -342,6 +352,9 @@ Command addTrainCommand(CLI::App &parent) {
   app.add_option("--threads", a->threads,
                  "Threads for large matrix products (default: RNNC_THREADS, else every core)")
       ->check(CLI::Range(1, 64));
+  app.add_flag("--print-after-all", a->printAfterAll,
+               "Print the IR after lowering and every pass, the plan and the "
+               "LLVM module before and after optimisation to stderr");
   app.add_option("--interrupt-after-steps", a->interruptAfterSteps,
                  "Testing: act as on Ctrl-C after N steps")
       ->check(CLI::NonNegativeNumber)
