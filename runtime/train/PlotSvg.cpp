@@ -155,6 +155,16 @@ std::vector<double> logTicks(double lo, double hi) {
         if (t >= lo * (1 - 1e-12) && t <= hi * (1 + 1e-12))
           ticks.push_back(t);
       }
+    if (ticks.size() > 8 && set.size() == 1) {
+      // Dozens of decades (an early epoch near divergence): every k-th
+      // power of ten, at most 8 of them.
+      int stride = static_cast<int>((ticks.size() + 7) / 8);
+      std::vector<double> thinned;
+      for (double t : ticks)
+        if (static_cast<int>(std::lround(std::log10(t))) % stride == 0)
+          thinned.push_back(t);
+      return thinned;
+    }
     if (ticks.size() >= 3)
       return ticks;
   }

@@ -57,7 +57,8 @@ std::vector<double> linearTicks(double lo, double hi, int target, bool integral)
 
 /// Tick values for a log-scale axis over [lo, hi] (both > 0): powers of ten,
 /// else also 2 and 5 times them, else every digit, else linear ticks, the
-/// first that gives at least three.
+/// first that gives at least three; more than 8 powers of ten are thinned
+/// to every k-th.
 std::vector<double> logTicks(double lo, double hi);
 
 } // namespace rnnc::runtime

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <regex>
 #include <string>
 
@@ -83,6 +84,12 @@ TEST(PlotTicks, LinearTicksAreRoundAndInRange) {
 TEST(PlotTicks, LogTicksPreferDecades) {
   // Three decades or more: powers of ten only.
   EXPECT_EQ(logTicks(1.2, 9000), (std::vector<double>{10, 100, 1000}));
+  // Many decades (an early epoch near divergence): every k-th power, at
+  // most 8 of them.
+  auto many = logTicks(2, 5e40);
+  ASSERT_EQ(many.size(), 8u);
+  for (size_t i = 0; i < many.size(); ++i)
+    EXPECT_NEAR(std::log10(many[i]), 5.0 * (i + 1), 1e-9);
   // Fewer: 1, 2 and 5 times them.
   EXPECT_EQ(logTicks(1.2, 900),
             (std::vector<double>{2, 5, 10, 20, 50, 100, 200, 500}));
