@@ -193,7 +193,10 @@ std::unique_ptr<CheckedModel> Sema::run() {
     auto dims = resolveShape(p.shape);
     ir::ParamInit init;
     bool initOk = checkParamInit(p, init, diags_);
-    if (!declared || !dims || !initOk) {
+    if (!declared || !dims || !initOk ||
+        !checkParamInitShape(p, init, dims->size(),
+                             dims->size() == 2 && (*dims)[0] == (*dims)[1],
+                             shapeStr(*dims), diags_)) {
       ok = false;
       continue;
     }

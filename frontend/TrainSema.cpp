@@ -252,7 +252,8 @@ bool checkParamInit(const ast::VarDecl &param, ir::ParamInit &init,
   if (!param.init) {
     diags.error(param.loc, "param '" + param.name +
                                "' needs an initialiser (zeros, ones, "
-                               "normal(mean, std), uniform(lo, hi) or xavier)");
+                               "normal(mean, std), uniform(lo, hi), xavier, "
+                               "orthogonal(gain) or identity(scale))");
     return false;
   }
   const ast::Expr &e = *param.init;
@@ -262,11 +263,16 @@ bool checkParamInit(const ast::VarDecl &param, ir::ParamInit &init,
     argNames = {"mean", "std"};
   else if (name == "uniform")
     argNames = {"lo", "hi"};
+  else if (name == "orthogonal")
+    argNames = {"gain"};
+  else if (name == "identity")
+    argNames = {"scale"};
   else if (name != "zeros" && name != "ones" && name != "xavier") {
     diags.error(e.loc, "unknown initialiser" +
                            (name.empty() ? std::string() : " '" + name + "'") +
                            ", expected zeros, ones, normal(mean, std), "
-                           "uniform(lo, hi) or xavier");
+                           "uniform(lo, hi), xavier, orthogonal(gain) or "
+                           "identity(scale)");
     return false;
   }
   auto args = bindArguments(e, argNames, diags);
@@ -275,6 +281,22 @@ bool checkParamInit(const ast::VarDecl &param, ir::ParamInit &init,
   init.kind = name;
   if (argNames.empty())
     return true;
+  if (argNames.size() == 1) {
+    // orthogonal(gain), identity(scale): one optional positive factor.
+    init.a = 1;
+    if (const ast::Expr *arg = (*args)[0]) {
+      auto v = expectNumber(*arg, "'" + argNames[0] + "'", diags);
+      if (!v)
+        return false;
+      if (!(*v > 0)) {
+        diags.error(arg->loc, name + " " + argNames[0] + " must be > 0, got " +
+                                  formatNumber(*v));
+        return false;
+      }
+      init.a = *v;
+    }
+    return true;
+  }
   double values[2];
   for (size_t i = 0; i < 2; ++i) {
     if (!(*args)[i]) {
@@ -302,6 +324,20 @@ bool checkParamInit(const ast::VarDecl &param, ir::ParamInit &init,
   init.a = values[0];
   init.b = values[1];
   return true;
+}
+
+bool checkParamInitShape(const ast::VarDecl &param, const ir::ParamInit &init,
+                         size_t rank, bool square, const std::string &shapeText,
+                         DiagnosticEngine &diags) {
+  std::string need;
+  if (init.kind == "orthogonal" && rank < 2)
+    need = "orthogonal needs a parameter of at least 2 dimensions";
+  else if (init.kind == "identity" && !(rank == 2 && square))
+    need = "identity needs a square 2-D parameter";
+  if (need.empty())
+    return true;
+  diags.error(param.init->loc, need + "; '" + param.name + "' is " + shapeText);
+  return false;
 }
 
 bool checkStateInit(const ast::VarDecl &state, DiagnosticEngine &diags) {

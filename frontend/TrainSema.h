@@ -23,6 +23,13 @@ bool checkTrainBlock(const ast::TrainBlock *train, ir::TrainConfig &config,
 bool checkParamInit(const ast::VarDecl &param, ir::ParamInit &init,
                     DiagnosticEngine &diags);
 
+/// Whether the shape suits the initialiser: orthogonal needs rank >= 2,
+/// identity a square matrix (`square`: both dimensions equal by name). The
+/// error points at the initialiser and shows `shapeText`.
+bool checkParamInitShape(const ast::VarDecl &param, const ir::ParamInit &init,
+                         size_t rank, bool square, const std::string &shapeText,
+                         DiagnosticEngine &diags);
+
 /// States start at zero: the initialiser may only be absent or `zeros`.
 bool checkStateInit(const ast::VarDecl &state, DiagnosticEngine &diags);
 

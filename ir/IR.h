@@ -222,8 +222,9 @@ private:
 /// Everything the front end knows about parameter initialisation, kept with
 /// the IR so the runtime needs nothing else.
 struct ParamInit {
-  std::string kind = "zeros"; ///< zeros, ones, normal, uniform, xavier
-  double a = 0, b = 0;        ///< normal(mean=a, std=b); uniform(lo=a, hi=b)
+  std::string kind = "zeros"; ///< zeros ones normal uniform xavier orthogonal identity
+  double a = 0, b = 0; ///< normal(mean=a, std=b); uniform(lo=a, hi=b);
+                       ///< orthogonal(gain=a); identity(scale=a)
 };
 
 /// Training recipe from the model's `train` block.

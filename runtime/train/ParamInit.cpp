@@ -6,10 +6,82 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/train/ParamInit.h"
 
+#include <Eigen/QR>
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace rnnc::runtime {
+
+namespace {
+
+std::string shapeText(const std::vector<int64_t> &shape) {
+  return fmt::format("[{}]", fmt::join(shape, ", "));
+}
+
+/// orthogonal(gain), as torch.nn.init.orthogonal_: view the parameter as
+/// [rows, cols] (rows = shape[0], the trailing axes flattened), 1. draw
+/// rows * cols normals(0, 1) in row-major order, 2. transpose when rows <
+/// cols so the matrix is tall, 3. QR it (Householder, in double), 4. make Q
+/// unique by multiplying each column by the sign of R's diagonal entry,
+/// 5. transpose back and scale by gain. The columns (tall) or rows (wide) of
+/// the result are orthogonal with norm `gain`.
+bool fillOrthogonal(FloatSpan values, const std::vector<int64_t> &shape,
+                    double gain, Rng &rng, std::string *why) {
+  if (shape.size() < 2) {
+    *why = fmt::format("orthogonal initialiser needs at least 2 dimensions, got {}",
+                       shapeText(shape));
+    return false;
+  }
+  if (!(gain > 0) || !std::isfinite(gain)) {
+    *why = fmt::format("orthogonal initialiser needs gain > 0, got {}", gain);
+    return false;
+  }
+  using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Eigen::Index rows = shape[0],
+                     cols = static_cast<Eigen::Index>(values.size) / std::max<Eigen::Index>(rows, 1);
+  if (rows == 0 || cols == 0)
+    return true;
+  Matrix drawn(rows, cols);
+  for (Eigen::Index i = 0; i < rows; ++i)
+    for (Eigen::Index j = 0; j < cols; ++j)
+      drawn(i, j) = rng.normal(0, 1);
+  const bool wide = rows < cols;
+  Eigen::MatrixXd tall = wide ? Eigen::MatrixXd(drawn.transpose()) : Eigen::MatrixXd(drawn);
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(tall);
+  const Eigen::Index m = tall.rows(), n = tall.cols();
+  Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(m, n);
+  const Eigen::MatrixXd &r = qr.matrixQR(); // R is its upper triangle
+  for (Eigen::Index j = 0; j < n; ++j)
+    if (r(j, j) < 0)
+      q.col(j) = -q.col(j);
+  Matrix result = wide ? Matrix(q.transpose()) : Matrix(q);
+  for (Eigen::Index i = 0; i < rows; ++i)
+    for (Eigen::Index j = 0; j < cols; ++j)
+      values.data[i * cols + j] = static_cast<float>(gain * result(i, j));
+  return true;
+}
+
+/// identity(scale): scale on the diagonal of a square matrix, zero elsewhere.
+bool fillIdentity(FloatSpan values, const std::vector<int64_t> &shape,
+                  double scale, std::string *why) {
+  if (shape.size() != 2 || shape[0] != shape[1]) {
+    *why = fmt::format("identity initialiser needs a square 2-D shape, got {}",
+                       shapeText(shape));
+    return false;
+  }
+  if (!(scale > 0) || !std::isfinite(scale)) {
+    *why = fmt::format("identity initialiser needs scale > 0, got {}", scale);
+    return false;
+  }
+  for (size_t i = 0; i < values.size; ++i)
+    values.data[i] = 0.0f;
+  for (int64_t i = 0; i < shape[0]; ++i)
+    values.data[i * shape[0] + i] = static_cast<float>(scale);
+  return true;
+}
+
+} // namespace
 
 double xavierUniformBound(const std::vector<int64_t> &shape) {
   double fanIn = 1, fanOut = 1;
@@ -55,6 +127,13 @@ bool initializeParam(FloatSpan values, const std::vector<int64_t> &shape,
     double bound = xavierUniformBound(shape);
     for (size_t i = 0; i < values.size; ++i)
       values.data[i] = static_cast<float>(rng.uniform(-bound, bound));
+  } else if (init.kind == "orthogonal" || init.kind == "identity") {
+    std::string why;
+    bool ok = init.kind == "orthogonal"
+                  ? fillOrthogonal(values, shape, init.a, rng, &why)
+                  : fillIdentity(values, shape, init.a, &why);
+    if (!ok)
+      return fail(why);
   } else {
     return fail(fmt::format("unknown initialiser '{}'", init.kind));
   }

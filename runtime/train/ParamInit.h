@@ -3,8 +3,11 @@
 /// \file
 /// Gives each parameter its starting values from the DSL initialiser kept in
 /// the module (ir::ParamInit): normal(mean, std), uniform(lo, hi), zeros,
-/// ones, xavier (Glorot uniform). All randomness comes from one seeded Rng,
-/// drawn in parameter order, so a seed fixes the initial model.
+/// ones, xavier (Glorot uniform), orthogonal(gain) (the Q of a normal
+/// matrix's QR, as torch.nn.init.orthogonal_) and identity(scale). All
+/// randomness comes from one seeded Rng, drawn in parameter order, so a seed
+/// fixes the initial model. The trainer and the C API (rnnc_capi, which
+/// compiles this file) both initialise through here.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -27,7 +30,10 @@ namespace rnnc::runtime {
 double xavierUniformBound(const std::vector<int64_t> &shape);
 
 /// Fills `values` (the product of `shape` elements) as `init` says.
-/// Unknown kinds or bad arguments (std < 0, hi < lo) are an error.
+/// Unknown kinds, bad arguments (std < 0, hi < lo, gain or scale <= 0) and
+/// shapes an initialiser cannot fill (orthogonal on a vector, identity on
+/// anything but a square matrix) are an error. orthogonal draws rows * cols
+/// normals, in row-major order, as normal(0, 1) would; identity draws none.
 bool initializeParam(FloatSpan values, const std::vector<int64_t> &shape,
                      const ir::ParamInit &init, Rng &rng, std::string *error);
 

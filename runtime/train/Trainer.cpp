@@ -444,24 +444,27 @@ void Trainer::predict(std::ostream &log) const {
 }
 
 bool Trainer::appendMetrics(const EpochMetrics &m, std::string *error) const {
-  if (options_.metricsJsonPath.empty())
+  if (options_.metricsJsonPath.empty() && !options_.onEpochMetrics)
     return true;
-  std::ofstream out(options_.metricsJsonPath, std::ios::app);
   nlohmann::json j = {{"epoch", m.epoch},
                       {"loss", m.loss},
                       {"perplexity", m.perplexity},
                       {"grad_norm", m.gradNorm},
                       {"tokens_per_s", m.tokensPerSecond},
                       {"seconds", m.seconds}};
-  errno = 0;
-  out << j.dump() << '\n';
-  out.flush(); // a full disk shows here, not in a destructor
-  if (!out) {
-    *error = "cannot write metrics to '" + options_.metricsJsonPath + "'" +
-             (errno ? std::string(": ") + std::strerror(errno) : "");
-    return false;
+  const std::string line = j.dump();
+  if (!options_.metricsJsonPath.empty()) {
+    std::ofstream out(options_.metricsJsonPath, std::ios::app);
+    errno = 0;
+    out << line << '\n';
+    out.flush(); // a full disk shows here, not in a destructor
+    if (!out) {
+      *error = "cannot write metrics to '" + options_.metricsJsonPath + "'" +
+               (errno ? std::string(": ") + std::strerror(errno) : "");
+      return false;
+    }
   }
-  return true;
+  return !options_.onEpochMetrics || options_.onEpochMetrics(line, error);
 }
 
 bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,

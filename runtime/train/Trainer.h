@@ -56,6 +56,11 @@ struct TrainOptions {
   std::string savePath;
   /// One JSON object per epoch is appended here. Empty: none.
   std::string metricsJsonPath;
+  /// Called after each epoch with that JSON object's line (made whether or
+  /// not metricsJsonPath is set); false with `*error` fails the run.
+  /// `rnnc train --plot` redraws its plot here.
+  std::function<bool(const std::string &metricsLine, std::string *error)>
+      onEpochMetrics;
   /// Every `predictEvery` epochs and after the last one, the prefixes are
   /// continued greedily by `predictLength` characters (0: only at the end).
   int64_t predictEvery = 0;

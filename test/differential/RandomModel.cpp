@@ -182,9 +182,11 @@ std::string printModel(const RandomModel &m) {
       o << (i ? ", " : "") << printDim(p.shape[i]);
     // Every initialiser kind the language has (the check draws its own
     // values; this is for the front end).
+    // orthogonal needs a matrix, identity a square one (by name).
     static const char *const kInits[] = {"normal(0, 0.1)", "uniform(-0.1, 0.1)", "zeros", "ones",
-                                         "xavier"};
-    size_t kinds = p.shape.size() == 2 ? 5 : 4;
+                                         "xavier", "orthogonal(0.5)", "identity(0.5)"};
+    bool square = p.shape.size() == 2 && printDim(p.shape[0]) == printDim(p.shape[1]);
+    size_t kinds = p.shape.size() == 2 ? (square ? 7 : 6) : 4;
     size_t pick = 0;
     for (char c : p.name)
       pick = pick * 31 + static_cast<unsigned char>(c);

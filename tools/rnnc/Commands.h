@@ -48,5 +48,6 @@ Command addOptCommand(CLI::App &parent);
 Command addTrainCommand(CLI::App &parent);
 Command addGenerateCommand(CLI::App &parent);
 Command addCompileCommand(CLI::App &parent);
+Command addPlotCommand(CLI::App &parent);
 
 } // namespace rnnc::tool

@@ -18,7 +18,9 @@
 
 #include "runtime/data/Checkpoint.h"
 #include "runtime/data/Corpus.h"
+#include "runtime/data/AtomicFile.h"
 #include "runtime/kernels/KernelsParallel.h"
+#include "runtime/train/PlotSvg.h"
 #include "runtime/train/Trainer.h"
 #include "runtime/data/Vocabulary.h"
 
@@ -47,7 +49,7 @@ struct TrainArgs {
   std::optional<double> lr, clip;
   std::optional<std::string> sampling, optimizer;
   uint64_t seed = 0;
-  std::string save, resume, metricsJson;
+  std::string save, resume, metricsJson, plot;
   int64_t predictEvery = 50, predictLength = 50;
   int threads = 0; ///< 0: RNNC_THREADS if set, else every core
   int64_t interruptAfterSteps = 0; ///< testing: as if Ctrl-C came then
@@ -130,6 +132,7 @@ int runTrain(const TrainArgs &a) {
   outputs.addInput(a.resume, "the checkpoint to resume", "--save");
   outputs.addOutput(a.save, "--save");
   outputs.addOutput(a.metricsJson, "--metrics-json");
+  outputs.addOutput(a.plot, "--plot");
   if (std::string why; !outputs.check(&why)) {
     std::cerr << "rnnc: error: " << why << '\n';
     return 2;
@@ -205,6 +208,17 @@ int runTrain(const TrainArgs &a) {
   options.seed = a.seed;
   options.savePath = a.save;
   options.metricsJsonPath = a.metricsJson;
+  // --plot: redrawn after every epoch from this run's metrics lines, as
+  // `rnnc plot` draws a --metrics-json file.
+  std::string plotLines;
+  if (!a.plot.empty())
+    options.onEpochMetrics = [&plotLines, &a](const std::string &line,
+                                              std::string *why) {
+      plotLines += line + '\n';
+      auto rows = runtime::parseMetricsJsonLines(plotLines, "--plot", why);
+      return rows && runtime::writeFileAtomically(
+                         a.plot, runtime::renderPerplexityPlot(*rows), "plot", why);
+    };
   options.predictEvery = a.predictEvery;
   options.predictLength = a.predictLength;
   options.prefixes = a.prefixes.empty() ? defaultPrefixes(vocab, *corpus) : a.prefixes;
@@ -342,6 +356,8 @@ Command addTrainCommand(CLI::App &parent) {
   app.add_option("--save", a->save, "Checkpoint to write after every epoch");
   app.add_option("--resume", a->resume, "Checkpoint to start from");
   app.add_option("--metrics-json", a->metricsJson, "Append one JSON object per epoch to this file");
+  app.add_option("--plot", a->plot,
+                 "Redraw perplexity against epoch into this SVG file after every epoch");
   app.add_option("--predict-every", a->predictEvery, "Continue the prefixes every K epochs (0: only at the end)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

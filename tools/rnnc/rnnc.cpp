@@ -51,6 +51,7 @@ int main(int argc, char **argv) {
       addTrainCommand(app),
       addGenerateCommand(app),
       addCompileCommand(app),
+      addPlotCommand(app),
   };
   // CLI11 reports an unknown subcommand as a missing one; name it instead.
   std::string known;

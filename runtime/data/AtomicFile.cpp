@@ -1,0 +1,69 @@
+//===- AtomicFile.cpp - Replacing a small output file in one step ---------===//
+///
+/// \file
+/// 1. refuse an existing non-regular target, 2. mkostemp a temp file next to
+/// it, 3. write, fchmod to 0666 & ~umask, fsync, close, 4. rename over the
+/// target. See AtomicFile.h.
+///
+//===----------------------------------------------------------------------===//
+#include "runtime/data/AtomicFile.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rnnc::runtime {
+
+bool writeFileAtomically(const std::string &path, std::string_view bytes,
+                         std::string_view what, std::string *error) {
+  auto fail = [&](const std::string &why) {
+    if (error)
+      *error = fmt::format("cannot write {} '{}': {}", what, path, why);
+    return false;
+  };
+  struct stat existing;
+  if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode))
+    return fail("it exists and is not a regular file");
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "" : path.substr(0, slash);
+  std::string tempPath = dir + "/.rnnc-" + std::to_string(::getpid()) + "-XXXXXX";
+  int fd = ::mkostemp(tempPath.data(), O_CLOEXEC);
+  if (fd < 0)
+    return fail(std::strerror(errno));
+  auto failRemoving = [&](const char *step) {
+    std::string why = std::string(step) + ": " + std::strerror(errno);
+    ::close(fd);
+    ::unlink(tempPath.c_str());
+    return fail(why);
+  };
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (::fchmod(fd, 0666 & ~mask) != 0)
+    return failRemoving("chmod");
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return failRemoving("write");
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0)
+    return failRemoving("fsync");
+  if (::close(fd) != 0) {
+    std::string why = std::string("close: ") + std::strerror(errno);
+    ::unlink(tempPath.c_str());
+    return fail(why);
+  }
+  if (::rename(tempPath.c_str(), path.c_str()) != 0) {
+    std::string why = std::string("rename: ") + std::strerror(errno);
+    ::unlink(tempPath.c_str());
+    return fail(why);
+  }
+  return true;
+}
+
+} // namespace rnnc::runtime

@@ -1,0 +1,26 @@
+//===- AtomicFile.h - Replacing a small output file in one step -*- C++ -*-===//
+///
+/// \file
+/// Writes a whole file so that a reader (a browser reloading a plot, the
+/// next run) sees the old contents or the new, never half of them: the bytes
+/// go to a temp file in the same directory (`.rnnc-PID-XXXXXX`, the pattern
+/// checkpoint saves use and clean up after a killed process), which is
+/// synced and renamed over the target. An existing non-regular target (a
+/// directory, a FIFO, /dev/full) is refused. Checkpoints keep their own
+/// writer (Checkpoint.cpp), which also removes stale temp files.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace rnnc::runtime {
+
+/// Replaces `path` with `bytes`. False with `*error` ("cannot write WHAT
+/// 'PATH': REASON") on any failure; the target is then unchanged and the
+/// temp file removed.
+bool writeFileAtomically(const std::string &path, std::string_view bytes,
+                         std::string_view what, std::string *error);
+
+} // namespace rnnc::runtime
