@@ -361,15 +361,15 @@ Operation *sinkOut(Operation *scan) {
   }
   if (sunk.empty())
     return scan;
-  std::vector<Value *> needed;
-  for (const Operation *op : sunk)
-    for (Value *o : op->operands())
-      if (info->classOf(o) != TimeClass::Invariant && !sunk.count(o->definingOp()))
-        needed.push_back(o);
   std::vector<const Operation *> order; // body order
   for (const auto &op : body.operations())
     if (sunk.count(op.get()))
       order.push_back(op.get());
+  std::vector<Value *> needed; // in body order, not pointer order: stable output
+  for (const Operation *op : order)
+    for (Value *o : op->operands())
+      if (info->classOf(o) != TimeClass::Invariant && !sunk.count(o->definingOp()))
+        needed.push_back(o);
   std::vector<unsigned> slots; // outputs fed by sunk ops
   std::vector<Value *> slotValues;
   for (unsigned r = info->numCarried; r < yield->numOperands(); ++r)
