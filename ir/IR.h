@@ -28,8 +28,18 @@
 namespace rnnc::ir {
 
 enum class OpKind {
-#define RNNC_OP(Enum, Name, NumOperands, NumResults) Enum,
+#define RNNC_OP(Enum, Name, NumOperands, NumResults, Traits, Attributes) Enum,
 #include "ir/Ops.def"
+};
+
+/// The groups passes treat alike: the `traits` column of ir/Ops.def.
+enum OpTrait : unsigned {
+  NoTraits = 0,
+  ElementwiseUnary = 1u << 0,  ///< f32 to the same type, element by element
+  ElementwiseBinary = 1u << 1, ///< element by element, broadcasting
+  MatrixProduct = 1u << 2,     ///< may lead a `fusion` body
+  HasBody = 1u << 3, ///< one nested block, isolated from above, ending in `yield`
+  Terminator = 1u << 4,
 };
 
 /// The printed name of an op kind (`matmul`), and its inverse.
@@ -38,21 +48,19 @@ bool opKindFromName(const std::string &name, OpKind &kind);
 /// Declared operand/result counts from Ops.def (-1 = variadic).
 int opKindNumOperands(OpKind kind);
 int opKindNumResults(OpKind kind);
+bool hasTrait(OpKind kind, OpTrait trait);
+/// The attributes an op of `kind` takes, e.g. {"begin", "end"} for slice;
+/// any other attribute is an error (the parser and the verifier reject it).
+const std::vector<std::string> &opKindAttributeNames(OpKind kind);
 
-bool isElementwiseUnary(OpKind kind);
-bool isElementwiseBinary(OpKind kind);
+inline bool isElementwiseUnary(OpKind k) { return hasTrait(k, ElementwiseUnary); }
+inline bool isElementwiseBinary(OpKind k) { return hasTrait(k, ElementwiseBinary); }
 inline bool isElementwise(OpKind k) {
   return isElementwiseUnary(k) || isElementwiseBinary(k);
 }
-inline bool isTerminator(OpKind k) {
-  return k == OpKind::Yield || k == OpKind::Return;
-}
-/// Ops with one nested body block (isolated from above) ending in `yield`.
-inline bool hasBody(OpKind k) { return k == OpKind::Scan || k == OpKind::Fusion; }
-/// Ops a `fusion` body may hold after its optional leading product.
-inline bool isMatrixProduct(OpKind k) {
-  return k == OpKind::MatMul || k == OpKind::MatMulNT || k == OpKind::MatMulTN;
-}
+inline bool isTerminator(OpKind k) { return hasTrait(k, Terminator); }
+inline bool hasBody(OpKind k) { return hasTrait(k, HasBody); }
+inline bool isMatrixProduct(OpKind k) { return hasTrait(k, MatrixProduct); }
 
 /// Attribute values: integers, reals, strings and integer lists.
 using Attribute = std::variant<int64_t, double, std::string, std::vector<int64_t>>;

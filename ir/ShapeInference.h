@@ -49,11 +49,6 @@ std::optional<std::vector<TensorType>> inferScanResultTypes(
 std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
                                                         std::string *error);
 
-/// The attributes an op of `kind` takes (ir/Ops.def), e.g. {"begin", "end"}
-/// for slice; any other attribute is an error (the parser and the verifier
-/// reject it).
-const std::vector<std::string> &attributeNames(OpKind kind);
-
 /// The first attribute of `attrs` that `kind` does not take, or nullptr.
 const std::string *unknownAttribute(OpKind kind, const AttributeMap &attrs);
 
