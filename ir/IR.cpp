@@ -82,6 +82,11 @@ bool argRoleFromName(const std::string &s, ArgRole &r) {
 // Value
 //===----------------------------------------------------------------------===//
 
+void Value::setDimNames(const TensorType &like) {
+  assert(like == type_ && "names only: the sizes must agree");
+  type_ = like;
+}
+
 void Value::replaceAllUsesWith(Value *other) {
   if (other == this)
     return;
@@ -172,8 +177,12 @@ std::vector<int64_t> Operation::intListAttr(const std::string &k) const {
   return {};
 }
 
-Block *Operation::addRegion() {
-  regions_.push_back(std::make_unique<Block>(this));
+Block *Operation::addRegion() { return addRegion(std::make_unique<Block>()); }
+
+Block *Operation::addRegion(std::unique_ptr<Block> body) {
+  assert(!body->parentOp_ && "the block already belongs to an op");
+  body->parentOp_ = this;
+  regions_.push_back(std::move(body));
   return regions_.back().get();
 }
 

@@ -74,6 +74,9 @@ class Value {
 public:
   const TensorType &type() const { return type_; }
   void setType(TensorType t) { type_ = std::move(t); }
+  /// Takes the dimension names of `like`, a type of the same sizes: names
+  /// are documentation, and a rewrite keeps those of what it replaces.
+  void setDimNames(const TensorType &like);
 
   /// A name hint for printing (`h`, `W_xh`); may be empty.
   const std::string &name() const { return name_; }
@@ -135,7 +138,9 @@ public:
   /// Nested blocks (one for `scan` and `fusion`).
   const std::vector<std::unique_ptr<Block>> &regions() const { return regions_; }
   Block &body() const { return *regions_.at(0); }
+  /// Adds an empty nested block, or `body`, built before this op.
   Block *addRegion();
+  Block *addRegion(std::unique_ptr<Block> body);
 
   Block *parentBlock() const { return parent_; }
 
@@ -195,6 +200,7 @@ public:
   Operation *parentOp() const { return parentOp_; }
 
 private:
+  friend class Operation; // adopts a block built before it (addRegion)
   Operation *parentOp_;
   std::vector<std::unique_ptr<Value>> args_;
   std::vector<std::unique_ptr<Operation>> ops_;
