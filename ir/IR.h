@@ -184,7 +184,8 @@ public:
   /// Appends (or inserts before `pos`) and returns the op.
   Operation *append(std::unique_ptr<Operation> op);
   Operation *insert(size_t pos, std::unique_ptr<Operation> op);
-  /// Convenience: build and append.
+  /// Builds and appends an op with declared result types (the IR text
+  /// parser, tests of ill-typed IR); the compiler makes ops with ir::Builder.
   Operation *create(OpKind kind, std::vector<Value *> operands,
                     std::vector<TensorType> resultTypes,
                     AttributeMap attrs = {});
