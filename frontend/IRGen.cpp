@@ -120,22 +120,13 @@ void IRGen::lowerStep(ir::Function &fn) {
       invariants.push_back(&p);
       operands.push_back(fn.argumentNamed(p.decl->name));
     }
-  std::vector<TensorType> resultTypes;
-  for (const CheckedVar &s : model_.states)
-    resultTypes.push_back(fn.argumentNamed(s.decl->name)->type());
   TensorType logits = TensorType::f32({time, batch, vocab});
   checkElements(logits, "the logits output", step.loc);
-  resultTypes.push_back(logits);
-  ir::Operation *scan = fn.body().create(
-      OpKind::Scan, operands, resultTypes,
-      {{"carried", static_cast<int64_t>(model_.states.size())},
-       {"sequences", int64_t{1}},
-       {"reverse", int64_t{0}}});
-  scan->loc = step.loc;
-  body_ = scan->addRegion();
-  for (size_t i = 0; i < model_.states.size(); ++i) {
-    const std::string &name = model_.states[i].decl->name;
-    values_[name] = body_->addArgument(resultTypes[i], name);
+  auto body = std::make_unique<ir::Block>();
+  body_ = body.get();
+  for (const CheckedVar &s : model_.states) {
+    const std::string &name = s.decl->name;
+    values_[name] = body_->addArgument(fn.argumentNamed(name)->type(), name);
   }
   inputSlice_ = body_->addArgument(TensorType::i32({batch}), step.inputName);
   for (const CheckedVar *p : invariants)
@@ -151,9 +142,21 @@ void IRGen::lowerStep(ir::Function &fn) {
   for (const CheckedVar &s : model_.states)
     yielded.push_back(values_[s.decl->name]);
   yielded.push_back(logits_);
-  body_->create(OpKind::Yield, yielded, {});
+  ir::Builder(*body_).yield(yielded);
 
+  ir::Builder b(fn.body());
+  b.setLoc(step.loc);
+  ir::Operation *scan = b.scan(operands,
+                               {{"carried", static_cast<int64_t>(model_.states.size())},
+                                {"sequences", int64_t{1}},
+                                {"reverse", int64_t{0}}},
+                               std::move(body));
+  if (!scan) {
+    diags_.error(step.loc, "internal error: the step is ill-typed: " + b.error());
+    return;
+  }
   size_t n = model_.states.size();
+  scan->result(n)->setDimNames(logits);
   std::vector<Value *> returnedValues{scan->result(n)};
   fn.resultNames = {"logits"};
   scan->result(n)->setName("logits");
@@ -162,7 +165,7 @@ void IRGen::lowerStep(ir::Function &fn) {
     scan->result(i)->setName(model_.states[i].decl->name);
     fn.resultNames.push_back(model_.states[i].decl->name);
   }
-  fn.body().create(OpKind::Return, returnedValues, {});
+  ir::Builder(fn.body()).returnValues(returnedValues);
 }
 
 std::unique_ptr<ir::Module> IRGen::run() {

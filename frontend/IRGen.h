@@ -3,15 +3,17 @@
 /// \file
 /// The class behind lowerToIR, shared by IRGen.cpp (model, step, statements)
 /// and IRGenExpr.cpp (one IR op per expression). It lowers what Sema
-/// accepted: every type comes from evaluating the symbolic shape Sema
-/// recorded, with the bindings' sizes, so no shape rule is written here; the
-/// only errors left are sizes above the limits. Internal to frontend/.
+/// accepted: ir::Builder types every op, and each dimension takes its name
+/// from the symbolic shape Sema recorded, evaluated with the bindings' sizes,
+/// so no shape rule is written here; the only errors left are sizes above
+/// the limits. Internal to frontend/.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include "frontend/Frontend.h"
 #include "frontend/Sema.h"
+#include "ir/Builder.h"
 
 #include <map>
 #include <set>
@@ -48,8 +50,11 @@ private:
   Value *lowerExpr(const ast::Expr &e);
   Value *lowerName(const ast::Expr &e);
   Value *lowerCall(const ast::Expr &e);
+  /// The op for `e`, typed by ir::Builder.
   Value *emit(OpKind kind, std::vector<Value *> operands, const ast::Expr &e,
               ir::AttributeMap attrs = {});
+  /// `v` with the dimension names of Sema's shape for `e`.
+  Value *nameDims(Value *v, const ast::Expr &e);
   void lowerStatement(const ast::Stmt &stmt);
 
   const CheckedModel &model_;

@@ -1,12 +1,14 @@
 //===- IRGenExpr.cpp - Lowering DSL expressions, one IR op each -----------===//
 ///
 /// \file
-/// One IR op per DSL expression node, its type Sema's recorded shape at the
+/// One IR op per DSL expression node, made by ir::Builder (which infers its
+/// type); its dimensions take their names from Sema's recorded shape at the
 /// bound sizes (the batch axis is explicit in the IR). A onehot input
 /// becomes one `onehot` op at the top of the body, made at first use; a
 /// token input is read only through `embed(TABLE, x)` (a `gather`); a slice
 /// takes its bounds from Sema, evaluated. Nothing here can fail except a
-/// size above the limits, reported by typeOf.
+/// size above the limits, reported by typeOf (Sema and ShapeInference agree
+/// on every shape, or it is an internal error).
 ///
 //===----------------------------------------------------------------------===//
 #include "frontend/IRGen.h"
@@ -17,13 +19,23 @@ namespace rnnc::frontend::detail {
 
 Value *IRGen::emit(OpKind kind, std::vector<Value *> operands,
                    const ast::Expr &e, ir::AttributeMap attrs) {
+  ir::Builder b(*body_);
+  b.setLoc(e.loc);
+  Value *v = b.create(kind, std::move(operands), std::move(attrs));
+  if (!v) {
+    diags_.error(e.loc, "internal error: sema accepted an ill-typed op: " + b.error());
+    return nullptr;
+  }
+  return nameDims(v, e);
+}
+
+Value *IRGen::nameDims(Value *v, const ast::Expr &e) {
   auto shape = model_.exprShapes.find(&e);
   assert(shape != model_.exprShapes.end() && "sema records every expression");
-  TensorType type = typeOf(shape->second, e.loc);
-  ir::Operation *op =
-      body_->create(kind, std::move(operands), {std::move(type)}, std::move(attrs));
-  op->loc = e.loc;
-  return op->result();
+  TensorType named = typeOf(shape->second, e.loc);
+  if (!failed())
+    v->setDimNames(named);
+  return v;
 }
 
 void IRGen::collectNames(const ast::Expr &e, std::set<std::string> &names) {
@@ -39,15 +51,11 @@ Value *IRGen::lowerName(const ast::Expr &e) {
     return values_.at(e.text);
   if (!onehot_) {
     // Made once at the top of the body, before any use.
-    SymShape shape{DimPoly::symbol(kBatchSymbol),
-                   DimPoly::symbol(model_.inputVocab)};
-    TensorType type = typeOf(shape, model_.step->inputLoc);
-    int64_t depth = type.dims()[1].size;
-    auto op = std::make_unique<ir::Operation>(
-        OpKind::OneHot, std::vector<Value *>{inputSlice_},
-        std::vector<TensorType>{type}, ir::AttributeMap{{"depth", depth}});
-    op->loc = model_.step->inputLoc;
-    onehot_ = body_->insert(0, std::move(op))->result();
+    Dim vocab = dimOf(DimPoly::symbol(model_.inputVocab), model_.step->inputLoc);
+    ir::Builder top(*body_, 0);
+    top.setLoc(model_.step->inputLoc);
+    onehot_ = top.create(OpKind::OneHot, {inputSlice_}, {{"depth", vocab.size}});
+    onehot_->setDimNames(TensorType::f32({inputSlice_->type().dims()[0], vocab}));
   }
   return onehot_;
 }
@@ -83,8 +91,11 @@ Value *IRGen::lowerCall(const ast::Expr &e) {
 
 Value *IRGen::lowerExpr(const ast::Expr &e) {
   switch (e.kind) {
-  case ast::ExprKind::Number:
-    return emit(OpKind::Constant, {}, e, {{"value", e.number}});
+  case ast::ExprKind::Number: {
+    ir::Builder b(*body_);
+    b.setLoc(e.loc);
+    return b.constant(typeOf(model_.exprShapes.at(&e), e.loc), e.number);
+  }
   case ast::ExprKind::Name:
     return lowerName(e);
   case ast::ExprKind::Neg: {

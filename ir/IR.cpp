@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <sstream>
 
 namespace rnnc::ir {
 
@@ -11,22 +12,38 @@ namespace {
 struct OpInfo {
   const char *name;
   int operands, results;
+  unsigned traits;
+  const char *attributes; ///< space-separated
 };
 const OpInfo kOpInfo[] = {
-#define RNNC_OP(Enum, Name, NumOperands, NumResults)                           \
-  {Name, NumOperands, NumResults},
+#define RNNC_OP(Enum, Name, NumOperands, NumResults, Traits, Attributes)       \
+  {Name, NumOperands, NumResults, Traits, Attributes},
 #include "ir/Ops.def"
 };
+const OpInfo &info(OpKind kind) { return kOpInfo[static_cast<size_t>(kind)]; }
+
+std::vector<std::string> splitWords(const char *text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string w; in >> w;)
+    words.push_back(w);
+  return words;
+}
 } // namespace
 
-const char *opKindName(OpKind kind) {
-  return kOpInfo[static_cast<int>(kind)].name;
-}
-int opKindNumOperands(OpKind kind) {
-  return kOpInfo[static_cast<int>(kind)].operands;
-}
-int opKindNumResults(OpKind kind) {
-  return kOpInfo[static_cast<int>(kind)].results;
+const char *opKindName(OpKind kind) { return info(kind).name; }
+int opKindNumOperands(OpKind kind) { return info(kind).operands; }
+int opKindNumResults(OpKind kind) { return info(kind).results; }
+bool hasTrait(OpKind kind, OpTrait trait) { return (info(kind).traits & trait) != 0; }
+
+const std::vector<std::string> &opKindAttributeNames(OpKind kind) {
+  static const auto names = [] {
+    std::vector<std::vector<std::string>> all;
+    for (const OpInfo &op : kOpInfo)
+      all.push_back(splitWords(op.attributes));
+    return all;
+  }();
+  return names[static_cast<size_t>(kind)];
 }
 
 bool opKindFromName(const std::string &name, OpKind &kind) {
@@ -37,9 +54,6 @@ bool opKindFromName(const std::string &name, OpKind &kind) {
     }
   return false;
 }
-
-bool isElementwiseUnary(OpKind k) { return k >= OpKind::Neg && k <= OpKind::Step; }
-bool isElementwiseBinary(OpKind k) { return k >= OpKind::Add && k <= OpKind::Div; }
 
 const char *argRoleName(ArgRole r) {
   switch (r) {
@@ -67,6 +81,11 @@ bool argRoleFromName(const std::string &s, ArgRole &r) {
 //===----------------------------------------------------------------------===//
 // Value
 //===----------------------------------------------------------------------===//
+
+void Value::setDimNames(const TensorType &like) {
+  assert(like == type_ && "names only: the sizes must agree");
+  type_ = like;
+}
 
 void Value::replaceAllUsesWith(Value *other) {
   if (other == this)
@@ -158,8 +177,12 @@ std::vector<int64_t> Operation::intListAttr(const std::string &k) const {
   return {};
 }
 
-Block *Operation::addRegion() {
-  regions_.push_back(std::make_unique<Block>(this));
+Block *Operation::addRegion() { return addRegion(std::make_unique<Block>()); }
+
+Block *Operation::addRegion(std::unique_ptr<Block> body) {
+  assert(!body->parentOp_ && "the block already belongs to an op");
+  body->parentOp_ = this;
+  regions_.push_back(std::move(body));
   return regions_.back().get();
 }
 

@@ -28,8 +28,18 @@
 namespace rnnc::ir {
 
 enum class OpKind {
-#define RNNC_OP(Enum, Name, NumOperands, NumResults) Enum,
+#define RNNC_OP(Enum, Name, NumOperands, NumResults, Traits, Attributes) Enum,
 #include "ir/Ops.def"
+};
+
+/// The groups passes treat alike: the `traits` column of ir/Ops.def.
+enum OpTrait : unsigned {
+  NoTraits = 0,
+  ElementwiseUnary = 1u << 0,  ///< f32 to the same type, element by element
+  ElementwiseBinary = 1u << 1, ///< element by element, broadcasting
+  MatrixProduct = 1u << 2,     ///< may lead a `fusion` body
+  HasBody = 1u << 3, ///< one nested block, isolated from above, ending in `yield`
+  Terminator = 1u << 4,
 };
 
 /// The printed name of an op kind (`matmul`), and its inverse.
@@ -38,21 +48,19 @@ bool opKindFromName(const std::string &name, OpKind &kind);
 /// Declared operand/result counts from Ops.def (-1 = variadic).
 int opKindNumOperands(OpKind kind);
 int opKindNumResults(OpKind kind);
+bool hasTrait(OpKind kind, OpTrait trait);
+/// The attributes an op of `kind` takes, e.g. {"begin", "end"} for slice;
+/// any other attribute is an error (the parser and the verifier reject it).
+const std::vector<std::string> &opKindAttributeNames(OpKind kind);
 
-bool isElementwiseUnary(OpKind kind);
-bool isElementwiseBinary(OpKind kind);
+inline bool isElementwiseUnary(OpKind k) { return hasTrait(k, ElementwiseUnary); }
+inline bool isElementwiseBinary(OpKind k) { return hasTrait(k, ElementwiseBinary); }
 inline bool isElementwise(OpKind k) {
   return isElementwiseUnary(k) || isElementwiseBinary(k);
 }
-inline bool isTerminator(OpKind k) {
-  return k == OpKind::Yield || k == OpKind::Return;
-}
-/// Ops with one nested body block (isolated from above) ending in `yield`.
-inline bool hasBody(OpKind k) { return k == OpKind::Scan || k == OpKind::Fusion; }
-/// Ops a `fusion` body may hold after its optional leading product.
-inline bool isMatrixProduct(OpKind k) {
-  return k == OpKind::MatMul || k == OpKind::MatMulNT || k == OpKind::MatMulTN;
-}
+inline bool isTerminator(OpKind k) { return hasTrait(k, Terminator); }
+inline bool hasBody(OpKind k) { return hasTrait(k, HasBody); }
+inline bool isMatrixProduct(OpKind k) { return hasTrait(k, MatrixProduct); }
 
 /// Attribute values: integers, reals, strings and integer lists.
 using Attribute = std::variant<int64_t, double, std::string, std::vector<int64_t>>;
@@ -66,6 +74,9 @@ class Value {
 public:
   const TensorType &type() const { return type_; }
   void setType(TensorType t) { type_ = std::move(t); }
+  /// Takes the dimension names of `like`, a type of the same sizes: names
+  /// are documentation, and a rewrite keeps those of what it replaces.
+  void setDimNames(const TensorType &like);
 
   /// A name hint for printing (`h`, `W_xh`); may be empty.
   const std::string &name() const { return name_; }
@@ -127,7 +138,9 @@ public:
   /// Nested blocks (one for `scan` and `fusion`).
   const std::vector<std::unique_ptr<Block>> &regions() const { return regions_; }
   Block &body() const { return *regions_.at(0); }
+  /// Adds an empty nested block, or `body`, built before this op.
   Block *addRegion();
+  Block *addRegion(std::unique_ptr<Block> body);
 
   Block *parentBlock() const { return parent_; }
 
@@ -171,7 +184,8 @@ public:
   /// Appends (or inserts before `pos`) and returns the op.
   Operation *append(std::unique_ptr<Operation> op);
   Operation *insert(size_t pos, std::unique_ptr<Operation> op);
-  /// Convenience: build and append.
+  /// Builds and appends an op with declared result types (the IR text
+  /// parser, tests of ill-typed IR); the compiler makes ops with ir::Builder.
   Operation *create(OpKind kind, std::vector<Value *> operands,
                     std::vector<TensorType> resultTypes,
                     AttributeMap attrs = {});
@@ -187,6 +201,7 @@ public:
   Operation *parentOp() const { return parentOp_; }
 
 private:
+  friend class Operation; // adopts a block built before it (addRegion)
   Operation *parentOp_;
   std::vector<std::unique_ptr<Value>> args_;
   std::vector<std::unique_ptr<Operation>> ops_;

@@ -157,7 +157,7 @@ private:
     std::vector<std::pair<std::string, SourceLocation>> keys;
     if (!parseOperands(operands) || !parseAttributes(attrs, &keys))
       return false;
-    const std::vector<std::string> &known = attributeNames(kind);
+    const std::vector<std::string> &known = opKindAttributeNames(kind);
     for (const auto &[key, at] : keys)
       if (std::find(known.begin(), known.end(), key) == known.end())
         return error(at, "unknown attribute '" + key + "' for '" + nameTok.text +

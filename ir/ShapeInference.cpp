@@ -262,33 +262,8 @@ Result inferLoss(OpKind kind, const Types &t, std::string *error) {
 
 } // namespace
 
-const std::vector<std::string> &attributeNames(OpKind kind) {
-  static const std::vector<std::string> none, constant{"value"},
-      oneHot{"depth"}, scatterAdd{"rows"}, slice{"begin", "end"},
-      pad{"begin", "size"}, reduceSum{"axes"},
-      scan{"carried", "reverse", "sequences"};
-  switch (kind) {
-  case OpKind::Constant:
-    return constant;
-  case OpKind::OneHot:
-    return oneHot;
-  case OpKind::ScatterAdd:
-    return scatterAdd;
-  case OpKind::Slice:
-    return slice;
-  case OpKind::Pad:
-    return pad;
-  case OpKind::ReduceSum:
-    return reduceSum;
-  case OpKind::Scan:
-    return scan;
-  default:
-    return none;
-  }
-}
-
 const std::string *unknownAttribute(OpKind kind, const AttributeMap &attrs) {
-  const std::vector<std::string> &known = attributeNames(kind);
+  const std::vector<std::string> &known = opKindAttributeNames(kind);
   for (const auto &entry : attrs)
     if (std::find(known.begin(), known.end(), entry.first) == known.end())
       return &entry.first;
@@ -297,7 +272,7 @@ const std::string *unknownAttribute(OpKind kind, const AttributeMap &attrs) {
 
 std::string describeAttributeNames(OpKind kind) {
   std::string list;
-  for (const std::string &name : attributeNames(kind))
+  for (const std::string &name : opKindAttributeNames(kind))
     list += (list.empty() ? "" : ", ") + name;
   return list.empty() ? "none" : list;
 }

@@ -3,9 +3,10 @@
 /// \file
 /// One place that knows each op's typing rule (see ir/Ops.def): given an op
 /// kind, its operand types and attributes, compute the result types or say
-/// why the op is ill-typed. The verifier, the IR text parser, the front end
-/// and the passes all build or check ops through these functions, so the
-/// rules cannot drift apart. Dimension names survive where they can
+/// why the op is ill-typed. The verifier and the IR text parser check ops
+/// with these functions, and ir/Builder.h, through which the front end and
+/// the passes make every op, types them with it, so the rules cannot drift
+/// apart. Dimension names survive where they can
 /// (`[B,H] @ [H,V]` gives `[B,V]`); they are documentation only.
 ///
 //===----------------------------------------------------------------------===//
@@ -48,11 +49,6 @@ std::optional<std::vector<TensorType>> inferScanResultTypes(
 /// (a fusion's results are exactly the types its body yields).
 std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
                                                         std::string *error);
-
-/// The attributes an op of `kind` takes (ir/Ops.def), e.g. {"begin", "end"}
-/// for slice; any other attribute is an error (the parser and the verifier
-/// reject it).
-const std::vector<std::string> &attributeNames(OpKind kind);
 
 /// The first attribute of `attrs` that `kind` does not take, or nullptr.
 const std::string *unknownAttribute(OpKind kind, const AttributeMap &attrs);

@@ -41,7 +41,6 @@ using namespace autodiff;
 
 namespace {
 
-
 /// The reverse body of one forward scan, built before the forward clone so
 /// the clone knows what to save.
 struct ScanPlan {
@@ -59,6 +58,14 @@ bool fail(std::string &err, std::string msg) {
   return false;
 }
 
+/// False, with the builder's first typing failure in `err`, if the rules
+/// asked for an ill-typed op (a bug: the forward graph was verified).
+bool builtWellTyped(const Builder &builder, std::string &err) {
+  if (builder.error().empty())
+    return err.empty();
+  return fail(err, "internal error: built an ill-typed op: " + builder.error());
+}
+
 std::unique_ptr<ScanPlan> planScan(const Operation &scan,
                                    const std::set<const Value *> &outerActive,
                                    std::string &err) {
@@ -73,7 +80,7 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
   }
   auto plan = std::make_unique<ScanPlan>();
   Block &scratch = *(plan->scratch = std::make_unique<Block>());
-  GraphBuilder builder(scratch, err);
+  Builder builder(scratch);
 
   std::set<const Value *> activeArgs;
   for (unsigned i = 0; i < scan.numOperands(); ++i) {
@@ -116,7 +123,7 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
     } else if (def && def->kind() == OpKind::Constant) {
       r = builder.constant(v->type(), def->realAttr("value"));
     } else if (def && def->kind() == OpKind::OneHot) {
-      r = builder.op(OpKind::OneHot, {forward(def->operand(0))}, def->attrs());
+      r = builder.create(OpKind::OneHot, {forward(def->operand(0))}, def->attrs());
     } else {
       r = save();
     }
@@ -130,7 +137,7 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
   auto nestedScan = [&](const Operation &) {
     return fail(err, "a scan inside a scan body is not supported");
   };
-  if (!adjoints.backprop(body, nestedScan, err))
+  if (!adjoints.backprop(body, nestedScan, err) || !builtWellTyped(builder, err))
     return nullptr;
 
   std::vector<Value *> yields;
@@ -144,7 +151,7 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
   // A scan needs a sequence to fix its length.
   if (plan->saved.empty() && plan->sequenceArgs.empty() && nOut == 0)
     plan->sequenceArgs[nc] = scratch.addArgument(body.argument(nc)->type());
-  scratch.create(OpKind::Yield, yields, {});
+  builder.yield(yields);
   return plan;
 }
 
@@ -157,30 +164,30 @@ Dim stepsDim(const Operation &scan) {
 
 /// The forward scan again, also yielding the values `plan` saves.
 Operation *cloneForwardScan(const Operation &scan, const ScanPlan &plan,
-                            Block &dst, ValueMap &map) {
+                            Builder &out, ValueMap &map) {
   std::vector<Value *> operands;
   for (const Value *v : scan.operands())
     operands.push_back(lookup(map, v));
-  std::vector<TensorType> types;
-  for (const Value *r : scan.results())
-    types.push_back(r->type());
-  for (const auto &s : plan.saved)
-    types.push_back(s.first->type().withLeading(stepsDim(scan)));
-  Operation *copy = dst.create(OpKind::Scan, operands, types, scan.attrs());
-  copy->loc = scan.loc;
-  Block *to = copy->addRegion();
   const Block &from = scan.body();
+  auto body = std::make_unique<Block>();
   for (const auto &arg : from.arguments())
-    map[arg.get()] = to->addArgument(arg->type(), arg->name());
-  cloneOps(from, *to, map, /*stopBeforeTerminator=*/true);
+    map[arg.get()] = body->addArgument(arg->type(), arg->name());
+  Builder inBody(*body);
+  inBody.cloneOps(from, map, /*stopBeforeTerminator=*/true);
   std::vector<Value *> yields;
   for (const Value *v : from.terminator()->operands())
     yields.push_back(lookup(map, v));
   for (const auto &s : plan.saved)
     yields.push_back(lookup(map, s.first));
-  to->create(OpKind::Yield, yields, {});
-  for (unsigned i = 0; i < scan.numResults(); ++i)
+  inBody.yield(yields);
+  Operation *copy = out.scan(operands, scan.attrs(), std::move(body));
+  if (!copy)
+    return nullptr;
+  copy->loc = scan.loc;
+  for (unsigned i = 0; i < scan.numResults(); ++i) {
+    copy->result(i)->setDimNames(scan.result(i)->type());
     map[scan.result(i)] = copy->result(i);
+  }
   return copy;
 }
 
@@ -188,7 +195,7 @@ Operation *cloneForwardScan(const Operation &scan, const ScanPlan &plan,
 /// adjoints of the scan's operands.
 bool emitReverseScan(const Operation &scan, ScanPlan &plan,
                      BlockAdjoints &adjoints, std::string &err) {
-  GraphBuilder &builder = adjoints.builder();
+  Builder &builder = adjoints.builder();
   unsigned nc = scan.scanNumCarried(), nOut = scan.numResults() - nc;
   unsigned nForward = scan.numResults();
   Dim steps = stepsDim(scan);
@@ -216,26 +223,30 @@ bool emitReverseScan(const Operation &scan, ScanPlan &plan,
     argsInOrder.push_back(arg);
   }
 
-  std::vector<TensorType> types;
-  for (unsigned i = 0; i < nc; ++i)
-    types.push_back(scan.operand(i)->type());
-  unsigned firstInvariant = nc + scan.scanNumSequences();
-  for (unsigned index : plan.gradOperands)
-    types.push_back(index >= firstInvariant
-                        ? scan.operand(index)->type().withLeading(steps)
-                        : scan.operand(index)->type());
-  AttributeMap attrs{{"carried", int64_t(nc)},
-                     {"sequences", int64_t(numSequences)},
-                     {"reverse", int64_t(scan.scanReverse() ? 0 : 1)}};
-  Operation *reverse = builder.block().create(OpKind::Scan, operands, types, attrs);
-  reverse->loc = scan.loc;
-
-  Block *body = reverse->addRegion();
+  auto body = std::make_unique<Block>();
   for (Value *arg : argsInOrder)
     arg->replaceAllUsesWith(body->addArgument(arg->type(), arg->name()));
   Block &scratch = *plan.scratch;
   while (!scratch.operations().empty())
     body->append(scratch.take(scratch.operations().front().get()));
+  AttributeMap attrs{{"carried", int64_t(nc)},
+                     {"sequences", int64_t(numSequences)},
+                     {"reverse", int64_t(scan.scanReverse() ? 0 : 1)}};
+  Operation *reverse = builder.scan(operands, attrs, std::move(body));
+  if (!reverse)
+    return fail(err, "internal error: the reverse scan is ill-typed: " + builder.error());
+  reverse->loc = scan.loc;
+
+  // Each result is the adjoint of a forward operand: it takes its names.
+  for (unsigned i = 0; i < nc; ++i)
+    reverse->result(i)->setDimNames(scan.operand(i)->type());
+  unsigned firstInvariant = nc + scan.scanNumSequences();
+  for (unsigned g = 0; g < plan.gradOperands.size(); ++g) {
+    unsigned index = plan.gradOperands[g];
+    const TensorType &primal = scan.operand(index)->type();
+    reverse->result(nc + g)->setDimNames(index >= firstInvariant ? primal.withLeading(steps)
+                                                                 : primal);
+  }
 
   for (unsigned i = 0; i < nc; ++i)
     adjoints.addInto(scan.operand(i), reverse->result(i));
@@ -243,7 +254,7 @@ bool emitReverseScan(const Operation &scan, ScanPlan &plan,
     unsigned index = plan.gradOperands[g];
     Value *grad = reverse->result(nc + g);
     if (index >= firstInvariant)
-      grad = builder.op(OpKind::ReduceSum, {grad}, {{"axes", std::vector<int64_t>{0}}});
+      grad = builder.reduceSum(grad, {0});
     adjoints.addInto(scan.operand(index), grad);
   }
   return err.empty();
@@ -318,34 +329,37 @@ bool buildTrainStep(Module &module, std::string *error) {
     map[arg] = ts->addArgument(fwd->argRole(i), arg->name(), arg->type());
   }
   Value *labels = ts->addArgument(ArgRole::Label, "y", x->type());
-  Block &out = ts->body();
+  Builder builder(ts->body());
   for (const auto &op : F.operations()) {
     if (op.get() == ret)
       break;
-    if (op->kind() == OpKind::Scan) {
-      ScanPlan &plan = *plans[op.get()];
-      plan.forwardClone = cloneForwardScan(*op, plan, out, map);
-    } else {
-      cloneOp(*op, out, map);
+    if (op->kind() != OpKind::Scan) {
+      builder.clone(*op, map);
+      continue;
     }
+    ScanPlan &plan = *plans[op.get()];
+    plan.forwardClone = cloneForwardScan(*op, plan, builder, map);
+    if (!plan.forwardClone)
+      return done(fail(err, "internal error: the forward scan's clone is ill-typed: " +
+                                builder.error()));
   }
 
   // Step 4.
-  GraphBuilder builder(out, err);
   Value *logits = lookup(map, ret->operand(0));
-  Value *loss = builder.op(OpKind::CrossEntropy, {logits, labels});
+  Value *loss = builder.crossEntropy(logits, labels);
+  if (!builtWellTyped(builder, err))
+    return done(false);
   loss->setName("loss");
   auto forwardValue = [&](const Value *v) { return lookup(map, v); };
   BlockAdjoints adjoints(builder, forwardValue, active);
   Value *one = builder.constant(TensorType::f32({}), 1.0);
-  adjoints.addInto(ret->operand(0),
-                   builder.op(OpKind::CrossEntropyGrad, {logits, labels, one}));
+  adjoints.addInto(ret->operand(0), builder.crossEntropyGrad(logits, labels, one));
 
   // Step 5.
   auto scanRule = [&](const Operation &scan) {
     return emitReverseScan(scan, *plans.at(&scan), adjoints, err);
   };
-  if (!adjoints.backprop(F, scanRule, err) || !err.empty())
+  if (!adjoints.backprop(F, scanRule, err) || !builtWellTyped(builder, err))
     return done(false);
 
   // Step 6.
@@ -363,8 +377,8 @@ bool buildTrainStep(Module &module, std::string *error) {
       results.push_back(grad);
       ts->resultNames.push_back("grad." + p->name());
     }
-  out.create(OpKind::Return, results, {});
-  return done(err.empty());
+  builder.returnValues(results);
+  return done(builtWellTyped(builder, err));
 }
 
 namespace {

@@ -13,47 +13,11 @@
 //===----------------------------------------------------------------------===//
 #include "passes/AutodiffRules.h"
 
-#include "ir/ShapeInference.h"
-
 #include <algorithm>
 
 namespace rnnc::passes::autodiff {
 
 using namespace ir;
-
-//===----------------------------------------------------------------------===//
-// GraphBuilder
-//===----------------------------------------------------------------------===//
-
-Value *GraphBuilder::op(OpKind kind, std::vector<Value *> operands,
-                        AttributeMap attrs) {
-  std::vector<TensorType> types;
-  for (Value *v : operands)
-    types.push_back(v->type());
-  std::string why;
-  auto inferred = inferResultTypes(kind, types, attrs, &why);
-  if (!inferred) {
-    if (error_.empty())
-      error_ = "internal error: built an ill-typed op: " + why;
-    inferred = std::vector<TensorType>{types.empty() ? TensorType() : types[0]};
-  }
-  return block_.create(kind, std::move(operands), *inferred, std::move(attrs))
-      ->result();
-}
-
-Value *GraphBuilder::constant(const TensorType &type, double value) {
-  return block_.create(OpKind::Constant, {}, {type}, {{"value", value}})->result();
-}
-
-Value *GraphBuilder::sumToShape(Value *x, const TensorType &target) {
-  size_t extra = x->type().rank() - std::min(x->type().rank(), target.rank());
-  if (extra == 0)
-    return x;
-  std::vector<int64_t> axes;
-  for (size_t i = 0; i < extra; ++i)
-    axes.push_back(static_cast<int64_t>(i));
-  return op(OpKind::ReduceSum, {x}, {{"axes", axes}});
-}
 
 //===----------------------------------------------------------------------===//
 // Activity
@@ -104,7 +68,18 @@ void BlockAdjoints::addInto(const Value *v, Value *adj) {
   if (!adj || !isActive(v))
     return;
   Value *&slot = adjoints_[v];
-  slot = slot ? b_.op(OpKind::Add, {slot, adj}) : adj;
+  slot = slot ? b_.add(slot, adj) : adj;
+}
+
+Value *BlockAdjoints::sumToShapeOf(Value *x, const Value *like) {
+  size_t rank = like->type().rank();
+  size_t extra = x->type().rank() - std::min(x->type().rank(), rank);
+  if (extra == 0)
+    return x;
+  std::vector<int64_t> axes;
+  for (size_t i = 0; i < extra; ++i)
+    axes.push_back(static_cast<int64_t>(i));
+  return b_.reduceSum(x, axes);
 }
 
 Value *BlockAdjoints::adjoint(const Value *v) const {
@@ -149,30 +124,34 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
   auto fb = [&] { return fwd_(b); };
   auto fy = [&] { return fwd_(op.result()); };
   auto one = [&] { return b_.constant(TensorType::f32({}), 1.0); };
-  auto mul = [&](Value *x, Value *y) { return b_.op(OpKind::Mul, {x, y}); };
-  auto sumTo = [&](Value *x, const Value *like) {
-    return b_.sumToShape(x, like->type());
-  };
+  auto sumTo = [&](Value *x, const Value *like) { return sumToShapeOf(x, like); };
 
   switch (op.kind()) {
   // --- elementwise unary ------------------------------------------------
+  // Each rule names its values in the order it makes them (the order of
+  // the printed IR); C++ leaves the order of call arguments open.
   case OpKind::Neg:
-    addInto(a, b_.op(OpKind::Neg, {dy}));
+    addInto(a, b_.neg(dy));
     return true;
-  case OpKind::Tanh: // dy * (1 - y*y)
-    addInto(a, mul(dy, b_.op(OpKind::Sub, {one(), mul(fy(), fy())})));
+  case OpKind::Tanh: { // dy * (1 - y*y)
+    Value *c1 = one(), *y = fy();
+    addInto(a, b_.mul(dy, b_.sub(c1, b_.mul(y, y))));
     return true;
-  case OpKind::Sigmoid: // dy * y * (1 - y)
-    addInto(a, mul(mul(dy, fy()), b_.op(OpKind::Sub, {one(), fy()})));
+  }
+  case OpKind::Sigmoid: { // dy * y * (1 - y)
+    Value *c1 = one(), *y = fy();
+    Value *oneMinusY = b_.sub(c1, y);
+    addInto(a, b_.mul(b_.mul(dy, y), oneMinusY));
     return true;
+  }
   case OpKind::Relu: // dy * step(x)
-    addInto(a, mul(dy, b_.op(OpKind::Step, {fa()})));
+    addInto(a, b_.mul(dy, b_.create(OpKind::Step, {fa()})));
     return true;
   case OpKind::Exp: // dy * y
-    addInto(a, mul(dy, fy()));
+    addInto(a, b_.mul(dy, fy()));
     return true;
   case OpKind::Log: // dy / x
-    addInto(a, b_.op(OpKind::Div, {dy, fa()}));
+    addInto(a, b_.div(dy, fa()));
     return true;
   case OpKind::Step: // zero almost everywhere
     return true;
@@ -185,74 +164,69 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
   case OpKind::Sub:
     addInto(a, sumTo(dy, a));
     if (isActive(b))
-      addInto(b, sumTo(b_.op(OpKind::Neg, {dy}), b));
+      addInto(b, sumTo(b_.neg(dy), b));
     return true;
   case OpKind::Mul:
     if (isActive(a))
-      addInto(a, sumTo(mul(dy, fb()), a));
+      addInto(a, sumTo(b_.mul(dy, fb()), a));
     if (isActive(b))
-      addInto(b, sumTo(mul(dy, fa()), b));
+      addInto(b, sumTo(b_.mul(dy, fa()), b));
     return true;
   case OpKind::Div: // y = a / b: da = dy / b, db = -dy * y / b
     if (isActive(a))
-      addInto(a, sumTo(b_.op(OpKind::Div, {dy, fb()}), a));
+      addInto(a, sumTo(b_.div(dy, fb()), a));
     if (isActive(b)) {
-      Value *q = b_.op(OpKind::Div, {mul(dy, fy()), fb()});
-      addInto(b, sumTo(b_.op(OpKind::Neg, {q}), b));
+      Value *dyY = b_.mul(dy, fy());
+      Value *q = b_.div(dyY, fb());
+      addInto(b, sumTo(b_.neg(q), b));
     }
     return true;
 
   // --- matrix products --------------------------------------------------
   case OpKind::MatMul: // y = a·b: da = dy·bᵀ, db = aᵀ·dy
     if (isActive(a))
-      addInto(a, b_.op(OpKind::MatMulNT, {dy, fb()}));
+      addInto(a, b_.matmulNT(dy, fb()));
     if (isActive(b))
-      addInto(b, b_.op(OpKind::MatMulTN, {fa(), dy}));
+      addInto(b, b_.matmulTN(fa(), dy));
     return true;
   case OpKind::MatMulNT: // y = a·bᵀ: da = dy·b, db = dyᵀ·a
     if (isActive(a))
-      addInto(a, b_.op(OpKind::MatMul, {dy, fb()}));
+      addInto(a, b_.matmul(dy, fb()));
     if (isActive(b))
-      addInto(b, b_.op(OpKind::MatMulTN, {dy, fa()}));
+      addInto(b, b_.matmulTN(dy, fa()));
     return true;
   case OpKind::MatMulTN: // y = aᵀ·b: da = b·dyᵀ, db = a·dy
     if (isActive(a))
-      addInto(a, b_.op(OpKind::MatMulNT, {fb(), dy}));
+      addInto(a, b_.matmulNT(fb(), dy));
     if (isActive(b))
-      addInto(b, b_.op(OpKind::MatMul, {fa(), dy}));
+      addInto(b, b_.matmul(fa(), dy));
     return true;
 
   // --- shape and indexing -----------------------------------------------
   case OpKind::OneHot: // integer input: nothing to propagate
     return true;
   case OpKind::Gather: // rows of the table: scatter the adjoint back
-    addInto(a, b_.op(OpKind::ScatterAdd, {fb(), dy},
-                     {{"rows", a->type().dim(0)}}));
+    addInto(a, b_.scatterAdd(fb(), dy, a->type().dim(0)));
     return true;
   case OpKind::ScatterAdd: // y[idx[i]] += src[i]: dsrc[i] = dy[idx[i]]
-    addInto(b, b_.op(OpKind::Gather, {dy, fa()}));
+    addInto(b, b_.gather(dy, fa()));
     return true;
   case OpKind::Concat: {
     int64_t offset = 0;
     for (const Value *part : op.operands()) {
       int64_t width = part->type().dims().back().size;
       if (isActive(part))
-        addInto(part, b_.op(OpKind::Slice, {dy},
-                             {{"begin", offset}, {"end", offset + width}}));
+        addInto(part, b_.slice(dy, offset, offset + width));
       offset += width;
     }
     return true;
   }
   case OpKind::Slice:
-    addInto(a, b_.op(OpKind::Pad, {dy},
-                     {{"begin", op.intAttr("begin")},
-                      {"size", a->type().dims().back().size}}));
+    addInto(a, b_.pad(dy, op.intAttr("begin"), a->type().dims().back().size));
     return true;
   case OpKind::Pad: {
     int64_t begin = op.intAttr("begin");
-    addInto(a, b_.op(OpKind::Slice, {dy},
-                     {{"begin", begin},
-                      {"end", begin + a->type().dims().back().size}}));
+    addInto(a, b_.slice(dy, begin, begin + a->type().dims().back().size));
     return true;
   }
   case OpKind::ReduceSum: {
@@ -260,14 +234,16 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
       error = why;
       return false;
     }
-    addInto(a, b_.op(OpKind::Add, {b_.constant(a->type(), 0.0), dy}));
+    addInto(a, b_.add(b_.constant(a->type(), 0.0), dy));
     return true;
   }
 
   // --- loss -------------------------------------------------------------
-  case OpKind::CrossEntropy:
-    addInto(a, b_.op(OpKind::CrossEntropyGrad, {fa(), fb(), dy}));
+  case OpKind::CrossEntropy: {
+    Value *logits = fa(), *labels = fb();
+    addInto(a, b_.crossEntropyGrad(logits, labels, dy));
     return true;
+  }
 
   default:
     error = std::string("no adjoint rule for '") + op.name() + "'";

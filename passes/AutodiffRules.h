@@ -1,17 +1,16 @@
 //===- AutodiffRules.h - Per-op adjoints for the autodiff pass --*- C++ -*-===//
 ///
 /// \file
-/// Internal to the autodiff pass (passes/Autodiff.cpp). Two small pieces:
-/// a GraphBuilder that appends typed ops to a block (result types from
-/// ir/ShapeInference.h), and BlockAdjoints, which walks one block's ops in
-/// reverse and emits each op's adjoint, adding into the adjoint of every
-/// operand (so a value used several times gets the sum). `scan` is left to a
-/// callback because its adjoint needs the whole-function context.
+/// Internal to the autodiff pass (passes/Autodiff.cpp). BlockAdjoints walks
+/// one block's ops in reverse and emits each op's adjoint with an
+/// ir::Builder, adding into the adjoint of every operand (so a value used
+/// several times gets the sum). `scan` is left to a callback because its
+/// adjoint needs the whole-function context.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "ir/IR.h"
+#include "ir/Builder.h"
 
 #include <functional>
 #include <map>
@@ -20,27 +19,6 @@
 #include <vector>
 
 namespace rnnc::passes::autodiff {
-
-/// Appends ops to a block, inferring their result types. The first typing
-/// failure is kept in `error()` (the op is still built, typed like its first
-/// operand, so callers need no null checks).
-class GraphBuilder {
-public:
-  GraphBuilder(ir::Block &block, std::string &error)
-      : block_(block), error_(error) {}
-  ir::Block &block() { return block_; }
-
-  ir::Value *op(ir::OpKind kind, std::vector<ir::Value *> operands,
-                ir::AttributeMap attrs = {});
-  ir::Value *constant(const ir::TensorType &type, double value);
-  /// `x` summed over its leading axes down to the shape of `target` (the
-  /// adjoint of suffix broadcasting); `x` itself if the shapes agree.
-  ir::Value *sumToShape(ir::Value *x, const ir::TensorType &target);
-
-private:
-  ir::Block &block_;
-  std::string &error_;
-};
 
 /// The float values of `block` that depend on one of `activeArgs`: the only
 /// values whose adjoints are worth computing.
@@ -60,7 +38,7 @@ public:
   /// Emits the adjoint of a scan op; returns false on failure.
   using ScanRule = std::function<bool(const ir::Operation &)>;
 
-  BlockAdjoints(GraphBuilder &builder, ForwardMap forward,
+  BlockAdjoints(ir::Builder &builder, ForwardMap forward,
                 std::set<const ir::Value *> active)
       : b_(builder), fwd_(std::move(forward)), active_(std::move(active)) {}
 
@@ -78,13 +56,16 @@ public:
   bool backprop(const ir::Block &block, const ScanRule &scanRule,
                 std::string &error);
 
-  GraphBuilder &builder() { return b_; }
+  ir::Builder &builder() { return b_; }
   ir::Value *forward(const ir::Value *v) { return fwd_(v); }
 
 private:
   bool emitOpAdjoint(const ir::Operation &op, ir::Value *dy, std::string &error);
+  /// `x` summed over its leading axes down to the shape of `like` (the
+  /// adjoint of suffix broadcasting); `x` itself if the shapes agree.
+  ir::Value *sumToShapeOf(ir::Value *x, const ir::Value *like);
 
-  GraphBuilder &b_;
+  ir::Builder &b_;
   ForwardMap fwd_;
   std::set<const ir::Value *> active_;
   std::map<const ir::Value *, ir::Value *> adjoints_;

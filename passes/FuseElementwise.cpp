@@ -37,6 +37,8 @@
 #include "passes/Passes.h"
 #include "passes/RewriteUtil.h"
 
+#include "ir/Builder.h"
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -356,29 +358,26 @@ private:
     if (outputs.empty())
       return 0;
 
-    std::vector<TensorType> types;
-    for (Value *v : outputs)
-      types.push_back(v->type());
-    auto fusion = std::make_unique<Operation>(OpKind::Fusion, inputs, types);
-    fusion->loc = ops_[members.back()]->loc;
-    Block &body = *fusion->addRegion();
+    auto body = std::make_unique<Block>();
     ValueMap map;
     for (Value *v : inputs)
-      map[v] = body.addArgument(v->type(), v->name());
+      map[v] = body->addArgument(v->type(), v->name());
+    Builder inBody(*body);
     if (group.product >= 0)
-      cloneOp(*ops_[group.product], body, map);
+      inBody.clone(*ops_[group.product], map);
     for (Operation *c : constants)
-      cloneOp(*c, body, map);
+      inBody.clone(*c, map);
     for (size_t m : members)
       if (static_cast<int>(m) != group.product)
-        cloneOp(*ops_[m], body, map);
+        inBody.clone(*ops_[m], map);
     std::vector<Value *> yields;
     for (Value *v : outputs)
       yields.push_back(map.at(v));
-    body.create(OpKind::Yield, yields, {});
+    inBody.yield(yields);
 
-    Operation *made = block_.insert(block_.indexOf(ops_[members.back()]) + 1,
-                                    std::move(fusion));
+    Builder after = Builder::after(ops_[members.back()]);
+    after.setLoc(ops_[members.back()]->loc);
+    Operation *made = after.fusion(inputs, std::move(body));
     for (size_t i = 0; i < outputs.size(); ++i) {
       made->result(i)->setName(outputs[i]->name());
       outputs[i]->replaceAllUsesWith(made->result(i));

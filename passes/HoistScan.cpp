@@ -28,6 +28,7 @@
 #include "passes/Passes.h"
 #include "passes/RewriteUtil.h"
 
+#include "ir/Builder.h"
 #include "ir/ShapeInference.h"
 
 #include <algorithm>
@@ -138,11 +139,10 @@ std::optional<ScanInfo> analyse(Operation *scan) {
   return info;
 }
 
-/// Builds outer copies of body values before `block`'s op at `pos` (which
-/// advances): invariant args map to scan operands, constants are cloned.
-struct OuterBuilder {
-  Block *block;
-  size_t pos;
+/// Makes outer copies of body values with `builder` (outside the scan):
+/// invariant args map to scan operands, constants are cloned.
+struct OuterCopies {
+  Builder builder;
   std::map<const Value *, Value *> outer;
 
   Value *lookup(const Operation *scan, Value *v) {
@@ -152,22 +152,18 @@ struct OuterBuilder {
       return outer[v] = scan->operand(v->argIndex());
     const Operation *def = v->definingOp();
     if (def && def->kind() == OpKind::Constant)
-      return outer[v] = add(OpKind::Constant, {}, v->type(), def->attrs());
+      return outer[v] = builder.constant(v->type(), def->attrs().at("value"));
     return nullptr;
   }
-  Value *add(OpKind k, std::vector<Value *> operands, TensorType type, AttributeMap attrs) {
-    auto op = std::make_unique<Operation>(k, std::move(operands),
-                                          std::vector<TensorType>{std::move(type)},
-                                          std::move(attrs));
-    return block->insert(pos++, std::move(op))->result();
-  }
-  /// The batched copy of body op `op` (its operands already mapped).
+  /// The batched copy of body op `op` (its operands already mapped), named
+  /// like `op`'s result with the leading T.
   Value *batched(const ScanInfo &info, const Operation *op) {
     auto attrs = batchedAttrs(op, info.varyingOperands(op), info.t);
     std::vector<Value *> operands;
     for (Value *o : op->operands())
       operands.push_back(lookup(info.scan, o));
-    Value *made = add(op->kind(), operands, op->result()->type().withLeading(info.t), *attrs);
+    Value *made = builder.create(op->kind(), operands, *attrs);
+    made->setDimNames(op->result()->type().withLeading(info.t));
     return outer[op->result()] = made;
   }
 };
@@ -187,7 +183,7 @@ Operation *hoistIn(Operation *scan) {
   if (exportedOps.empty())
     return scan;
   Block *parent = scan->parentBlock();
-  OuterBuilder outer{parent, parent->indexOf(scan), {}};
+  OuterCopies outer{Builder(*parent, parent->indexOf(scan)), {}};
   ScanRebuild plan;
   for (unsigned i = 0; i < scan->numOperands(); ++i) {
     auto &seg = i < info->numCarried ? plan.carried
@@ -316,20 +312,18 @@ Operation *batchTimeSums(Operation *scan) {
       attrs["axes"] = axes;
     }
     std::vector<Value *> operands;
-    std::vector<TensorType> types;
-    for (Value *o : p->operands()) {
+    for (Value *o : p->operands())
       operands.push_back(stacked.at(o));
-      types.push_back(operands.back()->type());
-    }
-    auto inferred = inferResultTypes(p->kind(), types, attrs, nullptr);
-    if (!inferred || (*inferred)[0] != sum->result()->type())
+    Value *batched = Builder::before(sum).create(p->kind(), operands, attrs);
+    if (!batched)
       continue;
-    Block *block = sum->parentBlock();
-    auto op = std::make_unique<Operation>(p->kind(), operands,
-                                          std::vector<TensorType>{sum->result()->type()}, attrs);
-    Operation *batched = block->insert(block->indexOf(sum), std::move(op));
-    sum->result()->replaceAllUsesWith(batched->result());
-    block->erase(sum);
+    if (batched->type() != sum->result()->type()) {
+      sum->parentBlock()->erase(batched->definingOp());
+      continue;
+    }
+    batched->setDimNames(sum->result()->type());
+    sum->result()->replaceAllUsesWith(batched);
+    sum->parentBlock()->erase(sum);
   }
   return made;
 }
@@ -361,15 +355,15 @@ Operation *sinkOut(Operation *scan) {
   }
   if (sunk.empty())
     return scan;
-  std::vector<Value *> needed;
-  for (const Operation *op : sunk)
-    for (Value *o : op->operands())
-      if (info->classOf(o) != TimeClass::Invariant && !sunk.count(o->definingOp()))
-        needed.push_back(o);
   std::vector<const Operation *> order; // body order
   for (const auto &op : body.operations())
     if (sunk.count(op.get()))
       order.push_back(op.get());
+  std::vector<Value *> needed; // in body order, not pointer order: stable output
+  for (const Operation *op : order)
+    for (Value *o : op->operands())
+      if (info->classOf(o) != TimeClass::Invariant && !sunk.count(o->definingOp()))
+        needed.push_back(o);
   std::vector<unsigned> slots; // outputs fed by sunk ops
   std::vector<Value *> slotValues;
   for (unsigned r = info->numCarried; r < yield->numOperands(); ++r)
@@ -384,8 +378,7 @@ Operation *sinkOut(Operation *scan) {
   info = analyse(made); // the body has new arguments
   if (!info)
     return made;
-  Block *parent = made->parentBlock();
-  OuterBuilder outer{parent, parent->indexOf(made) + 1, stacked};
+  OuterCopies outer{Builder::after(made), stacked};
   for (const Operation *op : order)
     outer.batched(*info, op);
   for (size_t s = 0; s < slots.size(); ++s)

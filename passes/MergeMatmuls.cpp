@@ -26,7 +26,7 @@
 #include "passes/Passes.h"
 #include "passes/RewriteUtil.h"
 
-#include "ir/ShapeInference.h"
+#include "ir/Builder.h"
 
 #include <algorithm>
 #include <map>
@@ -38,32 +38,11 @@ using namespace ir;
 
 namespace {
 
-/// Builds ops at a moving position of one block.
-struct Builder {
-  Block &block;
-  size_t pos;
-  std::vector<Operation *> made = {};
-
-  /// The op `kind(operands)` with its inferred type, or null if ill-typed.
-  Value *add(OpKind kind, std::vector<Value *> operands, AttributeMap attrs = {}) {
-    std::vector<TensorType> types;
-    for (Value *v : operands)
-      types.push_back(v->type());
-    auto inferred = inferResultTypes(kind, types, attrs, nullptr);
-    if (!inferred || inferred->size() != 1)
-      return nullptr;
-    auto op = std::make_unique<Operation>(kind, std::move(operands), *inferred,
-                                          std::move(attrs));
-    made.push_back(block.insert(pos++, std::move(op)));
-    return made.back()->result();
-  }
-  /// Erases what was built (all of it unused).
-  void undo() {
-    for (size_t i = made.size(); i-- > 0;)
-      block.erase(made[i]);
-    made.clear();
-  }
-};
+/// Erases the ops `b` made since it was at `start` (all of them unused).
+void undo(const Builder &b, size_t start) {
+  for (size_t i = b.position(); i-- > start;)
+    b.block().erase(b.block().operations()[i].get());
+}
 
 /// Position of each op of `block`; block arguments are absent (always defined).
 std::map<const Operation *, size_t> positions(const Block &block) {
@@ -129,25 +108,24 @@ bool mergeSharedLeft(Block &block, OpKind kind) {
       }
     if (rights.size() < 2)
       continue;
-    Builder b{block, first};
-    Value *joined = b.add(OpKind::Concat, rights);
-    Value *product = joined ? b.add(kind, {left, joined}) : nullptr;
+    Builder b(block, first);
+    Value *product = b.create(kind, {left, b.concat(rights)});
     if (!product) {
-      b.undo();
+      undo(b, first);
       continue;
     }
     std::map<const Value *, Value *> parts; // right operand -> its slice
     int64_t begin = 0;
     for (Value *right : rights) {
       int64_t width = right->type().dims().back().size;
-      parts[right] = b.add(OpKind::Slice, {product}, {{"begin", begin}, {"end", begin + width}});
+      parts[right] = b.slice(product, begin, begin + width);
       begin += width;
     }
     for (Operation *op : members) {
       Value *part = parts.at(op->operand(1));
       if (part->name().empty()) {
         part->setName(op->result()->name());
-        part->setType(op->result()->type()); // equal sizes; keeps the dim names
+        part->setDimNames(op->result()->type());
       }
       op->result()->replaceAllUsesWith(part);
     }
@@ -202,14 +180,13 @@ bool mergeTransposedSum(Block &block) {
       lefts.push_back(p->operand(0));
       rights.push_back(p->operand(1));
     }
-    Builder b{block, at.at(root)};
-    Value *joinedLeft = b.add(OpKind::Concat, lefts);
-    Value *joinedRight = joinedLeft ? b.add(OpKind::Concat, rights) : nullptr;
-    Value *sum = joinedRight ? b.add(OpKind::MatMulNT, {joinedLeft, joinedRight}) : nullptr;
-    for (size_t i = 0; sum && i < others.size(); ++i)
-      sum = b.add(OpKind::Add, {sum, others[i]});
+    Builder b(block, at.at(root));
+    Value *joinedLeft = b.concat(lefts);
+    Value *sum = b.matmulNT(joinedLeft, b.concat(rights));
+    for (Value *other : others)
+      sum = b.add(sum, other);
     if (!sum || sum->type() != type) { // not expected: each term had the type
-      b.undo();
+      undo(b, at.at(root));
       continue;
     }
     sum->setName(root->result()->name());
@@ -237,7 +214,8 @@ Operation *hoistInvariantConcats(Operation *scan) {
   if (moving.empty())
     return scan;
   Block *parent = scan->parentBlock();
-  Builder outer{*parent, parent->indexOf(scan)};
+  size_t start = parent->indexOf(scan);
+  Builder outer(*parent, start);
   ScanRebuild plan;
   for (unsigned i = 0; i < scan->numOperands(); ++i)
     (i < scan->scanNumCarried() ? plan.carried
@@ -250,9 +228,9 @@ Operation *hoistInvariantConcats(Operation *scan) {
     std::vector<Value *> operands;
     for (Value *o : op->operands())
       operands.push_back(scan->operand(o->argIndex()));
-    Value *joined = outer.add(OpKind::Concat, operands, op->attrs());
+    Value *joined = outer.concat(operands);
     if (!joined) {
-      outer.undo();
+      undo(outer, start);
       return scan;
     }
     plan.invariants.push_back(joined);
@@ -262,7 +240,7 @@ Operation *hoistInvariantConcats(Operation *scan) {
   plan.resultReplaces = scan->results();
   Operation *made = rebuildScan(scan, plan);
   if (!made) {
-    outer.undo();
+    undo(outer, start);
     return scan;
   }
   for (Operation *op : moving)

@@ -8,50 +8,17 @@
 //===----------------------------------------------------------------------===//
 #include "passes/RewriteUtil.h"
 
+#include "ir/Builder.h"
 #include "ir/ShapeInference.h"
 
 #include <algorithm>
+#include <cassert>
 #include <memory>
 #include <set>
 
 namespace rnnc::passes {
 
 using namespace ir;
-
-Value *lookup(const ValueMap &map, const Value *v) {
-  auto it = map.find(v);
-  return it == map.end() ? nullptr : it->second;
-}
-
-Operation *cloneOp(const Operation &op, Block &dst, ValueMap &map) {
-  std::vector<Value *> operands;
-  for (const Value *v : op.operands())
-    operands.push_back(lookup(map, v));
-  std::vector<TensorType> types;
-  for (const Value *r : op.results())
-    types.push_back(r->type());
-  Operation *copy = dst.create(op.kind(), operands, types, op.attrs());
-  copy->loc = op.loc;
-  for (unsigned i = 0; i < op.numResults(); ++i) {
-    copy->result(i)->setName(op.result(i)->name());
-    map[op.result(i)] = copy->result(i);
-  }
-  for (const auto &region : op.regions()) {
-    Block *to = copy->addRegion();
-    for (const auto &arg : region->arguments())
-      map[arg.get()] = to->addArgument(arg->type(), arg->name());
-    cloneOps(*region, *to, map);
-  }
-  return copy;
-}
-
-void cloneOps(const Block &src, Block &dst, ValueMap &map, bool stopBeforeTerminator) {
-  for (const auto &op : src.operations()) {
-    if (stopBeforeTerminator && op.get() == src.terminator())
-      break;
-    cloneOp(*op, dst, map);
-  }
-}
 
 std::vector<Block *> allBlocks(Module &module) {
   std::vector<Block *> blocks;
@@ -114,9 +81,7 @@ Operation *rebuildScan(Operation *scan, const ScanRebuild &plan) {
     if (plan.resultReplaces[i] && plan.resultReplaces[i]->type() != (*resultTypes)[i])
       return nullptr;
 
-  auto fresh = std::make_unique<Operation>(OpKind::Scan, operands, *resultTypes, attrs);
-  fresh->loc = scan->loc;
-  Block *body = fresh->addRegion();
+  auto body = std::make_unique<Block>();
   std::vector<Value *> yields = plan.yields;
   for (size_t i = 0; i < argTypes->size(); ++i) {
     std::string name = plan.argReplaces[i] ? plan.argReplaces[i]->name() : "";
@@ -130,12 +95,18 @@ Operation *rebuildScan(Operation *scan, const ScanRebuild &plan) {
     body->append(oldBody.take(oldBody.operations().front().get()));
   body->terminator()->setOperands(yields);
 
-  Operation *made = parent->insert(parent->indexOf(scan), std::move(fresh));
-  for (size_t i = 0; i < plan.resultReplaces.size(); ++i)
+  Builder builder = Builder::before(scan);
+  builder.setLoc(scan->loc);
+  Operation *made = builder.scan(operands, attrs, std::move(body));
+  assert(made && "the plan was type-checked above");
+  for (size_t i = 0; i < plan.resultReplaces.size(); ++i) {
+    // Named after the yields the plan gave, not the arguments replacing them.
+    made->result(i)->setDimNames((*resultTypes)[i]);
     if (plan.resultReplaces[i]) {
       made->result(i)->setName(plan.resultReplaces[i]->name());
       plan.resultReplaces[i]->replaceAllUsesWith(made->result(i));
     }
+  }
   parent->erase(scan);
   return made;
 }

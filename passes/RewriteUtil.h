@@ -2,10 +2,10 @@
 ///
 /// \file
 /// What the passes share: visiting every block of a module without
-/// recursion, cloning ops into another block, rebuilding a scan with different operands,
-/// body arguments, yields and results (an Operation cannot grow or lose
-/// results in place), and dead-code removal as a plain function so other
-/// passes can clean up after themselves.
+/// recursion, rebuilding a scan with different operands, body arguments,
+/// yields and results (an Operation cannot grow or lose results in place),
+/// and dead-code removal as a plain function so other passes can clean up
+/// after themselves. Ops are made with ir/Builder.h.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -20,22 +20,6 @@ namespace rnnc::passes {
 /// Every block of `module`: function bodies, then nested scan bodies
 /// (found with an explicit worklist), outer blocks before inner ones.
 std::vector<ir::Block *> allBlocks(ir::Module &module);
-
-/// Values of one block and their copies in another.
-using ValueMap = std::map<const ir::Value *, ir::Value *>;
-
-/// The copy of `v` in `map`, or null.
-ir::Value *lookup(const ValueMap &map, const ir::Value *v);
-
-/// Clones `op` into `dst`: operands through `map` (null where missing), its
-/// results then added to `map`; nested regions are cloned with it
-/// (recursion bounded by region nesting, not by graph size).
-ir::Operation *cloneOp(const ir::Operation &op, ir::Block &dst, ValueMap &map);
-
-/// Clones `src`'s ops into `dst` in order; with `stopBeforeTerminator` the
-/// terminator is left to the caller.
-void cloneOps(const ir::Block &src, ir::Block &dst, ValueMap &map,
-              bool stopBeforeTerminator = false);
 
 /// The value of a `constant` op's splat if `v` is one, else false.
 bool splatConstant(const ir::Value *v, double &value);

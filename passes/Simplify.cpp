@@ -22,12 +22,12 @@
 #include "passes/Passes.h"
 #include "passes/RewriteUtil.h"
 
-#include "ir/ShapeInference.h"
+#include "ir/Builder.h"
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <memory>
+#include <optional>
 
 namespace rnnc::passes {
 
@@ -35,27 +35,8 @@ using namespace ir;
 
 namespace {
 
-/// Builds `kind(operands)` before `at`, checks its inferred type equals
-/// `at`'s result type, and replaces `at` with it; false if the types differ.
-bool replaceWith(Operation *at, OpKind kind, std::vector<Value *> operands,
-                 AttributeMap attrs = {}) {
-  std::vector<TensorType> types;
-  for (Value *v : operands)
-    types.push_back(v->type());
-  auto inferred = inferResultTypes(kind, types, attrs, nullptr);
-  if (!inferred || inferred->size() != 1 || (*inferred)[0] != at->result()->type())
-    return false;
-  Block *block = at->parentBlock();
-  auto op = std::make_unique<Operation>(kind, std::move(operands),
-                                        std::vector<TensorType>{at->result()->type()},
-                                        std::move(attrs));
-  op->loc = at->loc;
-  Operation *made = block->insert(block->indexOf(at), std::move(op));
-  at->result()->replaceAllUsesWith(made->result());
-  block->erase(at);
-  return true;
-}
-
+/// Replaces `at` by `v` if their types agree (broadcasting never changes a
+/// shape); false otherwise.
 bool replaceWithValue(Operation *at, Value *v) {
   if (v->type() != at->result()->type())
     return false;
@@ -64,16 +45,28 @@ bool replaceWithValue(Operation *at, Value *v) {
   return true;
 }
 
+/// Builds `kind(operands)` before `at` and replaces `at` with it, keeping
+/// its dimension names; false (and nothing built) if the new op is
+/// ill-typed or of another type.
+bool replaceWith(Operation *at, OpKind kind, std::vector<Value *> operands,
+                 AttributeMap attrs = {}) {
+  Builder b = Builder::before(at);
+  b.setLoc(at->loc);
+  Value *made = b.create(kind, std::move(operands), std::move(attrs));
+  if (!made)
+    return false;
+  if (made->type() != at->result()->type()) {
+    b.block().erase(made->definingOp());
+    return false;
+  }
+  made->setDimNames(at->result()->type());
+  return replaceWithValue(at, made);
+}
+
 bool replaceWithSplat(Operation *at, double value) {
-  Block *block = at->parentBlock();
-  auto op = std::make_unique<Operation>(
-      OpKind::Constant, std::vector<Value *>{},
-      std::vector<TensorType>{at->result()->type()}, AttributeMap{{"value", value}});
-  op->loc = at->loc;
-  Operation *made = block->insert(block->indexOf(at), std::move(op));
-  at->result()->replaceAllUsesWith(made->result());
-  block->erase(at);
-  return true;
+  Builder b = Builder::before(at);
+  b.setLoc(at->loc);
+  return replaceWithValue(at, b.constant(at->result()->type(), value));
 }
 
 const Operation *oneHotOperand(const Operation *op, unsigned i) {

@@ -4,7 +4,7 @@
 /// Seeded random functions over a pool of values with mixed shapes (so
 /// broadcasting, one-hot folding, constant inlining, concat/slice/pad and
 /// every reduce_sum path meet in combinations no hand-written test lists).
-/// Each op is kept only if ir::inferResultTypes accepts its operands; each
+/// Each op is kept only if ir::Builder accepts its operands; each
 /// function is compared with the interpreter within 1e-4 + 1e-4·|ref|.
 /// Ops whose f32 error is unbounded on arbitrary inputs (div, log, exp) are
 /// left to CodegenTest.cpp. The same graphs after fuse-elementwise (whose
@@ -15,7 +15,7 @@
 #include "CodegenTestUtil.h"
 #include "PassTestUtil.h"
 
-#include "ir/ShapeInference.h"
+#include "ir/Builder.h"
 
 #include <cstdlib>
 #include <map>
@@ -105,20 +105,13 @@ void buildRandomFunction(ir::Function &fn, unsigned seed, int numOps) {
       if (!ir::isElementwiseUnary(kind))
         operands.push_back(pool[pick(pool.size())]);
     }
-    std::vector<ir::TensorType> operandTypes;
-    for (ir::Value *v : operands)
-      operandTypes.push_back(v->type());
-    std::vector<ir::TensorType> resultTypes;
-    if (kind == ir::OpKind::Constant) {
-      resultTypes = {pool[pick(pool.size())]->type()};
-    } else {
-      auto inferred = ir::inferResultTypes(kind, operandTypes, attrs, nullptr);
-      if (!inferred)
-        continue;
-      resultTypes = *inferred;
-    }
-    ir::Operation *op = fn.body().create(kind, operands, resultTypes, attrs);
-    pool.push_back(op->result());
+    ir::Builder b(fn.body());
+    ir::Value *v = kind == ir::OpKind::Constant
+                       ? b.constant(pool[pick(pool.size())]->type(), attrs.at("value"))
+                       : b.create(kind, operands, attrs);
+    if (!v)
+      continue;
+    pool.push_back(v);
     ++made;
   }
   std::vector<ir::Value *> results;
@@ -127,7 +120,7 @@ void buildRandomFunction(ir::Function &fn, unsigned seed, int numOps) {
       results.push_back(v);
   for (size_t i = 0; i < results.size(); ++i)
     fn.resultNames.push_back("r" + std::to_string(i));
-  fn.body().create(ir::OpKind::Return, results, {});
+  ir::Builder(fn.body()).returnValues(results);
 }
 
 } // namespace

@@ -2,7 +2,7 @@
 ///
 /// \file
 /// Shared by the interpreter, autodiff and gradient-check unit tests: small
-/// IR builders (types inferred by ir/ShapeInference.h), the d2l char RNN
+/// IR builders (types inferred by ir/Builder.h), the d2l char RNN
 /// `@forward` built by hand, seeded random arguments, and a central
 /// finite-difference check of every gradient `@train_step` returns.
 ///
@@ -10,8 +10,8 @@
 #pragma once
 
 #include "frontend/Frontend.h"
+#include "ir/Builder.h"
 #include "ir/Interpreter.h"
-#include "ir/ShapeInference.h"
 #include "passes/Autodiff.h"
 
 #include <gtest/gtest.h>
@@ -35,18 +35,13 @@ inline TensorType i32Type(std::vector<int64_t> shape) {
   return f32Type(shape).withElementType(ElementType::I32);
 }
 
-/// Appends an op with inferred result types; fails the test if ill-typed.
+/// Appends an op typed by ir::Builder; fails the test (null) if ill-typed.
 inline Value *emit(Block &b, OpKind kind, std::vector<Value *> operands,
                    AttributeMap attrs = {}) {
-  std::vector<TensorType> types;
-  for (Value *v : operands)
-    types.push_back(v->type());
-  std::string err;
-  auto r = inferResultTypes(kind, types, attrs, &err);
-  EXPECT_TRUE(r.has_value()) << err;
-  if (!r)
-    r = std::vector<TensorType>{types[0]};
-  return b.create(kind, operands, *r, attrs)->result();
+  Builder builder(b);
+  Value *v = builder.create(kind, std::move(operands), std::move(attrs));
+  EXPECT_NE(v, nullptr) << builder.error();
+  return v;
 }
 
 /// The d2l 6.4 char RNN as `@forward`: params W_xh, W_hh, b_h, W_hq, b_q,
