@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -43,15 +44,32 @@ def parse_args(description, cells=("rnn",), extra=None):
     return p.parse_args()
 
 
+# rnnc's escape state machine: ESC '[' params* intermediates* final, where a
+# byte that is not a final byte ends the sequence and is kept; or ESC and a
+# byte in 0x40-0x5F; a lone ESC is dropped.
+ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|[@-_]?)")
+
+
+def strip_fortune_markup(text):
+    """As rnnc's corpus reader does for a fortunes file (some line is exactly
+    `%`): drops ANSI escape sequences, then the `%` separator lines."""
+    if not re.search(r"^%\r?$", text, re.M):
+        return text
+    text = ESCAPE.sub("", text)
+    return re.sub(r"^%\r?(?:\n|\Z)", "", text, flags=re.M)
+
+
 def load_corpus(path, max_chars):
-    """d2l 6.3: read, newlines -> spaces, keep the first max_chars."""
+    """d2l 6.3: read, newlines -> spaces, keep the first max_chars (a
+    fortunes file is cleaned up first, as rnnc does)."""
     if path.endswith(".zip"):
         with zipfile.ZipFile(path) as z:
             names = [n for n in z.namelist() if not n.endswith("/")]
             text = z.read(names[0]).decode("utf-8")
     else:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8", newline="") as f:  # "\r\n": two spaces, as rnnc
             text = f.read()
+    text = strip_fortune_markup(text).removeprefix("\ufeff")
     text = text.replace("\n", " ").replace("\r", " ")
     return text[:max_chars] if max_chars > 0 else text
 

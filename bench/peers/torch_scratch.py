@@ -2,7 +2,8 @@
 
 One-hot inputs, the five parameters, the explicit Python loop over time
 steps, d2l's grad_clipping and sgd — the code as the book writes it, only
-timed. Run with /usr/bin/python3 (Debian's python3-torch).
+timed. Runs on Debian's PyTorch 1.13 (/usr/bin/python3) and on PyTorch 2
+from PyPI (the bench's venv): the same code, unchanged.
 """
 
 import os
@@ -87,7 +88,7 @@ def main():
 
     median, times = common.time_iterations(step, batches, args.warmup, args.iters)
     common.report("torch_scratch", args, vocab, median, times,
-                  torch_threads=torch.get_num_threads())
+                  torch_threads=torch.get_num_threads(), torch_version=torch.__version__)
 
 
 if __name__ == "__main__":
