@@ -18,7 +18,7 @@ config.substitutions.append(("%shared", config.shared_data_dir))
 config.substitutions.append(("%python", "python3"))
 # `rnnc compile` tests build C programs against the runtime library.
 # %capi_link is everything after the objects on such a link line.
-capi_lib = os.path.join(config.rnnc_obj_root, "runtime", "librnnc_capi.a")
+capi_lib = os.path.join(config.rnnc_obj_root, "runtime", "capi", "librnnc_capi.a")
 config.substitutions.append(("%capi_link", capi_lib + " " + config.openblas_library +
                              " -lstdc++ -lm -lpthread"))
 config.substitutions.append(("%capi_include", os.path.join(config.rnnc_src_root, "runtime", "capi")))
