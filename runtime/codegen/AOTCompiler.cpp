@@ -226,8 +226,8 @@ std::optional<std::string> describeModel(const ir::Module &forwardModule,
     *error = "the model needs @forward and @train_step";
     return std::nullopt;
   }
-  auto step = ModelLayout::fromFunction(*forward, error);
-  auto train = ModelLayout::fromFunction(*trainStep, error);
+  auto step = readLayout(*forward, error);
+  auto train = readLayout(*trainStep, error);
   if (!step || !train)
     return std::nullopt;
   auto slots = [](const std::vector<TensorSlot> &list) {

@@ -188,7 +188,7 @@ int runCompile(const CompileArgs &a) {
     info.batch = cfg.batch;
     info.seqLen = cfg.seqLen;
     info.hasVocabulary = chars.has_value();
-    auto layout = runtime::ModelLayout::fromFunction(
+    auto layout = runtime::readLayout(
         *trainModule->function("train_step"), &error);
     for (const auto &p :
          layout ? layout->params : std::vector<runtime::TensorSlot>{}) {
