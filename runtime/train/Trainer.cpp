@@ -20,6 +20,21 @@
 
 namespace rnnc::runtime {
 
+std::string hyperParametersJson(const ir::TrainConfig &train,
+                                std::optional<uint64_t> seed) {
+  nlohmann::json j = {{"optimizer", train.optimizer},
+                      {"lr", train.lr},
+                      {"clip", train.clip},
+                      {"batch", train.batch},
+                      {"seq_len", train.seqLen},
+                      {"sampling", train.sampling}};
+  if (seed)
+    j["seed"] = *seed;
+  else
+    j["compiled"] = true;
+  return j.dump();
+}
+
 Trainer::Trainer(const TrainStep &step, const ForwardStep *generate,
                  const Vocabulary &vocab, TrainOptions options)
     : step_(step), generate_(generate), vocab_(vocab),

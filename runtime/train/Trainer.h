@@ -87,6 +87,12 @@ struct EpochMetrics {
   double tokensPerSecond = 0, seconds = 0;
 };
 
+/// The "hyper_parameters" JSON a checkpoint carries: `train`'s optimizer,
+/// lr, clip, batch, seq_len and sampling, and the seed of an `rnnc train`
+/// run or, for an object of `rnnc compile` (seeded at run time), "compiled".
+std::string hyperParametersJson(const ir::TrainConfig &train,
+                                std::optional<uint64_t> seed);
+
 class Trainer {
 public:
   /// `step` is the train step, `generate` a B = T = 1 forward step for the
