@@ -106,20 +106,20 @@ const char *rnnc_capi_model_name(const rnnc_capi_context *ctx) {
   return ctx ? ctx->model().name.c_str() : "";
 }
 int64_t rnnc_capi_vocab_size(const rnnc_capi_context *ctx) {
-  return ctx ? ctx->model().vocabSize : 0;
+  return ctx ? ctx->model().train.vocab : 0;
 }
 int64_t rnnc_capi_batch_size(const rnnc_capi_context *ctx) {
-  return ctx ? ctx->model().batch : 0;
+  return ctx ? ctx->model().train.batch : 0;
 }
 int64_t rnnc_capi_seq_len(const rnnc_capi_context *ctx) {
-  return ctx ? ctx->model().seqLen : 0;
+  return ctx ? ctx->model().train.seqLen : 0;
 }
 int64_t rnnc_capi_num_params(const rnnc_capi_context *ctx) {
   if (!ctx)
     return 0;
   int64_t n = 0;
-  for (const auto &p : ctx->model().params)
-    n += static_cast<int64_t>(p.size());
+  for (const auto &p : ctx->model().train.params)
+    n += p.numElements();
   return n;
 }
 

@@ -10,37 +10,20 @@
 #include "runtime/capi/ModelContext.h"
 
 #include "runtime/data/Checkpoint.h"
-#include "runtime/kernels/Kernels.h"
-#include "runtime/train/ParamInit.h"
-#include "runtime/train/Rng.h"
 #include "runtime/data/Utf8.h"
 
 #include <nlohmann/json.hpp>
 
 namespace rnnc::runtime::capi {
 
-size_t Slot::size() const {
-  size_t n = 1;
-  for (int64_t d : shape)
-    n *= static_cast<size_t>(d);
-  return n;
-}
-
 namespace {
 
-std::vector<Slot> slotsFrom(const nlohmann::json &list) {
-  std::vector<Slot> slots;
+std::vector<TensorSlot> slotsFrom(const nlohmann::json &list) {
+  std::vector<TensorSlot> slots;
   for (const auto &s : list)
     slots.push_back({s.at("name").get<std::string>(),
                      s.at("shape").get<std::vector<int64_t>>()});
   return slots;
-}
-
-Buffers buffersFor(const std::vector<Slot> &slots) {
-  Buffers buffers;
-  for (const Slot &s : slots)
-    buffers.emplace_back(s.size(), 0.0f);
-  return buffers;
 }
 
 } // namespace
@@ -57,9 +40,10 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
     d.name = j.at("name").get<std::string>();
     d.source = j.at("source").get<std::string>();
     d.hash = j.at("hash").get<std::string>();
-    d.vocabSize = j.at("vocab_size").get<int64_t>();
-    d.batch = j.at("batch").get<int64_t>();
-    d.seqLen = j.at("seq_len").get<int64_t>();
+    d.train.vocab = d.step.vocab = j.at("vocab_size").get<int64_t>();
+    d.train.batch = j.at("batch").get<int64_t>();
+    d.train.seqLen = j.at("seq_len").get<int64_t>();
+    d.step.batch = d.step.seqLen = 1;
     if (j.contains("vocabulary")) {
       auto chars = decodeUtf8(j["vocabulary"].get<std::string>(), error);
       if (!chars)
@@ -68,16 +52,16 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
       if (!d.vocabulary)
         return std::nullopt;
     }
+    d.train.params = slotsFrom(j.at("params"));
+    d.step.params = d.train.params;
     for (const auto &p : j.at("params")) {
-      d.params.push_back({p.at("name").get<std::string>(),
-                          p.at("shape").get<std::vector<int64_t>>()});
       const auto &init = p.at("init");
-      d.inits.push_back({init.at("kind").get<std::string>(),
-                         init.at("a").get<double>(),
-                         init.at("b").get<double>()});
+      d.inits[p.at("name").get<std::string>()] = {
+          init.at("kind").get<std::string>(), init.at("a").get<double>(),
+          init.at("b").get<double>()};
     }
-    d.trainStates = slotsFrom(j.at("train_states"));
-    d.stepStates = slotsFrom(j.at("step_states"));
+    d.train.states = slotsFrom(j.at("train_states"));
+    d.step.states = slotsFrom(j.at("step_states"));
     const auto &train = j.at("train");
     d.optimizer.kind = train.at("optimizer").get<std::string>();
     d.optimizer.lr = train.at("lr").get<double>();
@@ -106,34 +90,23 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
 
 ModelContext::ModelContext(const rnnc_model_descriptor &descriptor,
                            ModelDescription description)
-    : descriptor_(descriptor), model_(std::move(description)) {
-  params_ = buffersFor(model_.params);
-  grads_ = buffersFor(model_.params);
-  trainStates_ = buffersFor(model_.trainStates);
-  trainNext_ = buffersFor(model_.trainStates);
-  stepStates_ = buffersFor(model_.stepStates);
-  stepNext_ = buffersFor(model_.stepStates);
-}
+    : model_(std::move(description)),
+      trainStep_(descriptor.train_step, model_.train,
+                 model_.trainStepArenaBytes, "train_step"),
+      forward_(descriptor.forward, model_.step, model_.forwardArenaBytes,
+               "step"),
+      session_(trainStep_, model_.optimizer, model_.clip),
+      stepStates_(allocateBuffers(model_.step.states)) {}
 
 bool ModelContext::fail(std::string message) {
   error = std::move(message);
   return false;
 }
 
-bool ModelContext::failArena(const char *entry, int64_t bytes) {
-  outOfMemory = true;
-  return fail(std::string(entry) + " " + describeArenaShortfall(bytes));
-}
-
 bool ModelContext::initParams(uint64_t seed) {
-  Rng rng(seed);
-  for (size_t i = 0; i < params_.size(); ++i) {
-    std::string why;
-    if (!initializeParam(params_[i], model_.params[i].shape, model_.inits[i],
-                         rng, &why))
-      return fail("parameter '" + model_.params[i].name + "': " + why);
-  }
-  optimizer_.reset();
+  if (!session_.initParameters(model_.inits, seed, &error))
+    return false;
+  session_.resetOptimizer();
   epochsDone_ = 0;
   paramsReady_ = true;
   return true;
@@ -148,22 +121,22 @@ bool ModelContext::load(const std::string &path) {
   expected.modelHash = model_.hash;
   if (model_.vocabulary)
     expected.vocabulary = model_.vocabulary->chars();
-  for (const Slot &s : model_.params)
+  for (const TensorSlot &s : model_.train.params)
     expected.tensors.push_back({s.name, s.shape});
   if (!checkCheckpoint(*ckpt, path, expected, &why))
     return fail(why);
   if (!model_.vocabulary &&
       static_cast<int64_t>(ckpt->metadata.vocabulary.size()) !=
-          model_.vocabSize)
+          model_.train.vocab)
     return fail(path + ": the checkpoint's vocabulary has " +
                 std::to_string(ckpt->metadata.vocabulary.size()) +
                 " characters, the compiled model " +
-                std::to_string(model_.vocabSize));
-  for (size_t i = 0; i < params_.size(); ++i)
-    params_[i] = ckpt->find(model_.params[i].name)->data;
+                std::to_string(model_.train.vocab));
+  if (!session_.loadParameters(*ckpt, &error))
+    return false;
   if (!model_.vocabulary && !ckpt->metadata.vocabulary.empty())
     model_.vocabulary = Vocabulary::fromChars(ckpt->metadata.vocabulary, &why);
-  optimizer_.reset();
+  session_.resetOptimizer();
   epochsDone_ = ckpt->metadata.epoch;
   paramsReady_ = true;
   return true;
@@ -181,9 +154,10 @@ bool ModelContext::save(const std::string &path) {
   meta.hyperParametersJson = model_.hyperParametersJson;
   meta.epoch = epochsDone_;
   std::vector<TensorView> views;
-  for (size_t i = 0; i < params_.size(); ++i)
+  const auto &slots = model_.train.params;
+  for (size_t i = 0; i < slots.size(); ++i)
     views.push_back(
-        {model_.params[i].name, model_.params[i].shape, params_[i].data()});
+        {slots[i].name, slots[i].shape, session_.parameters()[i].data()});
   std::string why;
   if (!saveCheckpoint(path, meta, views, &why))
     return fail(why);

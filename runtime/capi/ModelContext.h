@@ -2,12 +2,13 @@
 ///
 /// \file
 /// What a `<prefix>_context` is: the model description decoded from the
-/// object's JSON, the parameter / state / gradient buffers, the optimizer and
-/// sampler of a training run, and the last error message. The training and
-/// generation loops mirror runtime/train/Trainer.cpp and runtime/train/Generator.cpp
-/// step for step (same Rng draws, same sampler, same clipping and update
-/// order) but call the object's compiled functions instead of the JIT, so the
-/// library needs no LLVM.
+/// object's JSON, the object's compiled `@train_step` and `@forward` behind
+/// runtime/train/'s CompiledStep interface, a TrainSession (parameters,
+/// gradients, carried state, optimizer), the sampler of a training run, and
+/// the last error message. Training and generation are runtime/train/'s
+/// TrainSession and TextGenerator, the ones `rnnc train` and `rnnc
+/// generate` run, so a seed gives the same numbers and the library needs no
+/// LLVM.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -15,32 +16,26 @@
 #include "runtime/capi/rnnc_capi.h"
 
 #include "ir/IR.h"
+#include "runtime/data/Vocabulary.h"
+#include "runtime/train/CompiledStep.h"
 #include "runtime/train/Optimizer.h"
 #include "runtime/train/Sampler.h"
-#include "runtime/data/Vocabulary.h"
+#include "runtime/train/TrainSession.h"
 
 #include <cstdint>
-#include <memory>
+#include <map>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace rnnc::runtime::capi {
-
-struct Slot {
-  std::string name;
-  std::vector<int64_t> shape;
-  size_t size() const;
-};
 
 /// The model as the object describes it (see AOTCompiler.h for the JSON).
 struct ModelDescription {
   std::string name, source, hash;
-  int64_t vocabSize = 0, batch = 0, seqLen = 0;
   std::optional<Vocabulary> vocabulary; ///< absent for `--vocab N`
-  std::vector<Slot> params;
-  std::vector<ir::ParamInit> inits; ///< one per param
-  std::vector<Slot> trainStates, stepStates;
+  /// The `@train_step` (B x T) and `@forward` (B = T = 1) layouts.
+  ModelLayout train, step;
+  std::map<std::string, ir::ParamInit> inits;
   /// Working memory one call of each entry needs (for the error message).
   int64_t forwardArenaBytes = 0, trainStepArenaBytes = 0;
   OptimizerConfig optimizer;
@@ -52,7 +47,19 @@ struct ModelDescription {
                                                std::string *error);
 };
 
-using Buffers = std::vector<std::vector<float>>;
+/// One of the object's compiled entry points, as runtime/train/ calls it.
+template <typename Step> class ObjectEntry final : public Step {
+public:
+  ObjectEntry(rnnc_capi_entry entry, ModelLayout layout, int64_t arenaBytes,
+              const char *what)
+      : Step(std::move(layout), arenaBytes, what), entry_(entry) {}
+
+private:
+  bool call(void **args, void **results) const override {
+    return entry_(args, results) == 0;
+  }
+  rnnc_capi_entry entry_;
+};
 
 class ModelContext {
 public:
@@ -73,29 +80,27 @@ public:
   bool setLearningRate(double lr);
   /// One step on the carried training state, then clip + update.
   bool trainStep(const int32_t *x, const int32_t *y, float *loss);
-  void resetTrainState();
+  void resetTrainState() { session_.zeroStates(); }
   bool setTrainingData(const int32_t *tokens, int64_t count, uint64_t seed);
   /// One epoch as `rnnc train` runs it; `*meanLoss` as its metrics report.
   bool trainEpoch(double *meanLoss);
 
   bool step(int32_t token, float *logits);
-  void resetState();
+  void resetState() { zeroBuffers(stepStates_); }
   bool generate(const std::string &prefix, int64_t count, double temperature,
                 int64_t topK, uint64_t seed, std::string *text);
 
 private:
   bool fail(std::string message);
-  /// Records that `entry`'s arena of `bytes` cannot be had.
-  bool failArena(const char *entry, int64_t bytes);
   bool ensureOptimizer();
-  bool runTrainStep(const int32_t *x, const int32_t *y, float *loss);
+  /// Maps an update's outcome to the C API's error and message.
+  bool checkUpdate(const StepResult &result);
 
-  const rnnc_model_descriptor &descriptor_;
   ModelDescription model_;
-  Buffers params_, grads_;
-  Buffers trainStates_, trainNext_;
-  Buffers stepStates_, stepNext_;
-  std::unique_ptr<Optimizer> optimizer_;
+  ObjectEntry<TrainStep> trainStep_;
+  ObjectEntry<ForwardStep> forward_;
+  TrainSession session_;
+  TensorBuffers stepStates_;
   std::optional<Sampler> sampler_;
   int64_t epochsDone_ = 0;
   bool paramsReady_ = false;

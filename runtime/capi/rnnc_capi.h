@@ -9,7 +9,8 @@
  * (B = T = 1) and `@train_step` entry points and a JSON description of the
  * model (parameters, initialisers, states, dimensions, vocabulary, train
  * block, source). Keeping the model-specific part in the object and the
- * generic part here lets any number of compiled models link into one program.
+ * generic part here lets any number of compiled models link into one
+ * program. The entry points are described once, in rnnc_capi.def.
  */
 #ifndef RNNC_CAPI_H
 #define RNNC_CAPI_H
@@ -47,37 +48,12 @@ typedef struct rnnc_capi_context rnnc_capi_context;
 #define RNNC_CAPI_ERROR_NUMERIC 3
 #define RNNC_CAPI_ERROR_MEMORY 4
 
-/** NULL on failure; rnnc_capi_last_error(NULL) then says why (per thread). */
-rnnc_capi_context *rnnc_capi_create(const rnnc_model_descriptor *descriptor);
-void rnnc_capi_destroy(rnnc_capi_context *ctx);
-const char *rnnc_capi_last_error(const rnnc_capi_context *ctx);
-
-const char *rnnc_capi_model_name(const rnnc_capi_context *ctx);
-int64_t rnnc_capi_vocab_size(const rnnc_capi_context *ctx);
-int64_t rnnc_capi_batch_size(const rnnc_capi_context *ctx);
-int64_t rnnc_capi_seq_len(const rnnc_capi_context *ctx);
-int64_t rnnc_capi_num_params(const rnnc_capi_context *ctx);
-const char *rnnc_capi_token_text(rnnc_capi_context *ctx, int32_t id);
-int rnnc_capi_encode(rnnc_capi_context *ctx, const char *utf8, int64_t length,
-                     int32_t *ids, int64_t capacity, int64_t *count);
-
-int rnnc_capi_init_params(rnnc_capi_context *ctx, uint64_t seed);
-int rnnc_capi_load(rnnc_capi_context *ctx, const char *path);
-int rnnc_capi_save(rnnc_capi_context *ctx, const char *path);
-
-int rnnc_capi_set_learning_rate(rnnc_capi_context *ctx, double lr);
-int rnnc_capi_train_step(rnnc_capi_context *ctx, const int32_t *x,
-                         const int32_t *y, float *loss);
-int rnnc_capi_reset_train_state(rnnc_capi_context *ctx);
-int rnnc_capi_set_training_data(rnnc_capi_context *ctx, const int32_t *tokens,
-                                int64_t count, uint64_t seed);
-int rnnc_capi_train_epoch(rnnc_capi_context *ctx, double *mean_loss);
-
-int rnnc_capi_step(rnnc_capi_context *ctx, int32_t token, float *logits);
-int rnnc_capi_reset_state(rnnc_capi_context *ctx);
-int rnnc_capi_generate(rnnc_capi_context *ctx, const char *prefix,
-                       int64_t count, double temperature, int64_t top_k,
-                       uint64_t seed, const char **text);
+/* The entry points, listed with their documentation in rnnc_capi.def.
+ * rnnc_capi_create returns NULL on failure; rnnc_capi_last_error(NULL) then
+ * says why (per thread). */
+#define RNNC_CAPI_FUNCTION(Result, name, Params, Doc)                          \
+  Result rnnc_capi_##name Params;
+#include "rnnc_capi.def"
 
 #ifdef __cplusplus
 } /* extern "C" */

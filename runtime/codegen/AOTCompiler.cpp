@@ -29,59 +29,47 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <cctype>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 namespace rnnc::runtime {
 
 namespace {
 
-/// One entry point of runtime/capi/rnnc_capi.h. Types: v void, p pointer,
-/// i int32_t, l int64_t / uint64_t, d double. `create` also gets the
-/// descriptor as its first argument.
+/// The LLVM type of a C parameter or result of the C API.
+template <typename T> llvm::Type *llvmTypeOf(llvm::LLVMContext &ctx) {
+  if constexpr (std::is_void_v<T>)
+    return llvm::Type::getVoidTy(ctx);
+  else if constexpr (std::is_pointer_v<T>)
+    return llvm::PointerType::get(ctx, 0);
+  else if constexpr (std::is_same_v<T, double>)
+    return llvm::Type::getDoubleTy(ctx);
+  else {
+    static_assert(std::is_integral_v<T>, "a C API type with no LLVM type");
+    return llvm::Type::getIntNTy(ctx, sizeof(T) * 8);
+  }
+}
+
+template <typename F> struct LLVMFunctionType;
+template <typename R, typename... A> struct LLVMFunctionType<R(A...)> {
+  static llvm::FunctionType *get(llvm::LLVMContext &ctx) {
+    return llvm::FunctionType::get(llvmTypeOf<R>(ctx), {llvmTypeOf<A>(ctx)...},
+                                   false);
+  }
+};
+
+/// One entry point of runtime/capi/rnnc_capi.def, its type read off the
+/// rnnc_capi_* prototype (decltype: no reference to the runtime library).
 struct ApiFunction {
   const char *suffix;
-  char result;
-  const char *params;
+  llvm::FunctionType *(*type)(llvm::LLVMContext &);
 };
 
 const ApiFunction kApi[] = {
-    {"create", 'p', ""},
-    {"destroy", 'v', "p"},
-    {"last_error", 'p', "p"},
-    {"model_name", 'p', "p"},
-    {"vocab_size", 'l', "p"},
-    {"batch_size", 'l', "p"},
-    {"seq_len", 'l', "p"},
-    {"num_params", 'l', "p"},
-    {"token_text", 'p', "pi"},
-    {"encode", 'i', "pplplp"},
-    {"init_params", 'i', "pl"},
-    {"load", 'i', "pp"},
-    {"save", 'i', "pp"},
-    {"set_learning_rate", 'i', "pd"},
-    {"train_step", 'i', "pppp"},
-    {"reset_train_state", 'i', "p"},
-    {"set_training_data", 'i', "ppll"},
-    {"train_epoch", 'i', "pp"},
-    {"step", 'i', "pip"},
-    {"reset_state", 'i', "p"},
-    {"generate", 'i', "ppldllp"},
+#define RNNC_CAPI_FUNCTION(Result, name, Params, Doc)                          \
+  {#name, &LLVMFunctionType<decltype(rnnc_capi_##name)>::get},
+#include "runtime/capi/rnnc_capi.def"
 };
-
-llvm::Type *typeOf(char code, llvm::LLVMContext &ctx) {
-  switch (code) {
-  case 'v':
-    return llvm::Type::getVoidTy(ctx);
-  case 'i':
-    return llvm::Type::getInt32Ty(ctx);
-  case 'l':
-    return llvm::Type::getInt64Ty(ctx);
-  case 'd':
-    return llvm::Type::getDoubleTy(ctx);
-  default:
-    return llvm::PointerType::get(ctx, 0);
-  }
-}
 
 /// The internal descriptor and the exported wrappers.
 void addEntryPoints(llvm::Module &module, const std::string &prefix,
@@ -105,30 +93,27 @@ void addEntryPoints(llvm::Module &module, const std::string &prefix,
       "__rnnc_" + prefix + "_descriptor");
 
   for (const ApiFunction &api : kApi) {
-    std::vector<llvm::Type *> params;
-    for (const char *c = api.params; *c; ++c)
-      params.push_back(typeOf(*c, ctx));
-    auto *type =
-        llvm::FunctionType::get(typeOf(api.result, ctx), params, false);
+    llvm::FunctionType *calleeType = api.type(ctx);
+    // `<prefix>_create` passes the object's descriptor to rnnc_capi_create.
+    bool isCreate = std::string(api.suffix) == "create";
+    llvm::ArrayRef<llvm::Type *> params = calleeType->params();
+    auto *type = llvm::FunctionType::get(calleeType->getReturnType(),
+                                         params.drop_front(isCreate ? 1 : 0),
+                                         false);
     auto *wrapper =
         llvm::Function::Create(type, llvm::Function::ExternalLinkage,
                                prefix + "_" + api.suffix, module);
-    std::vector<llvm::Type *> calleeParams = params;
     std::vector<llvm::Value *> args;
-    bool isCreate = std::string(api.suffix) == "create";
-    if (isCreate) {
-      calleeParams.insert(calleeParams.begin(), ptr);
+    if (isCreate)
       args.push_back(descriptor);
-    }
     for (llvm::Argument &a : wrapper->args())
       args.push_back(&a);
     llvm::FunctionCallee callee = module.getOrInsertFunction(
-        std::string("rnnc_capi_") + api.suffix,
-        llvm::FunctionType::get(typeOf(api.result, ctx), calleeParams, false));
+        std::string("rnnc_capi_") + api.suffix, calleeType);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", wrapper));
     llvm::CallInst *call = b.CreateCall(callee, args);
     call->setTailCall(true);
-    if (api.result == 'v')
+    if (type->getReturnType()->isVoidTy())
       b.CreateRetVoid();
     else
       b.CreateRet(call);
@@ -181,8 +166,8 @@ std::optional<std::string> describeModel(const ir::Module &forwardModule,
     *error = "the model needs @forward and @train_step";
     return std::nullopt;
   }
-  auto step = ModelLayout::fromFunction(*forward, error);
-  auto train = ModelLayout::fromFunction(*trainStep, error);
+  auto step = readLayout(*forward, error);
+  auto train = readLayout(*trainStep, error);
   if (!step || !train)
     return std::nullopt;
   auto slots = [](const std::vector<TensorSlot> &list) {

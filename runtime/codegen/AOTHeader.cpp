@@ -1,15 +1,16 @@
 //===- AOTHeader.cpp - The C header `rnnc compile --header` writes --------===//
 ///
 /// \file
-/// One template, with the prefix substituted, that must list the same
-/// functions in the same order and types as runtime/capi/rnnc_capi.h and the
-/// wrapper table in AOTCompiler.cpp. Plain C99, usable from C++.
+/// One template, with the prefix substituted, around the functions of
+/// runtime/capi/rnnc_capi.def (the list the object's wrappers and the
+/// runtime library's prototypes come from too). Plain C99, usable from C++.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/AOTCompiler.h"
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 
 namespace rnnc::runtime {
 
@@ -58,62 +59,7 @@ enum {
 
 typedef struct @P@_context @P@_context;
 
-/* A new context (parameters not yet set), or NULL when out of memory or
- * when the runtime library is too old or too new for this object; then
- * @P@_last_error(NULL) says which (the last failed create on this thread). */
-@P@_context *@P@_create(void);
-void @P@_destroy(@P@_context *ctx);
-/* The message of the last failed call ("" after a success); with a NULL
- * context, why the last @P@_create on this thread failed. */
-const char *@P@_last_error(const @P@_context *ctx);
-
-/* The model's name, V, B, T and total number of parameter values. */
-const char *@P@_model_name(const @P@_context *ctx);
-int64_t @P@_vocab_size(const @P@_context *ctx);
-int64_t @P@_batch_size(const @P@_context *ctx);
-int64_t @P@_seq_len(const @P@_context *ctx);
-int64_t @P@_num_params(const @P@_context *ctx);
-/* The UTF-8 text of token `id` (valid until the next call on ctx), or NULL
- * when out of range or the model has no vocabulary. */
-const char *@P@_token_text(@P@_context *ctx, int32_t id);
-/* Token ids of `length` bytes of UTF-8 text; *count gets their number.
- * Fails on a character outside the vocabulary or when count > capacity. */
-int @P@_encode(@P@_context *ctx, const char *utf8, int64_t length,
-               int32_t *ids, int64_t capacity, int64_t *count);
-
-/* Parameters from the model's initialisers, as `rnnc train --seed SEED`. */
-int @P@_init_params(@P@_context *ctx, uint64_t seed);
-/* Parameters from / to a checkpoint in `rnnc train --save`'s format (a
- * saved file works with `rnnc generate`). */
-int @P@_load(@P@_context *ctx, const char *path);
-int @P@_save(@P@_context *ctx, const char *path);
-
-/* Training, with the model's train block (optimizer, clip, sampling). */
-int @P@_set_learning_rate(@P@_context *ctx, double lr);
-/* One step on x, y (B*T ids each, time-major; y is x shifted by one) from
- * the carried training state; gradients are clipped, then the optimizer
- * updates the parameters. *loss is the minibatch's mean cross-entropy. */
-int @P@_train_step(@P@_context *ctx, const int32_t *x, const int32_t *y,
-                   float *loss);
-int @P@_reset_train_state(@P@_context *ctx);
-/* A corpus (copied) and the seed of its minibatch sampler (the seed given
- * to `rnnc train`); then each train_epoch runs one epoch exactly as
- * `rnnc train` does and reports its mean loss (perplexity = exp(loss)). */
-int @P@_set_training_data(@P@_context *ctx, const int32_t *tokens,
-                          int64_t count, uint64_t seed);
-int @P@_train_epoch(@P@_context *ctx, double *mean_loss);
-
-/* Inference, one token at a time: logits (V floats) for the next token;
- * the state is carried between calls until reset_state. */
-int @P@_step(@P@_context *ctx, int32_t token, float *logits);
-int @P@_reset_state(@P@_context *ctx);
-/* The prefix followed by `count` characters, as `rnnc generate` makes them
- * (temperature 0 and top_k 0: greedy). *text stays valid until the next
- * call on ctx. Resets the inference state. */
-int @P@_generate(@P@_context *ctx, const char *prefix, int64_t count,
-                 double temperature, int64_t top_k, uint64_t seed,
-                 const char **text);
-
+@FUNCTIONS@
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
@@ -128,6 +74,66 @@ void replaceAll(std::string &text, const std::string &from,
     text.replace(at, from.size(), to);
 }
 
+struct ApiFunction {
+  const char *result, *name, *params, *doc;
+};
+
+/// The entry points as rnnc_capi.def writes them (`#Params` has the
+/// parentheses and single spaces).
+const ApiFunction kApi[] = {
+#define RNNC_CAPI_FUNCTION(Result, name, Params, Doc)                          \
+  {#Result, #name, #Params, Doc},
+#include "runtime/capi/rnnc_capi.def"
+};
+
+/// `text` as a C comment, one " * " line per line of it.
+std::string comment(std::string_view text) {
+  std::string out = "/* ";
+  for (char c : text)
+    out += c == '\n' ? std::string("\n * ") : std::string(1, c);
+  return out + " */\n";
+}
+
+/// A declaration broken after a comma when longer than 80 columns, the
+/// continuation aligned after the opening parenthesis.
+std::string wrapDeclaration(const std::string &line) {
+  const size_t indent = line.find('(') + 1;
+  std::string out, current;
+  size_t start = 0;
+  while (start < line.size()) {
+    size_t comma = line.find(", ", start);
+    std::string piece = comma == std::string::npos
+                            ? line.substr(start)
+                            : line.substr(start, comma + 1 - start);
+    if (!current.empty() && current.size() + 1 + piece.size() > 80) {
+      out += current + "\n";
+      current = std::string(indent, ' ') + piece;
+    } else {
+      current += (current.empty() || start == 0 ? "" : " ") + piece;
+    }
+    start = comma == std::string::npos ? line.size() : comma + 2;
+  }
+  return out + current + "\n";
+}
+
+/// The declarations of the object's `<prefix>_*` functions, with their
+/// comments.
+std::string declarations(const std::string &prefix) {
+  std::string out;
+  for (const ApiFunction &api : kApi) {
+    std::string result = api.result, params = api.params;
+    if (std::string_view(api.name) == "create")
+      params = "(void)"; // the object passes its descriptor
+    if (*api.doc)
+      out += (out.empty() ? "" : "\n") + comment(api.doc);
+    std::string line = result + (result.back() == '*' ? "" : " ") + prefix +
+                       "_" + api.name + params + ";";
+    replaceAll(line, "rnnc_capi_context", prefix + "_context");
+    out += wrapDeclaration(line);
+  }
+  return out;
+}
+
 } // namespace
 
 std::string generateCHeader(const AOTHeaderInfo &info) {
@@ -139,6 +145,7 @@ std::string generateCHeader(const AOTHeaderInfo &info) {
   for (const std::string &p : info.params)
     params += " *   " + p + "\n";
   std::string text = kTemplate;
+  replaceAll(text, "@FUNCTIONS@", declarations(info.prefix));
   replaceAll(text, "@PARAMS@", params);
   replaceAll(text, "@VOCAB_NOTE@",
              info.hasVocabulary

@@ -1,21 +1,10 @@
 //===- ModelProgram.cpp - A model's JIT-compiled functions ----------------===//
 #include "runtime/codegen/ModelProgram.h"
-#include "runtime/kernels/Kernels.h"
-
-#include <algorithm>
-#include <limits>
 
 namespace rnnc::runtime {
 
-int64_t TensorSlot::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
-std::optional<ModelLayout> ModelLayout::fromFunction(const ir::Function &fn,
-                                                     std::string *error) {
+std::optional<ModelLayout> readLayout(const ir::Function &fn,
+                                      std::string *error) {
   ModelLayout layout;
   bool haveInput = false;
   for (unsigned i = 0; i < fn.body().numArguments(); ++i) {
@@ -53,33 +42,11 @@ std::optional<ModelLayout> ModelLayout::fromFunction(const ir::Function &fn,
   return layout;
 }
 
-TensorBuffers allocateBuffers(const std::vector<TensorSlot> &slots) {
-  TensorBuffers buffers;
-  for (const TensorSlot &s : slots)
-    buffers.emplace_back(static_cast<size_t>(s.numElements()), 0.0f);
-  return buffers;
-}
-
-void zeroBuffers(TensorBuffers &buffers) {
-  for (auto &b : buffers)
-    std::fill(b.begin(), b.end(), 0.0f);
-}
-
-bool loadFromCheckpoint(const Checkpoint &checkpoint,
-                        const std::vector<TensorSlot> &slots,
-                        TensorBuffers &buffers, std::string *error) {
-  buffers.resize(slots.size());
-  for (size_t i = 0; i < slots.size(); ++i) {
-    const NamedTensor *t = checkpoint.find(slots[i].name);
-    if (!t || t->isF64 || t->shape != slots[i].shape) {
-      *error = "the checkpoint has no parameter '" + slots[i].name +
-               "' of the model's shape";
-      return false;
-    }
-    buffers[i] = t->data;
-  }
-  return true;
-}
+TrainStepProgram::TrainStepProgram(std::unique_ptr<CompiledFunction> fn,
+                                   ModelLayout layout)
+    : TrainStep(std::move(layout), fn->arenaBytes(), "the train step",
+                "; reduce --batch or --seq-len"),
+      fn_(std::move(fn)) {}
 
 std::unique_ptr<TrainStepProgram>
 TrainStepProgram::compile(const ir::Module &module, std::string *error,
@@ -90,56 +57,26 @@ TrainStepProgram::compile(const ir::Module &module, std::string *error,
     *error = "the module has no @train_step (run the autodiff pass first)";
     return nullptr;
   }
-  auto program = std::unique_ptr<TrainStepProgram>(new TrainStepProgram());
-  auto layout = ModelLayout::fromFunction(*step, error);
-  auto forwardLayout = ModelLayout::fromFunction(*forward, error);
+  auto layout = readLayout(*step, error);
+  auto forwardLayout = readLayout(*forward, error);
   if (!layout || !forwardLayout)
     return nullptr;
-  program->layout_ = std::move(*layout);
-  program->layout_.vocab = forwardLayout->vocab;
-  program->fn_ = CompiledFunction::compile(*step, error, printAfterEach);
-  if (!program->fn_)
+  layout->vocab = forwardLayout->vocab;
+  auto fn = CompiledFunction::compile(*step, error, printAfterEach);
+  if (!fn)
     return nullptr;
-  return program;
+  return std::unique_ptr<TrainStepProgram>(
+      new TrainStepProgram(std::move(fn), std::move(*layout)));
 }
 
-float TrainStepProgram::run(const TensorBuffers &params,
-                            const TensorBuffers &states, const int32_t *x,
-                            const int32_t *y, TensorBuffers &nextStates,
-                            TensorBuffers &grads) const {
-  // Arguments: params, states, x, y. Results: loss, states, grads.
-  std::vector<void *> args, results;
-  for (auto &p : params)
-    args.push_back(const_cast<float *>(p.data()));
-  for (auto &s : states)
-    args.push_back(const_cast<float *>(s.data()));
-  args.push_back(const_cast<int32_t *>(x));
-  args.push_back(const_cast<int32_t *>(y));
-  float loss = 0;
-  results.push_back(&loss);
-  for (auto &s : nextStates)
-    results.push_back(s.data());
-  for (auto &g : grads)
-    results.push_back(g.data());
-  if (!fn_->run(args.data(), results.data()))
-    return std::numeric_limits<float>::quiet_NaN();
-  return loss;
+bool TrainStepProgram::call(void **args, void **results) const {
+  return fn_->run(args, results);
 }
 
-bool TrainStepProgram::reserveArena(std::string *error) const {
-  if (rnnc_arena_acquire(fn_->arenaBytes()))
-    return true;
-  *error = "the train step " + describeArenaShortfall(fn_->arenaBytes()) +
-           "; reduce --batch or --seq-len";
-  return false;
-}
-
-bool ForwardProgram::reserveArena(std::string *error) const {
-  if (rnnc_arena_acquire(fn_->arenaBytes()))
-    return true;
-  *error = "generating " + describeArenaShortfall(fn_->arenaBytes());
-  return false;
-}
+ForwardProgram::ForwardProgram(std::unique_ptr<CompiledFunction> fn,
+                               ModelLayout layout)
+    : ForwardStep(std::move(layout), fn->arenaBytes(), "generating"),
+      fn_(std::move(fn)) {}
 
 std::unique_ptr<ForwardProgram>
 ForwardProgram::compile(const ir::Module &module, std::string *error,
@@ -149,34 +86,18 @@ ForwardProgram::compile(const ir::Module &module, std::string *error,
     *error = "the module has no @forward";
     return nullptr;
   }
-  auto program = std::unique_ptr<ForwardProgram>(new ForwardProgram());
-  auto layout = ModelLayout::fromFunction(*forward, error);
+  auto layout = readLayout(*forward, error);
   if (!layout)
     return nullptr;
-  program->layout_ = std::move(*layout);
-  program->scratchStates_ = allocateBuffers(program->layout_.states);
-  program->fn_ = CompiledFunction::compile(*forward, error, printAfterEach);
-  if (!program->fn_)
+  auto fn = CompiledFunction::compile(*forward, error, printAfterEach);
+  if (!fn)
     return nullptr;
-  return program;
+  return std::unique_ptr<ForwardProgram>(
+      new ForwardProgram(std::move(fn), std::move(*layout)));
 }
 
-bool ForwardProgram::run(const TensorBuffers &params, TensorBuffers &states,
-                         const int32_t *x, float *logits) const {
-  // Arguments: params, states, x. Results: logits, states.
-  std::vector<void *> args, results;
-  for (auto &p : params)
-    args.push_back(const_cast<float *>(p.data()));
-  for (auto &s : states)
-    args.push_back(s.data());
-  args.push_back(const_cast<int32_t *>(x));
-  results.push_back(logits);
-  for (auto &s : scratchStates_)
-    results.push_back(s.data());
-  if (!fn_->run(args.data(), results.data()))
-    return false;
-  std::swap(states, scratchStates_);
-  return true;
+bool ForwardProgram::call(void **args, void **results) const {
+  return fn_->run(args, results);
 }
 
 } // namespace rnnc::runtime

@@ -10,9 +10,9 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "runtime/train/Decoding.h"
-#include "runtime/codegen/ModelProgram.h"
 #include "runtime/data/Vocabulary.h"
+#include "runtime/train/CompiledStep.h"
+#include "runtime/train/Decoding.h"
 
 #include <functional>
 #include <optional>
@@ -23,8 +23,8 @@ namespace rnnc::runtime {
 
 class TextGenerator {
 public:
-  /// `step` must be a B = T = 1 forward program over `params`' layout.
-  TextGenerator(const ForwardProgram &step, const TensorBuffers &params,
+  /// `step` must be a B = T = 1 forward step over `params`' layout.
+  TextGenerator(const ForwardStep &step, const TensorBuffers &params,
                 const Vocabulary &vocab)
       : step_(step), params_(params), vocab_(vocab) {}
 
@@ -47,7 +47,7 @@ public:
                   std::string *error) const;
 
 private:
-  const ForwardProgram &step_;
+  const ForwardStep &step_;
   const TensorBuffers &params_;
   const Vocabulary &vocab_;
 };

@@ -3,9 +3,7 @@
 
 #include "runtime/train/Decoding.h"
 #include "runtime/train/Generator.h"
-#include "runtime/train/ParamInit.h"
 #include "runtime/train/Progress.h"
-#include "runtime/train/Rng.h"
 
 #include <cerrno>
 #include <chrono>
@@ -22,31 +20,34 @@
 
 namespace rnnc::runtime {
 
-Trainer::Trainer(const TrainStepProgram &step, const ForwardProgram *generate,
+std::string hyperParametersJson(const ir::TrainConfig &train,
+                                std::optional<uint64_t> seed) {
+  nlohmann::json j = {{"optimizer", train.optimizer},
+                      {"lr", train.lr},
+                      {"clip", train.clip},
+                      {"batch", train.batch},
+                      {"seq_len", train.seqLen},
+                      {"sampling", train.sampling}};
+  if (seed)
+    j["seed"] = *seed;
+  else
+    j["compiled"] = true;
+  return j.dump();
+}
+
+Trainer::Trainer(const TrainStep &step, const ForwardStep *generate,
                  const Vocabulary &vocab, TrainOptions options)
     : step_(step), generate_(generate), vocab_(vocab),
-      options_(std::move(options)) {
-  params_ = allocateBuffers(step_.layout().params);
-}
+      options_(std::move(options)),
+      session_(step, options_.optimizer, options_.clip) {}
 
 bool Trainer::initParameters(const std::map<std::string, ir::ParamInit> &inits,
                              std::string *error) {
-  Rng rng(options_.seed);
-  const auto &slots = step_.layout().params;
-  for (size_t i = 0; i < slots.size(); ++i) {
-    auto it = inits.find(slots[i].name);
-    ir::ParamInit init = it == inits.end() ? ir::ParamInit{} : it->second;
-    std::string why;
-    if (!initializeParam(params_[i], slots[i].shape, init, rng, &why)) {
-      *error = "parameter '" + slots[i].name + "': " + why;
-      return false;
-    }
-  }
-  return true;
+  return session_.initParameters(inits, options_.seed, error);
 }
 
 bool Trainer::loadParameters(const Checkpoint &checkpoint, std::string *error) {
-  return loadFromCheckpoint(checkpoint, step_.layout().params, params_, error);
+  return session_.loadParameters(checkpoint, error);
 }
 
 namespace {
@@ -96,10 +97,7 @@ bool sameFile(const std::string &a, const std::string &b) {
 struct Trainer::RunState {
   TrainPosition position;
   const Sampler *sampler = nullptr;
-  const Optimizer *optimizer = nullptr;
-  const TensorBuffers *states = nullptr; ///< carried state (mid-epoch)
-  const EpochMeter *meter = nullptr;
-  double normSum = 0;
+  const EpochTally *tally = nullptr;
 };
 
 struct Trainer::ResumeData {
@@ -178,7 +176,7 @@ bool Trainer::resumeFrom(const Checkpoint &checkpoint, std::string *error) {
     for (size_t i = 0; i < layout.params.size(); ++i) {
       const NamedTensor *m = checkpoint.find(kAdamMPrefix + layout.params[i].name);
       const NamedTensor *v = checkpoint.find(kAdamVPrefix + layout.params[i].name);
-      size_t n = params_[i].size();
+      size_t n = session_.parameters()[i].size();
       if (!m || !v || !m->isF64 || !v->isF64 || m->data64.size() != n ||
           v->data64.size() != n)
         return fail("no Adam moments for '" + layout.params[i].name + "'");
@@ -188,11 +186,6 @@ bool Trainer::resumeFrom(const Checkpoint &checkpoint, std::string *error) {
   }
   resume_ = std::move(data);
   return true;
-}
-
-bool Trainer::parametersFinite() const {
-  std::vector<ConstFloatSpan> spans(params_.begin(), params_.end());
-  return std::isfinite(globalL2Norm(spans));
 }
 
 std::string Trainer::keptCheckpoint() const {
@@ -225,22 +218,17 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
                                  layout.seqLen, options_.seed, error);
   if (!sampler)
     return RunResult::Failed;
-  auto optimizer = makeOptimizer(options_.optimizer, error);
-  if (!optimizer)
+  session_.resetOptimizer(); // each run starts its optimizer afresh
+  if (!session_.ensureOptimizer(error))
     return RunResult::Failed;
-
-  TensorBuffers states = allocateBuffers(layout.states);
-  TensorBuffers nextStates = allocateBuffers(layout.states);
-  TensorBuffers grads = allocateBuffers(layout.params);
+  Optimizer &optimizer = *session_.optimizer();
   batchesPerEpoch_ = sampler->batchesPerEpoch();
 
   // Resume: the numbering continues; the sampler, the optimizer and a
   // mid-epoch state are restored when the run is the same as the saved one.
   int64_t firstEpoch = 1;
   bool midEpoch = false;
-  EpochMeter meter;
-  double normSum = 0;
-  int64_t steps = 0;
+  EpochTally tally;
   if (resume_) {
     const ResumeData &r = *resume_;
     firstEpoch = r.position.epochsDone + 1;
@@ -259,24 +247,24 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
                    "run would have\n";
     if (sameSampler && r.position.batchesDone > 0 &&
         r.position.batchesDone < batchesPerEpoch_ &&
-        r.states.size() == states.size()) {
+        r.states.size() == session_.states().size()) {
       midEpoch = true;
       sampler->restorePosition(firstEpoch, r.position.batchesDone);
-      states = r.states;
-      meter.restore(r.lossSum, r.tokens);
-      normSum = r.normSum;
-      steps = r.position.batchesDone;
+      session_.states() = r.states;
+      tally.meter.restore(r.lossSum, r.tokens);
+      tally.normSum = r.normSum;
+      tally.steps = r.position.batchesDone;
     } else {
       sampler->restorePosition(r.position.epochsDone, 0);
     }
     if (r.optimizer == options_.optimizer.kind)
-      optimizer->restoreStepCount(r.optimizerSteps);
+      optimizer.restoreStepCount(r.optimizerSteps);
     if (r.optimizer != options_.optimizer.kind) {
       if (r.hasState)
         std::cerr << "rnnc: note: the checkpoint was trained with "
                   << r.optimizer << ", this run uses " << options_.optimizer.kind
                   << "; its optimizer state starts afresh\n";
-    } else if (auto *adam = dynamic_cast<AdamOptimizer *>(optimizer.get());
+    } else if (auto *adam = dynamic_cast<AdamOptimizer *>(&optimizer);
                adam && !r.adamM.empty()) {
       if (!adam->restoreState(r.optimizerSteps, r.adamM, r.adamV, error))
         return RunResult::Failed;
@@ -297,26 +285,22 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
   state.totalEpochs = options_.epochs;
   state.batchesPerEpoch = batchesPerEpoch_;
   state.epoch = firstEpoch;
-  state.batchesDone = steps;
+  state.batchesDone = tally.steps;
   state.startFraction = progressFraction(state);
   const int64_t tokensPerBatch = layout.batch * layout.seqLen;
   auto trainStart = std::chrono::steady_clock::now();
-  Minibatch batch;
 
   auto runState = [&](int64_t epochsDone, int64_t batchesDone) {
     RunState rs;
     rs.position = {epochsDone, batchesDone};
     rs.sampler = &*sampler;
-    rs.optimizer = optimizer.get();
-    rs.states = &states;
-    rs.meter = &meter;
-    rs.normSum = normSum;
+    rs.tally = &tally;
     return rs;
   };
   auto diverged = [&](int64_t epoch, const std::string &why) {
     progress.clear();
     *error = fmt::format("training diverged at epoch {}, step {}: {}; stopping{}",
-                         epoch, steps, why, keptCheckpoint());
+                         epoch, tally.steps, why, keptCheckpoint());
     return RunResult::Failed;
   };
   int64_t stepsThisRun = 0;
@@ -339,67 +323,61 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
 
   for (int64_t epoch = firstEpoch; epoch <= options_.epochs; ++epoch) {
     auto epochStart = std::chrono::steady_clock::now();
-    if (!(midEpoch && epoch == firstEpoch)) {
-      sampler->startEpoch();
-      zeroBuffers(states); // consecutive: zeroed once per epoch
-      meter.reset();
-      normSum = 0;
-      steps = 0;
-    }
-    while (sampler->next(batch)) {
-      if (sampler->resetsStateEveryBatch())
-        zeroBuffers(states);
-      float loss = step_.run(params_, states, batch.inputs.data(),
-                             batch.labels.data(), nextStates, grads);
-      ++steps;
-      // Nothing is updated when the loss or a gradient is not finite, or
-      // the loss is past the divergence bound.
-      if (!std::isfinite(loss))
-        return diverged(epoch, fmt::format("non-finite loss ({})", loss));
-      if (loss > lossBound)
-        return diverged(epoch,
-                        fmt::format("loss {:.4g} is above the bound {:.1f} "
-                                    "(10 ln V + 100, V = {})",
-                                    loss, lossBound, layout.vocab));
-      std::optional<double> norm =
-          clipAndUpdate(loss, params_, grads, options_.clip, *optimizer, error);
-      if (!norm)
-        return RunResult::Failed;
-      if (!std::isfinite(*norm))
-        return diverged(epoch, "non-finite gradient");
-      std::swap(states, nextStates); // carried, already detached
-      normSum += *norm;
-      meter.add(loss, tokensPerBatch);
+    if (!(midEpoch && epoch == firstEpoch))
+      session_.startEpoch(*sampler, tally);
+    bool stopped = false;
+    auto afterStep = [&] {
       ++stepsThisRun;
       double elapsed = std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - trainStart)
                            .count();
       state.epoch = epoch;
-      state.batchesDone = steps;
-      state.perplexity = meter.perplexity();
+      state.batchesDone = tally.steps;
+      state.perplexity = tally.meter.perplexity();
       state.elapsedSeconds = elapsed;
       state.tokensPerSecond = static_cast<double>(stepsThisRun * tokensPerBatch) /
                               std::max(elapsed, 1e-9);
       progress.update(state);
-      if (stopNow() && steps < batchesPerEpoch_) {
-        if (!parametersFinite())
-          return diverged(epoch, "the parameters are no longer finite");
-        return interrupt(epoch - 1, steps);
-      }
+      stopped = stopNow() && tally.steps < batchesPerEpoch_;
+      return !stopped;
+    };
+    StepResult step =
+        session_.trainEpoch(*sampler, lossBound, tally, afterStep, error);
+    switch (step.status) {
+    case StepStatus::Updated:
+      break;
+    case StepStatus::NonFiniteLoss:
+      return diverged(epoch, fmt::format("non-finite loss ({})", step.loss));
+    case StepStatus::LossAboveBound:
+      return diverged(epoch,
+                      fmt::format("loss {:.4g} is above the bound {:.1f} "
+                                  "(10 ln V + 100, V = {})",
+                                  step.loss, lossBound, layout.vocab));
+    case StepStatus::NonFiniteGradient:
+      return diverged(epoch, "non-finite gradient");
+    case StepStatus::OutOfMemory:
+    case StepStatus::Failed:
+      return RunResult::Failed;
+    }
+    if (stopped) {
+      if (!session_.parametersFinite())
+        return diverged(epoch, "the parameters are no longer finite");
+      return interrupt(epoch - 1, tally.steps);
     }
     // The last update has no loss to show it yet: check before saving.
-    if (!parametersFinite())
+    if (!session_.parametersFinite())
       return diverged(epoch, "the parameters are no longer finite");
     EpochMetrics m;
     m.epoch = epoch;
-    m.loss = meter.meanLoss();
-    m.perplexity = meter.perplexity();
-    m.gradNorm = steps ? normSum / static_cast<double>(steps) : 0;
+    m.loss = tally.meter.meanLoss();
+    m.perplexity = tally.meter.perplexity();
+    m.gradNorm =
+        tally.steps ? tally.normSum / static_cast<double>(tally.steps) : 0;
     m.seconds = std::chrono::duration<double>(
                     std::chrono::steady_clock::now() - epochStart)
                     .count();
     m.tokensPerSecond =
-        static_cast<double>(meter.tokens()) / std::max(m.seconds, 1e-9);
+        static_cast<double>(tally.meter.tokens()) / std::max(m.seconds, 1e-9);
     if (!std::isfinite(m.perplexity))
       return diverged(epoch, "non-finite perplexity");
     history_.push_back(m);
@@ -433,7 +411,7 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
 void Trainer::predict(std::ostream &log) const {
   if (!generate_)
     return;
-  TextGenerator generator(*generate_, params_, vocab_);
+  TextGenerator generator(*generate_, session_.parameters(), vocab_);
   for (const std::string &prefix : options_.prefixes) {
     TokenChooser greedy;
     std::string why;
@@ -469,6 +447,7 @@ bool Trainer::appendMetrics(const EpochMetrics &m, std::string *error) const {
 
 bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
                              std::string *error) {
+  const Optimizer *optimizer = session_.optimizer();
   CheckpointMetadata meta = options_.checkpoint;
   meta.epoch = run.position.epochsDone;
   meta.vocabulary = vocab_.chars();
@@ -481,19 +460,23 @@ bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
       {"seed", options_.seed},
       {"corpus_tokens", run.sampler->corpusTokens()},
       {"optimizer", options_.optimizer.kind},
-      {"optimizer_steps", run.optimizer->stepCount()},
-      {"epoch_loss_sum", hexDouble(run.position.batchesDone ? run.meter->lossSum() : 0)},
-      {"epoch_tokens", run.position.batchesDone ? run.meter->tokens() : 0},
-      {"epoch_grad_norm_sum", hexDouble(run.position.batchesDone ? run.normSum : 0)}};
+      {"optimizer_steps", optimizer->stepCount()},
+      {"epoch_loss_sum",
+       hexDouble(run.position.batchesDone ? run.tally->meter.lossSum() : 0)},
+      {"epoch_tokens",
+       run.position.batchesDone ? run.tally->meter.tokens() : 0},
+      {"epoch_grad_norm_sum",
+       hexDouble(run.position.batchesDone ? run.tally->normSum : 0)}};
   meta.extra[kTrainStateKey] = state.dump();
   std::vector<TensorView> views;
   for (size_t i = 0; i < layout.params.size(); ++i)
-    views.push_back({layout.params[i].name, layout.params[i].shape, params_[i].data()});
+    views.push_back({layout.params[i].name, layout.params[i].shape,
+                     session_.parameters()[i].data()});
   if (run.position.batchesDone > 0)
     for (size_t i = 0; i < layout.states.size(); ++i)
       views.push_back({kStatePrefix + layout.states[i].name,
-                       layout.states[i].shape, (*run.states)[i].data()});
-  if (auto *adam = dynamic_cast<const AdamOptimizer *>(run.optimizer);
+                       layout.states[i].shape, session_.states()[i].data()});
+  if (auto *adam = dynamic_cast<const AdamOptimizer *>(optimizer);
       adam && adam->momentCount() == layout.params.size()) {
     for (size_t i = 0; i < layout.params.size(); ++i) {
       views.push_back({kAdamMPrefix + layout.params[i].name,

@@ -1,13 +1,10 @@
 //===- Trainer.h - The training loop ----------------------------*- C++ -*-===//
 ///
 /// \file
-/// The d2l training loop around a JIT-compiled train step: per epoch, draw
-/// minibatches from the sampler, reset (random) or carry and detach
-/// (consecutive) the hidden state, run the step, clip the gradients by their
-/// global L2 norm, update with SGD or Adam, and report perplexity =
-/// exp(mean loss). Detaching is structural: the train step takes the state
-/// as an input and returns the next one, so no gradient can flow into the
-/// previous minibatch.
+/// The d2l training loop of `rnnc train` around a compiled train step: per
+/// epoch, the minibatches of TrainSession::trainEpoch (state reset or
+/// carried and detached, clipping, SGD or Adam), then perplexity =
+/// exp(mean loss), metrics, checkpoints and greedy continuations.
 ///
 /// Exact resume: besides the parameters, every checkpoint carries what the
 /// run needs to continue bit for bit (metadata "train_state", JSON): the
@@ -29,10 +26,11 @@
 #pragma once
 
 #include "runtime/data/Checkpoint.h"
-#include "runtime/codegen/ModelProgram.h"
+#include "runtime/data/Vocabulary.h"
+#include "runtime/train/CompiledStep.h"
 #include "runtime/train/Optimizer.h"
 #include "runtime/train/Sampler.h"
-#include "runtime/data/Vocabulary.h"
+#include "runtime/train/TrainSession.h"
 
 #include <csignal>
 #include <cstdint>
@@ -94,11 +92,17 @@ struct EpochMetrics {
   double tokensPerSecond = 0, seconds = 0;
 };
 
+/// The "hyper_parameters" JSON a checkpoint carries: `train`'s optimizer,
+/// lr, clip, batch, seq_len and sampling, and the seed of an `rnnc train`
+/// run or, for an object of `rnnc compile` (seeded at run time), "compiled".
+std::string hyperParametersJson(const ir::TrainConfig &train,
+                                std::optional<uint64_t> seed);
+
 class Trainer {
 public:
-  /// `step` is the train-step program, `generate` a B = T = 1 forward
-  /// program for the periodic continuations (may be null).
-  Trainer(const TrainStepProgram &step, const ForwardProgram *generate,
+  /// `step` is the train step, `generate` a B = T = 1 forward step for the
+  /// periodic continuations (may be null).
+  Trainer(const TrainStep &step, const ForwardStep *generate,
           const Vocabulary &vocab, TrainOptions options);
 
   /// Initialises parameters from `inits` with the seed, or takes them from
@@ -122,7 +126,7 @@ public:
   int64_t batchesPerEpoch() const { return batchesPerEpoch_; }
   const std::string &interruptCheckpoint() const { return interruptCheckpoint_; }
 
-  const TensorBuffers &parameters() const { return params_; }
+  const TensorBuffers &parameters() const { return session_.parameters(); }
   const std::vector<EpochMetrics> &history() const { return history_; }
 
 private:
@@ -131,16 +135,15 @@ private:
   struct ResumeData;
   bool saveCheckpoint(const std::string &path, const RunState &run,
                       std::string *error);
-  bool parametersFinite() const;
   std::string keptCheckpoint() const;
   bool appendMetrics(const EpochMetrics &m, std::string *error) const;
   void predict(std::ostream &log) const;
 
-  const TrainStepProgram &step_;
-  const ForwardProgram *generate_;
+  const TrainStep &step_;
+  const ForwardStep *generate_;
   const Vocabulary &vocab_;
   TrainOptions options_;
-  TensorBuffers params_;
+  TrainSession session_;
   std::vector<EpochMetrics> history_;
   std::shared_ptr<const ResumeData> resume_;
   /// The last checkpoint this run wrote to savePath.

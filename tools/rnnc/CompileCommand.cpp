@@ -23,12 +23,12 @@
 #include "runtime/data/Checkpoint.h"
 #include "runtime/data/Corpus.h"
 #include "runtime/data/Vocabulary.h"
+#include "runtime/train/Trainer.h"
 
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 namespace rnnc::tool {
 
@@ -175,14 +175,7 @@ int runCompile(const CompileArgs &a) {
   facts.source = model->source->text();
   facts.hash = runtime::hashModelSource(facts.source);
   facts.vocabulary = chars;
-  facts.hyperParametersJson = nlohmann::json{
-      {"optimizer", cfg.optimizer},
-      {"lr", cfg.lr},
-      {"clip", cfg.clip},
-      {"batch", cfg.batch},
-      {"seq_len", cfg.seqLen},
-      {"sampling", cfg.sampling},
-      {"compiled", true}}.dump();
+  facts.hyperParametersJson = runtime::hyperParametersJson(cfg, std::nullopt);
   std::string error;
   auto json = runtime::describeModel(stepModule, trainModule, facts, &error);
   if (!json)
@@ -196,8 +189,7 @@ int runCompile(const CompileArgs &a) {
     info.batch = cfg.batch;
     info.seqLen = cfg.seqLen;
     info.hasVocabulary = chars.has_value();
-    auto layout = runtime::ModelLayout::fromFunction(
-        *trainModule.function("train_step"), &error);
+    auto layout = runtime::readLayout(*trainModule.function("train_step"), &error);
     for (const auto &p :
          layout ? layout->params : std::vector<runtime::TensorSlot>{}) {
       std::string shape;

@@ -34,7 +34,6 @@
 #include <iostream>
 #include <thread>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 namespace rnnc::tool {
 
@@ -150,7 +149,6 @@ int runTrain(const TrainArgs &a) {
   if (!model)
     return reportError(model.error());
   Clock::duration preparing = Clock::now() - parseStart;
-  const ir::TrainConfig &cfg = model->defaults->train;
 
   runtime::CorpusOptions corpusOptions;
   corpusOptions.maxChars = a.chars;
@@ -195,16 +193,22 @@ int runTrain(const TrainArgs &a) {
     return 1;
   }
 
+  // The model's train block with the command line's values over it.
+  ir::TrainConfig train = model->defaults->train;
+  train.epochs = a.epochs.value_or(train.epochs);
+  train.sampling = a.sampling.value_or(train.sampling);
+  train.optimizer = a.optimizer.value_or(train.optimizer);
+  train.lr = a.lr.value_or(train.lr);
+  train.clip = a.clip.value_or(train.clip);
+  train.batch = a.batch.value_or(train.batch);
+  train.seqLen = a.seqLen.value_or(train.seqLen);
+
   runtime::TrainOptions options;
-  options.epochs = a.epochs.value_or(cfg.epochs);
-  options.sampling =
-      *runtime::parseSamplingMode(a.sampling.value_or(cfg.sampling));
-  options.optimizer.kind = a.optimizer.value_or(cfg.optimizer);
-  options.optimizer.lr = a.lr.value_or(cfg.lr);
-  options.optimizer.beta1 = cfg.beta1;
-  options.optimizer.beta2 = cfg.beta2;
-  options.optimizer.eps = cfg.eps;
-  options.clip = a.clip.value_or(cfg.clip);
+  options.epochs = train.epochs;
+  options.sampling = *runtime::parseSamplingMode(train.sampling);
+  options.optimizer = {train.optimizer, train.lr, train.beta1, train.beta2,
+                       train.eps};
+  options.clip = train.clip;
   options.seed = a.seed;
   options.savePath = a.save;
   options.metricsJsonPath = a.metricsJson;
@@ -235,28 +239,20 @@ int runTrain(const TrainArgs &a) {
   options.stopAfterSteps = a.interruptAfterSteps;
   const size_t corpusChars = corpus->text.size();
   std::u32string().swap(corpus->text); // the token ids hold it from here
-  int64_t batch = a.batch.value_or(cfg.batch), seqLen = a.seqLen.value_or(cfg.seqLen);
 
   runtime::CheckpointMetadata &meta = options.checkpoint;
   meta.modelName = model->defaults->name;
   meta.modelHash = runtime::hashModelSource(model->source->text());
   meta.extra["model_source"] = model->source->text();
-  meta.hyperParametersJson =
-      nlohmann::json{{"optimizer", options.optimizer.kind},
-                     {"lr", options.optimizer.lr},
-                     {"clip", options.clip},
-                     {"batch", batch},
-                     {"seq_len", seqLen},
-                     {"sampling", a.sampling.value_or(cfg.sampling)},
-                     {"seed", a.seed}}
-          .dump();
+  meta.hyperParametersJson = runtime::hyperParametersJson(train, a.seed);
 
   // The train step at B x T and the generation step at B = T = 1: one
   // lowering each.
   driver::CompileOptions compile;
   compile.printAfterAll = a.printAfterAll ? &std::cerr : nullptr;
   auto compileStart = Clock::now();
-  auto trainStep = driver::compileModel(*model, {vocab.size(), batch, seqLen}, compile);
+  auto trainStep =
+      driver::compileModel(*model, {vocab.size(), train.batch, train.seqLen}, compile);
   preparing += Clock::now() - compileStart;
   if (!trainStep)
     return reportError(trainStep.error());

@@ -1,0 +1,105 @@
+//===- CompiledStep.cpp - The compiled step training calls ----------------===//
+#include "runtime/train/CompiledStep.h"
+
+#include "runtime/kernels/Kernels.h"
+
+#include <algorithm>
+
+namespace rnnc::runtime {
+
+int64_t TensorSlot::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+TensorBuffers allocateBuffers(const std::vector<TensorSlot> &slots) {
+  TensorBuffers buffers;
+  for (const TensorSlot &s : slots)
+    buffers.emplace_back(static_cast<size_t>(s.numElements()), 0.0f);
+  return buffers;
+}
+
+void zeroBuffers(TensorBuffers &buffers) {
+  for (auto &b : buffers)
+    std::fill(b.begin(), b.end(), 0.0f);
+}
+
+bool loadFromCheckpoint(const Checkpoint &checkpoint,
+                        const std::vector<TensorSlot> &slots,
+                        TensorBuffers &buffers, std::string *error) {
+  buffers.resize(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const NamedTensor *t = checkpoint.find(slots[i].name);
+    if (!t || t->isF64 || t->shape != slots[i].shape) {
+      *error = "the checkpoint has no parameter '" + slots[i].name +
+               "' of the model's shape";
+      return false;
+    }
+    buffers[i] = t->data;
+  }
+  return true;
+}
+
+CompiledStep::CompiledStep(ModelLayout layout, int64_t arenaBytes,
+                           std::string what, std::string advice)
+    : layout_(std::move(layout)), arenaBytes_(arenaBytes),
+      what_(std::move(what)), advice_(std::move(advice)) {}
+
+bool CompiledStep::reserveArena(std::string *error) const {
+  if (rnnc_arena_acquire(arenaBytes_))
+    return true;
+  *error = arenaShortfall();
+  return false;
+}
+
+std::string CompiledStep::arenaShortfall() const {
+  return what_ + " " + describeArenaShortfall(arenaBytes_) + advice_;
+}
+
+bool TrainStep::run(const TensorBuffers &params, const TensorBuffers &states,
+                    const int32_t *x, const int32_t *y,
+                    TensorBuffers &nextStates, TensorBuffers &grads,
+                    float *loss) const {
+  // Arguments: params, states, x, y. Results: loss, states, grads.
+  std::vector<void *> args, results;
+  for (auto &p : params)
+    args.push_back(const_cast<float *>(p.data()));
+  for (auto &s : states)
+    args.push_back(const_cast<float *>(s.data()));
+  args.push_back(const_cast<int32_t *>(x));
+  args.push_back(const_cast<int32_t *>(y));
+  results.push_back(loss);
+  for (auto &s : nextStates)
+    results.push_back(s.data());
+  for (auto &g : grads)
+    results.push_back(g.data());
+  return call(args.data(), results.data());
+}
+
+ForwardStep::ForwardStep(ModelLayout layout, int64_t arenaBytes,
+                         std::string what, std::string advice)
+    : CompiledStep(std::move(layout), arenaBytes, std::move(what),
+                   std::move(advice)),
+      scratchStates_(allocateBuffers(this->layout().states)) {}
+
+bool ForwardStep::run(const TensorBuffers &params, TensorBuffers &states,
+                      const int32_t *x, float *logits) const {
+  // Arguments: params, states, x. Results: logits, states.
+  std::vector<void *> args, results;
+  for (auto &p : params)
+    args.push_back(const_cast<float *>(p.data()));
+  for (auto &s : states)
+    args.push_back(s.data());
+  args.push_back(const_cast<int32_t *>(x));
+  results.push_back(logits);
+  for (auto &s : scratchStates_)
+    results.push_back(s.data());
+  if (!call(args.data(), results.data()))
+    return false;
+  std::swap(states, scratchStates_);
+  return true;
+}
+
+} // namespace rnnc::runtime

@@ -1,0 +1,119 @@
+//===- TrainSession.cpp - Parameters, optimizer and one update ------------===//
+#include "runtime/train/TrainSession.h"
+
+#include "runtime/train/ParamInit.h"
+#include "runtime/train/Rng.h"
+
+#include <cmath>
+
+namespace rnnc::runtime {
+
+TrainSession::TrainSession(const TrainStep &step, OptimizerConfig optimizer,
+                           double clip)
+    : step_(step), config_(std::move(optimizer)), clip_(clip) {
+  const ModelLayout &layout = step_.layout();
+  params_ = allocateBuffers(layout.params);
+  grads_ = allocateBuffers(layout.params);
+  states_ = allocateBuffers(layout.states);
+  nextStates_ = allocateBuffers(layout.states);
+}
+
+bool TrainSession::initParameters(
+    const std::map<std::string, ir::ParamInit> &inits, uint64_t seed,
+    std::string *error) {
+  Rng rng(seed);
+  const auto &slots = step_.layout().params;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    auto it = inits.find(slots[i].name);
+    ir::ParamInit init = it == inits.end() ? ir::ParamInit{} : it->second;
+    std::string why;
+    if (!initializeParam(params_[i], slots[i].shape, init, rng, &why)) {
+      *error = "parameter '" + slots[i].name + "': " + why;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool TrainSession::loadParameters(const Checkpoint &checkpoint,
+                                  std::string *error) {
+  return loadFromCheckpoint(checkpoint, step_.layout().params, params_, error);
+}
+
+bool TrainSession::parametersFinite() const {
+  std::vector<ConstFloatSpan> spans(params_.begin(), params_.end());
+  return std::isfinite(globalL2Norm(spans));
+}
+
+bool TrainSession::ensureOptimizer(std::string *error) {
+  if (!optimizer_)
+    optimizer_ = makeOptimizer(config_, error);
+  return optimizer_ != nullptr;
+}
+
+void TrainSession::setLearningRate(double lr) {
+  config_.lr = lr;
+  if (optimizer_)
+    optimizer_->setLearningRate(lr);
+}
+
+StepResult TrainSession::update(const int32_t *x, const int32_t *y,
+                                double lossBound, std::string *error) {
+  StepResult result;
+  if (!step_.run(params_, states_, x, y, nextStates_, grads_, &result.loss)) {
+    result.status = StepStatus::OutOfMemory;
+    *error = step_.arenaShortfall();
+    return result;
+  }
+  if (!std::isfinite(result.loss)) {
+    result.status = StepStatus::NonFiniteLoss;
+    return result;
+  }
+  if (result.loss > lossBound) {
+    result.status = StepStatus::LossAboveBound;
+    return result;
+  }
+  std::optional<double> norm = clipAndUpdate(result.loss, params_, grads_,
+                                             clip_, *optimizer_, error);
+  if (!norm) {
+    result.status = StepStatus::Failed;
+    return result;
+  }
+  result.gradNorm = *norm;
+  if (!std::isfinite(*norm)) {
+    result.status = StepStatus::NonFiniteGradient;
+    return result;
+  }
+  std::swap(states_, nextStates_); // carried, already detached
+  return result;
+}
+
+void TrainSession::startEpoch(Sampler &sampler, EpochTally &tally) {
+  sampler.startEpoch();
+  zeroStates(); // consecutive: zeroed once per epoch
+  tally = EpochTally();
+}
+
+StepResult TrainSession::trainEpoch(Sampler &sampler, double lossBound,
+                                    EpochTally &tally,
+                                    const std::function<bool()> &afterStep,
+                                    std::string *error) {
+  const int64_t tokensPerBatch = step_.layout().batch * step_.layout().seqLen;
+  StepResult result;
+  Minibatch batch;
+  while (sampler.next(batch)) {
+    if (sampler.resetsStateEveryBatch())
+      zeroStates();
+    result = update(batch.inputs.data(), batch.labels.data(), lossBound, error);
+    ++tally.steps;
+    if (result.status != StepStatus::Updated)
+      return result;
+    tally.normSum += result.gradNorm;
+    tally.meter.add(result.loss, tokensPerBatch);
+    if (afterStep && !afterStep())
+      break;
+  }
+  return result;
+}
+
+} // namespace rnnc::runtime

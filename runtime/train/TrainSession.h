@@ -1,0 +1,107 @@
+//===- TrainSession.h - Parameters, optimizer and one update ----*- C++ -*-===//
+///
+/// \file
+/// What `rnnc train` (Trainer.h) and the C API (runtime/capi/) share of
+/// training, written once: the parameters, their gradients, the carried
+/// hidden state, the optimizer, one update, and the minibatches of one epoch.
+///
+/// An update runs the train step from the carried state, checks the loss
+/// (finite, and at most a bound the caller chooses), clips the gradients by
+/// their global L2 norm and lets SGD or Adam update the parameters; then the
+/// step's final state is carried. Detaching is structural: the train step
+/// takes the state as an input and returns the next one, so no gradient can
+/// flow into the previous minibatch. Nothing is updated when a check fails.
+///
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/IR.h"
+#include "runtime/train/CompiledStep.h"
+#include "runtime/train/Optimizer.h"
+#include "runtime/train/Progress.h"
+#include "runtime/train/Sampler.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace rnnc::runtime {
+
+enum class StepStatus {
+  Updated,
+  OutOfMemory,       ///< the step's arena cannot be had
+  NonFiniteLoss,
+  LossAboveBound,
+  NonFiniteGradient,
+  Failed,            ///< the optimizer failed; the error says why
+};
+
+struct StepResult {
+  StepStatus status = StepStatus::Updated;
+  float loss = 0;      ///< set unless OutOfMemory
+  double gradNorm = 0; ///< before clipping; set once the loss passed
+};
+
+/// An epoch's running sums: the token-weighted loss, the pre-clip gradient
+/// norms of the updates, and the steps run (a failed one included).
+struct EpochTally {
+  EpochMeter meter;
+  double normSum = 0;
+  int64_t steps = 0;
+};
+
+class TrainSession {
+public:
+  TrainSession(const TrainStep &step, OptimizerConfig optimizer, double clip);
+
+  const TrainStep &step() const { return step_; }
+  TensorBuffers &parameters() { return params_; }
+  const TensorBuffers &parameters() const { return params_; }
+  TensorBuffers &states() { return states_; }
+
+  /// Each parameter from its initialiser in `inits` (zeros if absent), in
+  /// layout order, from one Rng seeded with `seed`.
+  bool initParameters(const std::map<std::string, ir::ParamInit> &inits,
+                      uint64_t seed, std::string *error);
+  bool loadParameters(const Checkpoint &checkpoint, std::string *error);
+  bool parametersFinite() const;
+
+  void zeroStates() { zeroBuffers(states_); }
+
+  /// The optimizer, made on first use; `resetOptimizer` drops its state
+  /// (step count, Adam's moments) for the next update.
+  bool ensureOptimizer(std::string *error);
+  void resetOptimizer() { optimizer_.reset(); }
+  Optimizer *optimizer() { return optimizer_.get(); }
+  const OptimizerConfig &optimizerConfig() const { return config_; }
+  void setLearningRate(double lr);
+
+  /// One update on the time-major minibatch x, y (T*B ids each); a loss
+  /// above `lossBound` is refused like a non-finite one. Needs the
+  /// optimizer (ensureOptimizer).
+  StepResult update(const int32_t *x, const int32_t *y, double lossBound,
+                    std::string *error);
+
+  /// Zeroes the state and starts the sampler's next epoch.
+  void startEpoch(Sampler &sampler, EpochTally &tally);
+
+  /// Updates on the sampler's minibatches until its epoch ends, the state
+  /// zeroed before each (random sampling) or carried (consecutive), each
+  /// counted in `tally`. After each update `afterStep`, if given, may stop
+  /// the epoch early by returning false. Returns the first update that
+  /// failed, else the last result.
+  StepResult trainEpoch(Sampler &sampler, double lossBound, EpochTally &tally,
+                        const std::function<bool()> &afterStep,
+                        std::string *error);
+
+private:
+  const TrainStep &step_;
+  OptimizerConfig config_;
+  double clip_;
+  std::unique_ptr<Optimizer> optimizer_;
+  TensorBuffers params_, grads_, states_, nextStates_;
+};
+
+} // namespace rnnc::runtime
