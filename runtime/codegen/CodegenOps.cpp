@@ -4,9 +4,9 @@
 /// One emitter per op group (elementwise loops: CodegenElementwise.cpp).
 /// Everything with a non-trivial access pattern calls a kernel from
 /// runtime/kernels/Kernels.h. Sizes are compile-time constants: the IR is
-/// fully specialised. What each op becomes (a gather for a folded one-hot, a
-/// packed product, a loss computed with its gradient, a product adding into
-/// a time sum) is the lowering plan's decision (runtime/plan/LoweringPlan.h).
+/// fully specialised. What each op becomes (a packed product, a loss
+/// computed with its gradient, a product adding into a time sum, a slice
+/// view) is the lowering plan's decision (runtime/plan/LoweringPlan.h).
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/CodegenLowering.h"
@@ -63,8 +63,6 @@ bool FunctionLowering::lowerOp(const ir::Operation &op) {
 }
 
 bool FunctionLowering::lowerConstant(const ir::Operation &op) {
-  if (isInlinedConstant(&op))
-    return true;
   const ir::Value *r = op.result();
   bool isFloat = r->type().elementType() == ir::ElementType::F32;
   double value = op.realAttr("value");
@@ -83,8 +81,6 @@ bool FunctionLowering::lowerMatrixOp(const ir::Operation &op) {
   const ir::Value *a = op.operand(0), *bv = op.operand(1), *r = op.result();
   if (bv->type().rank() != 2 && op.kind() != OpKind::MatMulTN)
     return fail(std::string("codegen: '") + op.name() + "' needs a matrix right operand");
-  const ir::Operation *aDef = a->definingOp();
-  bool lhsOneHot = aDef && isFoldedOneHot(aDef);
   int64_t width = lastDim(a), rows = leadingRows(a);
   int packed = plan_.op(&op).packedOperand;
   if (packed >= 0) { // a per-step product, weight packed
@@ -95,12 +91,8 @@ bool FunctionLowering::lowerMatrixOp(const ir::Operation &op) {
   }
   switch (op.kind()) {
   case OpKind::MatMul: // [rows, K] x [K, N]
-    if (lhsOneHot)       // onehot(idx) @ W == W[idx]
-      callKernel("rnnc_gather", {ptr(bv), ptr(aDef->operand(0)), ptr(r), i64(rows),
-                                 i64(width), i64(bv->type().dim(1))});
-    else
-      callKernel("rnnc_matmul", {ptr(a), ptr(bv), ptr(r), i64(rows), i64(width),
-                                 i64(bv->type().dim(1))});
+    callKernel("rnnc_matmul", {ptr(a), ptr(bv), ptr(r), i64(rows), i64(width),
+                               i64(bv->type().dim(1))});
     return true;
   case OpKind::MatMulNT: // [rows, N] x [K, N]^T
     callKernel("rnnc_matmul_nt", {ptr(a), ptr(bv), ptr(r), i64(rows), i64(width),
@@ -109,12 +101,8 @@ bool FunctionLowering::lowerMatrixOp(const ir::Operation &op) {
   default: { // MatMulTN: [rows, K]^T x [rows, N]
     int64_t accumulate;
     llvm::Value *out = resultBuffer(op, accumulate);
-    if (lhsOneHot)  // onehot(idx)^T @ G == scatter_add(idx, G)
-      callKernel("rnnc_scatter_add", {ptr(aDef->operand(0)), ptr(bv), out, i64(rows),
-                                      i64(width), i64(lastDim(bv)), i64(accumulate)});
-    else
-      callKernel("rnnc_matmul_tn", {ptr(a), ptr(bv), out, i64(rows), i64(width),
-                                    i64(lastDim(bv)), i64(accumulate)});
+    callKernel("rnnc_matmul_tn", {ptr(a), ptr(bv), out, i64(rows), i64(width),
+                                  i64(lastDim(bv)), i64(accumulate)});
     return true;
   }
   }
@@ -124,8 +112,6 @@ bool FunctionLowering::lowerIndexOp(const ir::Operation &op) {
   const ir::Value *r = op.result();
   switch (op.kind()) {
   case OpKind::OneHot:
-    if (isFoldedOneHot(&op))
-      return true;
     callKernel("rnnc_onehot", {ptr(op.operand(0)), ptr(r),
                                i64(op.operand(0)->type().numElements()),
                                i64(op.intAttr("depth"))});

@@ -49,8 +49,10 @@ std::unique_ptr<ir::Module> lowerModel(const LoadedModel &model,
     std::cerr << "rnnc: error: autodiff: " << error << '\n';
     return nullptr;
   }
-  if (trainStep &&
-      !passes::runPasses(*module, passes::defaultTrainPipeline(), diags, nullptr))
+  if (!passes::runPasses(*module,
+                         trainStep ? passes::defaultTrainPipeline()
+                                   : passes::defaultGeneratePipeline(),
+                         diags, nullptr))
     return nullptr;
   return module;
 }

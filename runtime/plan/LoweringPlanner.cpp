@@ -6,14 +6,17 @@
 ///   1. returned values a top-level op computes go straight into the
 ///      caller's result buffers (planDirectResults);
 ///   2. a worklist over the function body and nested scan bodies, in program
-///      order, gives each op its lowering: a one-hot whose every use is the
-///      left operand of matmul / matmul_tn is folded into a gather /
-///      scatter-add; an f32 constant read only by elementwise ops is inlined;
-///      a slice read only by fusion loops is a view; an elementwise op whose
-///      only user is an elementwise op of its size in its block is fused into
-///      that user's loop (trees under kMaxFusionDepth levels); a loss whose
-///      gradient of the same logits and labels follows, with nothing reading
-///      the loss in between, is computed by the gradient's kernel;
+///      order, gives each op its lowering: a slice read only by fusion loops
+///      is a view; a loss whose gradient of the same logits and labels
+///      follows, with nothing reading the loss in between, is computed by the
+///      gradient's kernel; an elementwise op or a fusion gets its loop nest
+///      (rows of a suffix-broadcast operand's or a slice view's width); a
+///      fusion is one rnnc_matmul_bias call when it is a product plus a row
+///      bias, else its leading product's home and the flop estimate that
+///      fixes how its outlined loop is split into chunks. Graph rewrites
+///      are the passes' (one-hot products: simplify; elementwise groups and
+///      their constants: fuse-elementwise), never redone here: the plan
+///      follows the IR;
 ///   3. a scan gets its carried slots, one kind per per-step output (a
 ///      per-step output whose only use is reduce_sum over time is summed in
 ///      place, by its producer when that is a matmul_tn / scatter_add;
@@ -29,8 +32,10 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelsParallel.h"
 #include "runtime/plan/LoweringPlan.h"
 
+#include <algorithm>
 #include <deque>
 #include <unordered_set>
 
@@ -49,23 +54,10 @@ int64_t scanLength(const ir::Operation &scan) {
 
 namespace {
 
-constexpr int kMaxFusionDepth = 32;
-
 int64_t bytesOf(const ir::Value *v) { return v->type().numElements() * 4; }
 
-/// A one-hot whose every use is the left operand of matmul or matmul_tn
-/// (and not also its right operand): it becomes a gather / scatter-add.
-bool oneHotFoldsIntoUsers(const ir::Operation &op) {
-  const ir::Value *v = op.result();
-  if (!v->hasUses())
-    return true;
-  for (const ir::Operation *user : v->users()) {
-    bool lhsOnly = user->operand(0) == v && user->operand(1) != v;
-    if (!lhsOnly ||
-        (user->kind() != OpKind::MatMul && user->kind() != OpKind::MatMulTN))
-      return false;
-  }
-  return true;
+bool isF32(const ir::Value *v) {
+  return v->type().elementType() == ir::ElementType::F32;
 }
 
 /// Whether fusion body argument i is read only by the body's leading matrix
@@ -112,22 +104,76 @@ bool sliceReadInPlace(const ir::Operation &op) {
   return true;
 }
 
-bool constantFoldsIntoUsers(const ir::Operation &op) {
-  if (op.result()->type().elementType() != ir::ElementType::F32)
-    return false;
-  for (const ir::Operation *user : op.result()->users())
-    if (!ir::isElementwise(user->kind()))
-      return false;
-  return true;
+/// An elementwise op's loop nest: flat, unless an operand broadcasts as a
+/// suffix (more than one element, fewer than the result's): then rows of
+/// the last such operand's size. Operands that do not divide the result are
+/// reported by the emitter.
+LoopNest elementwiseLoop(const ir::Operation &op) {
+  int64_t n = op.result()->type().numElements(), inner = 0;
+  for (const ir::Value *v : op.operands()) {
+    int64_t m = v->type().numElements();
+    if (m > 1 && m < n && n % m == 0)
+      inner = m;
+  }
+  return inner ? LoopNest{n / inner, inner} : LoopNest{n, 0};
 }
 
-bool allF32(const ir::Operation &op) {
-  if (op.result()->type().elementType() != ir::ElementType::F32)
-    return false;
-  for (const ir::Value *v : op.operands())
-    if (v->type().elementType() != ir::ElementType::F32)
-      return false;
-  return true;
+/// A fusion that is a matmul plus a row bias and nothing else: the fusion
+/// operand holding the bias, else null.
+const ir::Value *productPlusBias(const ir::Operation &fusion) {
+  const ir::Block &body = fusion.body();
+  const auto &ops = body.operations();
+  const ir::Operation *yield = body.terminator();
+  if (ops.size() != 3 || ops[0]->kind() != OpKind::MatMul ||
+      ops[1]->kind() != OpKind::Add || !yield || yield->numOperands() != 1 ||
+      yield->operand(0) != ops[1]->result())
+    return nullptr;
+  const ir::Operation &product = *ops[0], &add = *ops[1];
+  const ir::Value *p = product.result();
+  const ir::Value *bias = add.operand(0) == p ? add.operand(1) : add.operand(0);
+  const ir::Value *a = product.operand(0), *w = product.operand(1);
+  const ir::TensorType &pt = p->type();
+  if ((add.operand(0) != p && add.operand(1) != p) || bias == p ||
+      bias->definingOp() || bias->ownerBlock() != &body || !isF32(bias) ||
+      pt.rank() == 0 || w->type().rank() != 2 ||
+      bias->type().numElements() != pt.dim(pt.rank() - 1) ||
+      a->ownerBlock() != &body || !isF32(a) || !isF32(w))
+    return nullptr;
+  return fusion.operand(bias->argIndex());
+}
+
+/// Flops per element of a fusion's loop: a transcendental is a rational
+/// approximation (about 24), any other op 1, a constant nothing.
+double fusionFlopsPerElement(const ir::Block &body, size_t first) {
+  const auto &ops = body.operations();
+  double perElement = 0;
+  for (size_t i = first; i + 1 < ops.size(); ++i) {
+    OpKind k = ops[i]->kind();
+    bool heavy = k == OpKind::Tanh || k == OpKind::Sigmoid || k == OpKind::Exp ||
+                 k == OpKind::Log;
+    perElement += heavy ? 24 : (k == OpKind::Constant ? 0 : 1);
+  }
+  return perElement;
+}
+
+/// The inner width of a fusion's loop from the values its body reads from
+/// memory (body arguments and the leading product): the smallest one that
+/// broadcasts as a suffix, or n (flat).
+int64_t fusionInnerWidth(const ir::Block &body, size_t first, int64_t n) {
+  const auto &ops = body.operations();
+  int64_t inner = n;
+  for (size_t i = first; i + 1 < ops.size(); ++i) {
+    if (ops[i]->kind() == OpKind::Constant)
+      continue;
+    for (const ir::Value *v : ops[i]->operands()) {
+      const ir::Operation *def = v->definingOp();
+      bool readFromMemory = !def || (first == 1 && def == ops[0].get());
+      int64_t m = v->type().numElements();
+      if (readFromMemory && m > 1 && m < n && n % m == 0)
+        inner = std::min(inner, m);
+    }
+  }
+  return inner;
 }
 
 /// A cross_entropy and the cross_entropy_grad of the same logits and labels
@@ -180,7 +226,7 @@ private:
   void planDirectResults();
   void planScanOutputs(const ir::Operation &scan);
   void planPackedProducts(const ir::Operation &scan);
-  void planElementwiseFusion(const ir::Operation &op);
+  void planFusion(const ir::Operation &fusion);
 
   const ir::Function &fn_;
   LoweringPlan plan_;
@@ -213,18 +259,6 @@ LoweringPlan Planner::run() {
       case OpKind::Yield:
       case OpKind::Return:
         continue;
-      case OpKind::OneHot:
-        if (oneHotFoldsIntoUsers(op)) {
-          plan_.ops[&op].how = OpLowering::FoldedOneHot;
-          continue;
-        }
-        break;
-      case OpKind::Constant:
-        if (constantFoldsIntoUsers(op)) {
-          plan_.ops[&op].how = OpLowering::InlinedConstant;
-          continue;
-        }
-        break;
       case OpKind::Scan: {
         if (op.regions().empty())
           continue; // reported when lowered
@@ -265,12 +299,16 @@ LoweringPlan Planner::run() {
         if (const ir::Operation *partner = fusedLossPartner(op))
           plan_.ops[&op].lossPartner = partner;
         break;
+      case OpKind::Fusion:
+        planFusion(op);
+        break;
       default:
+        if (ir::isElementwise(op.kind()))
+          plan_.ops[&op].loop = elementwiseLoop(op);
         break;
       }
-      planElementwiseFusion(op);
       const OpPlan &decided = plan_.op(&op);
-      if (decided.accumulatesInto || decided.how == OpLowering::FusedIntoUser)
+      if (decided.accumulatesInto)
         continue;
       for (const ir::Value *r : op.results()) {
         ValueStorage::Kind kind = kindOf(r);
@@ -316,14 +354,10 @@ void Planner::planDirectResults() {
       continue;
     switch (def->kind()) {
     case OpKind::Scan:
-    case OpKind::OneHot:
-    case OpKind::Constant:
     case OpKind::Slice:
     case OpKind::ReduceSum: // may be a scan output summed in place
       continue;
     default:
-      if (ir::isElementwise(def->kind()))
-        continue; // may be computed inside its user's loop
       ValueStorage &s = plan_.storage[v];
       s.kind = ValueStorage::Kind::CallerResult;
       s.resultIndex = i;
@@ -371,9 +405,7 @@ void Planner::planScanOutputs(const ir::Operation &scan) {
     // that row): the row is not overwritten during the step. A value has one
     // home, so only the first output yielding it is computed in its row.
     bool hasOwnBuffer = def && def->parentBlock() == &body &&
-                        def->kind() != OpKind::Scan &&
-                        def->kind() != OpKind::Constant &&
-                        def->kind() != OpKind::OneHot;
+                        def->kind() != OpKind::Scan;
     if (hasOwnBuffer && kindOf(y) != ValueStorage::Kind::StackedRow) {
       ValueStorage &s = plan_.storage[y];
       s.kind = ValueStorage::Kind::StackedRow;
@@ -400,9 +432,6 @@ void Planner::planPackedProducts(const ir::Operation &scan) {
   auto consider = [&](const ir::Operation &product) {
     bool transposed = product.kind() == OpKind::MatMulNT;
     if (product.kind() != OpKind::MatMul && !transposed)
-      return;
-    const ir::Operation *lhsDef = product.operand(0)->definingOp();
-    if (lhsDef && lhsDef->kind() == OpKind::OneHot)
       return;
     // Through fusion body arguments to the scan body's own values.
     const ir::Value *rhs = product.operand(1);
@@ -436,26 +465,44 @@ void Planner::planPackedProducts(const ir::Operation &scan) {
   }
 }
 
-void Planner::planElementwiseFusion(const ir::Operation &op) {
-  if (!ir::isElementwise(op.kind()) || !allF32(op))
+/// A fusion: one rnnc_matmul_bias call when it is a product plus a row
+/// bias; else where its leading product is computed, which operands are
+/// slice views, its loop nest (a view's row width fixes the inner loop) and
+/// the work that decides how rnnc_parallel_for splits its rows.
+void Planner::planFusion(const ir::Operation &fusion) {
+  if (fusion.regions().size() != 1 || fusion.numResults() == 0)
+    return; // reported by the emitter
+  const ir::Block &body = fusion.body();
+  FusionPlan &fp = plan_.fusions[&fusion];
+  fp.rowBias = productPlusBias(fusion);
+  if (fp.rowBias)
     return;
-  int depth = 1;
-  for (const ir::Value *v : op.operands()) {
-    const ir::Operation *def = v->definingOp();
-    if (def && plan_.how(def) == OpLowering::FusedIntoUser)
-      depth = std::max(depth, plan_.op(def).fusedDepth + 1);
+  const auto &ops = body.operations();
+  const ir::Operation *yield = body.terminator();
+  size_t first = 0;
+  if (!ops.empty() && ir::isMatrixProduct(ops[0]->kind())) {
+    first = 1;
+    for (unsigned k = 0; yield && k < yield->numOperands() && fp.productHome < 0; ++k)
+      if (yield->operand(k) == ops[0]->result())
+        fp.productHome = static_cast<int>(k);
   }
-  const ir::Value *r = op.result();
-  if (r->users().size() != 1 || depth >= kMaxFusionDepth)
-    return;
-  const ir::Operation *user = r->users()[0];
-  if (!ir::isElementwise(user->kind()) || user->parentBlock() != op.parentBlock() ||
-      user->result()->type().numElements() != r->type().numElements() ||
-      !allF32(*user))
-    return;
-  OpPlan &decided = plan_.ops[&op];
-  decided.how = OpLowering::FusedIntoUser;
-  decided.fusedDepth = depth;
+  int64_t n = fusion.result(0)->type().numElements();
+  int64_t inner = fusionInnerWidth(body, first, n);
+  fp.rowStride.assign(fusion.numOperands(), 0);
+  for (unsigned i = 0; i < fusion.numOperands(); ++i) {
+    const ir::Operation *def = fusion.operand(i)->definingOp();
+    if (!def || plan_.how(def) != OpLowering::SliceView)
+      continue;
+    const ir::TensorType &from = def->operand(0)->type();
+    const ir::TensorType &to = fusion.operand(i)->type();
+    fp.rowStride[i] = from.dim(from.rank() - 1);
+    inner = to.dim(to.rank() - 1); // rows, so a view's row can start at its stride
+  }
+  LoopNest &loop = plan_.ops[&fusion].loop;
+  loop = inner == n || n == 0 ? LoopNest{n, 0} : LoopNest{n / inner, inner};
+  fp.work = static_cast<int64_t>(2 * fusionFlopsPerElement(body, first) *
+                                 static_cast<double>(n));
+  fp.chunks = chunkCount(loop.rows, static_cast<double>(fp.work));
 }
 
 } // namespace
@@ -468,8 +515,7 @@ const OpPlan &LoweringPlan::op(const ir::Operation *o) const {
 
 bool LoweringPlan::computedAtUsers(const ir::Operation *o) const {
   OpLowering h = how(o);
-  return h == OpLowering::FusedIntoUser || h == OpLowering::FoldedOneHot ||
-         h == OpLowering::SliceView;
+  return h == OpLowering::SliceView;
 }
 
 const ValueStorage &LoweringPlan::storageOf(const ir::Value *v) const {
@@ -481,6 +527,11 @@ const ValueStorage &LoweringPlan::storageOf(const ir::Value *v) const {
 const ScanPlan *LoweringPlan::scan(const ir::Operation *s) const {
   auto it = scans.find(s);
   return it == scans.end() ? nullptr : &it->second;
+}
+
+const FusionPlan *LoweringPlan::fusion(const ir::Operation *f) const {
+  auto it = fusions.find(f);
+  return it == fusions.end() ? nullptr : &it->second;
 }
 
 LoweringPlan planLowering(const ir::Function &fn) { return Planner(fn).run(); }

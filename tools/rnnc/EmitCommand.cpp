@@ -81,9 +81,11 @@ Command addEmitCommand(CLI::App &parent) {
       std::cerr << "rnnc: error: " << error << '\n';
       return 1;
     }
+    // The pipeline `rnnc train` runs: code generation rewrites nothing
+    // itself, so without it the LLVM IR would not be what runs.
+    if (!passes::runPasses(*module, passes::defaultTrainPipeline(), diags, nullptr))
+      return 1;
     if (opts->stage == "plan") {
-      if (!passes::runPasses(*module, passes::defaultTrainPipeline(), diags, nullptr))
-        return 1;
       for (const auto &fn : module->functions()) {
         runtime::LoweringPlan plan = runtime::planLowering(*fn);
         runtime::printLoweringPlan(*fn, plan, std::cout);
