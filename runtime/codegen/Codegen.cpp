@@ -136,6 +136,10 @@ void FunctionLowering::emitAccumulate(llvm::Value *acc, llvm::Value *src,
 }
 
 void FunctionLowering::callKernel(const char *name, std::vector<llvm::Value *> args) {
+  if (!name) {
+    fail("internal: the lowering plan names no kernel for an op that calls one");
+    return;
+  }
   std::vector<llvm::Type *> types;
   for (llvm::Value *a : args)
     types.push_back(a->getType());

@@ -212,7 +212,7 @@ void FunctionLowering::emitFusionLoop(FusionLoop &loop) {
   b_.restoreIP(callerPoint);
   for (size_t i = 0; i < passed.size(); ++i)
     ptr_[passed[i]] = callerPtr[i];
-  callKernel("rnnc_parallel_for",
+  callKernel(plan_.op(loop.op).kernel,
              {loopFn, context, i64(loop.nest.rows), i64(loop.plan->work)});
 }
 
@@ -239,9 +239,9 @@ bool FunctionLowering::lowerFusion(const ir::Operation &op) {
     const ir::Operation &product = *ops[0];
     const ir::Value *a = product.operand(0), *w = product.operand(1);
     int64_t k = w->type().dim(0), cols = w->type().dim(1);
-    callKernel("rnnc_matmul_bias", {ptr(a), ptr(w), ptr(fp->rowBias), ptr(op.result(0)),
-                                    i64(k ? a->type().numElements() / k : 0), i64(k),
-                                    i64(cols)});
+    callKernel(plan_.op(&op).kernel,
+               {ptr(a), ptr(w), ptr(fp->rowBias), ptr(op.result(0)),
+                i64(k ? a->type().numElements() / k : 0), i64(k), i64(cols)});
     return error_.empty();
   }
   FusionLoop loop;

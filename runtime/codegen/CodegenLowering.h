@@ -75,7 +75,8 @@ public:
   void emitInnerLoop(int64_t inner, llvm::Value *row, const ElementFn &element);
   /// acc[i] += src[i] for i < count, as a loop.
   void emitAccumulate(llvm::Value *acc, llvm::Value *src, int64_t count);
-  /// Calls the kernel `name`; every argument is a pointer or an i64.
+  /// Calls the kernel `name` (an op's is the plan's OpPlan::kernel); every
+  /// argument is a pointer or an i64.
   void callKernel(const char *name, std::vector<llvm::Value *> args);
   llvm::Value *i64(int64_t v) { return b_.getInt64(v); }
   llvm::Value *f32(double v) {

@@ -83,6 +83,11 @@ struct FusionPlan {
 /// Everything decided about one op.
 struct OpPlan {
   OpLowering how = OpLowering::Stored;
+  /// The runtime kernel (runtime/kernels/Kernels.h) its code calls, or null:
+  /// inline code (elementwise loops, constants, scans) or no code of its own
+  /// (a view, a time sum in its scan, a loss its gradient's kernel computes,
+  /// a product a product-plus-bias kernel computes).
+  const char *kernel = nullptr;
   /// Elementwise ops and fusions with a loop: its nest.
   LoopNest loop;
   /// A matmul_tn / scatter_add adding its result into this time sum.

@@ -9,16 +9,16 @@
 /// their own, one line per returned value, and one line per arena buffer:
 ///
 ///   plan @train_step arena 11534336 bytes (unshared 16995328, peak live ..., 42 buffers)
-///     %0 = gather(%W_xh, %x)               buffer 0
+///     %0 = gather(%W_xh, %x)               buffer 0; calls rnnc_gather
 ///     %h.1, %hs = scan(%h, %0, %W_hh)      scan#0, 35 steps
 ///       scan#0 carried 0: %h.2 -> %h.1 in buffer 3
 ///       scan#0 output 0 %hs: computed-in-row (%6), buffer 4
 ///       scan#0 packs %W_hh [256x256] into buffer 7
 ///       %6 = tanh(%5)                      row of scan#0 output 0; loop of 8192
-///       %i, %f = fusion(%1, %2)            2 results; loop 32 rows x 256, work 16384, 1 chunk
+///       %i, %f = fusion(%1, %2)            2 results; loop 32 rows x 256, work 16384, 1 chunk; calls rnnc_parallel_for
 ///         result %i: row of scan#0 output 1 (computed in row)
 ///         result %f: buffer 9
-///     %y = fusion(%h, %W_hq, %b_q)         buffer 8; rnnc_matmul_bias, row bias %b_q
+///     %y = fusion(%h, %W_hq, %b_q)         buffer 8; product plus row bias %b_q; calls rnnc_matmul_bias
 ///     return 0 %loss: in the caller's buffer
 ///     buffer 7: offset 0, 262144 bytes, live 12..40, packed panels
 ///
@@ -134,14 +134,14 @@ std::string loopText(const LoopNest &nest) {
   return "loop " + std::to_string(nest.rows) + " rows x " + std::to_string(nest.inner);
 }
 
-/// "; rnnc_matmul_bias, row bias %b" or "; product in result 0; reads %v
+/// "; product plus row bias %b" or "; product in result 0; reads %v
 /// rows 1024 apart; loop 32 rows x 256, work 81920, 4 chunks" (a product
 /// no result yields is computed in result 0's buffer, "overwritten" by the
 /// loop).
 std::string PlanPrinter::fusionText(const ir::Operation &fusion,
                                     const FusionPlan &fp) const {
   if (fp.rowBias)
-    return "; rnnc_matmul_bias, row bias " + name(fp.rowBias);
+    return "; product plus row bias " + name(fp.rowBias);
   std::string text;
   const auto &body = fusion.body().operations();
   if (fp.productHome >= 0)
@@ -191,6 +191,12 @@ std::string PlanPrinter::decisions(const ir::Operation &op) const {
   if (d.lossPartner)
     text += (op.kind() == OpKind::CrossEntropy ? "; computed with " : "; computes ") +
             name(d.lossPartner->result()) + " too (cross_entropy_with_grad)";
+  if (op.kind() == OpKind::Fusion && !op.regions().empty() &&
+      !op.body().operations().empty())
+    if (const char *product = plan_.op(op.body().operations().front().get()).kernel)
+      text += std::string("; product calls ") + product;
+  if (d.kernel)
+    text += std::string("; calls ") + d.kernel;
   return text;
 }
 

@@ -11,7 +11,9 @@
 ///      direct result is the returned value at its index;
 ///   4. a walk over the function and nested scan bodies: an op stored as
 ///      such has a home for each result, a slice view has none, a packed
-///      product names a packed operand; an elementwise op's or a fusion's
+///      product names a packed operand and calls the packed kernel, the
+///      kernel agrees with the loss pairing and the product-plus-bias
+///      decision; an elementwise op's or a fusion's
 ///      loop nest covers its elements; a fusion has its plan: a product
 ///      plus the row bias it names, or a product home that yields the
 ///      product, slice views whose rows fit its inner loop, and the chunks
@@ -60,6 +62,7 @@ private:
   bool checkOp(const ir::Operation &op);
   bool checkScan(const ir::Operation &scan);
   bool checkLoop(const ir::Operation &op);
+  bool checkKernel(const ir::Operation &op);
   bool checkFusion(const ir::Operation &fusion);
   bool hasHome(const ir::Value *v) const {
     return plan_.storageOf(v).kind != ValueStorage::Kind::None;
@@ -226,8 +229,33 @@ bool PlanVerifier::checkFusion(const ir::Operation &fusion) {
               " is split into other chunks than its work gives");
 }
 
+/// The kernel agrees with the decisions that choose it.
+bool PlanVerifier::checkKernel(const ir::Operation &op) {
+  const OpPlan &d = plan_.op(&op);
+  std::string kernel = d.kernel ? d.kernel : "";
+  std::string what = op.numResults() ? name(op.result(0)) : std::string(op.name());
+  if ((d.packedOperand >= 0) != (kernel == "rnnc_matmul_packed"))
+    return fail(what + " calls " + (kernel.empty() ? "nothing" : kernel) +
+                (d.packedOperand >= 0 ? " but reads a packed operand"
+                                      : " without a packed operand"));
+  if (d.how != OpLowering::Stored && d.kernel)
+    return fail(what + " has no code of its own but calls " + kernel);
+  if (op.kind() == OpKind::CrossEntropy && d.lossPartner && d.kernel)
+    return fail(what + " is computed with its gradient but calls " + kernel);
+  if (op.kind() == OpKind::CrossEntropyGrad &&
+      (kernel == "rnnc_cross_entropy_with_grad") != (d.lossPartner != nullptr))
+    return fail(what + " calls " + kernel + " against its loss pairing");
+  const FusionPlan *fp = plan_.fusion(&op);
+  if (fp && (kernel == "rnnc_matmul_bias") != (fp->rowBias != nullptr))
+    return fail(what + " calls " + (kernel.empty() ? "nothing" : kernel) +
+                " against its product-plus-bias decision");
+  return true;
+}
+
 bool PlanVerifier::checkOp(const ir::Operation &op) {
   const OpPlan &decided = plan_.op(&op);
+  if (!checkKernel(op))
+    return false;
   if (ir::isElementwise(op.kind()) && !checkLoop(op))
     return false;
   if (op.kind() == OpKind::Fusion && !checkFusion(op))

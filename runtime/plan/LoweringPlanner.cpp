@@ -13,7 +13,8 @@
 ///      (rows of a suffix-broadcast operand's or a slice view's width); a
 ///      fusion is one rnnc_matmul_bias call when it is a product plus a row
 ///      bias, else its leading product's home and the flop estimate that
-///      fixes how its outlined loop is split into chunks. Graph rewrites
+///      fixes how its outlined loop is split into chunks; last, each op
+///      gets the runtime kernel its code calls. Graph rewrites
 ///      are the passes' (one-hot products: simplify; elementwise groups and
 ///      their constants: fuse-elementwise), never redone here: the plan
 ///      follows the IR;
@@ -210,6 +211,47 @@ const ir::Operation *fusedLossPartner(const ir::Operation &lossOrGrad) {
   return isLoss ? grad : loss;
 }
 
+/// The kernel `op`'s code calls, from its kind and the decisions made
+/// about it (OpPlan::kernel).
+const char *kernelFor(const ir::Operation &op, const LoweringPlan &plan) {
+  const OpPlan &d = plan.op(&op);
+  if (d.how != OpLowering::Stored)
+    return nullptr;
+  bool packed = d.packedOperand >= 0;
+  switch (op.kind()) {
+  case OpKind::MatMul:
+    return packed ? "rnnc_matmul_packed" : "rnnc_matmul";
+  case OpKind::MatMulNT:
+    return packed ? "rnnc_matmul_packed" : "rnnc_matmul_nt";
+  case OpKind::MatMulTN:
+    return "rnnc_matmul_tn";
+  case OpKind::OneHot:
+    return "rnnc_onehot";
+  case OpKind::Gather:
+    return "rnnc_gather";
+  case OpKind::ScatterAdd:
+    return "rnnc_scatter_add";
+  case OpKind::Concat:
+  case OpKind::Slice:
+  case OpKind::Pad:
+    return "rnnc_copy_columns";
+  case OpKind::ReduceSum:
+    return "rnnc_reduce_sum";
+  case OpKind::CrossEntropy:
+    return d.lossPartner ? nullptr : "rnnc_cross_entropy";
+  case OpKind::CrossEntropyGrad:
+    return d.lossPartner ? "rnnc_cross_entropy_with_grad" : "rnnc_cross_entropy_grad";
+  case OpKind::Fusion: {
+    const FusionPlan *fp = plan.fusion(&op);
+    if (fp && fp->rowBias)
+      return "rnnc_matmul_bias";
+    return d.loop.rows > 0 ? "rnnc_parallel_for" : nullptr;
+  }
+  default:
+    return nullptr;
+  }
+}
+
 class Planner {
 public:
   explicit Planner(const ir::Function &fn) : fn_(fn) {}
@@ -227,6 +269,7 @@ private:
   void planScanOutputs(const ir::Operation &scan);
   void planPackedProducts(const ir::Operation &scan);
   void planFusion(const ir::Operation &fusion);
+  void planKernels();
 
   const ir::Function &fn_;
   LoweringPlan plan_;
@@ -323,6 +366,7 @@ LoweringPlan Planner::run() {
       }
     }
   }
+  planKernels();
   plan_.placement = planBuffers(fn_, plan_.buffers, [this](const ir::Operation *op) {
     return plan_.computedAtUsers(op);
   });
@@ -503,6 +547,28 @@ void Planner::planFusion(const ir::Operation &fusion) {
   fp.work = static_cast<int64_t>(2 * fusionFlopsPerElement(body, first) *
                                  static_cast<double>(n));
   fp.chunks = chunkCount(loop.rows, static_cast<double>(fp.work));
+}
+
+/// Every op's kernel, once all else is decided; a fusion's leading product
+/// has its own unless the fusion is one product-plus-bias call.
+void Planner::planKernels() {
+  std::deque<const ir::Block *> worklist{&fn_.body()};
+  while (!worklist.empty()) {
+    const ir::Block *block = worklist.front();
+    worklist.pop_front();
+    for (const auto &op : block->operations()) {
+      if (const char *kernel = kernelFor(*op, plan_))
+        plan_.ops[op.get()].kernel = kernel;
+      if (op->kind() == OpKind::Scan && !op->regions().empty())
+        worklist.push_back(&op->body());
+      const FusionPlan *fp = plan_.fusion(op.get());
+      if (fp && !fp->rowBias && !op->body().operations().empty()) {
+        const ir::Operation &product = *op->body().operations().front();
+        if (ir::isMatrixProduct(product.kind()))
+          plan_.ops[&product].kernel = kernelFor(product, plan_);
+      }
+    }
+  }
 }
 
 } // namespace

@@ -8,7 +8,8 @@
 /// output without a kind, a stored value without storage, a buffer past the
 /// arena, a value computed in two rows, a view that is stored too, a loop
 /// nest that misses elements, a fusion split into other chunks than its
-/// work gives or computing its product in the wrong result) are each
+/// work gives, calling a kernel against its product-plus-bias decision or
+/// computing its product in the wrong result) are each
 /// rejected by verifyLoweringPlan, naming what is wrong. Plans of
 /// hand-written IR are printed: unoptimised IR is followed as it is (no
 /// folding or fusing of its own), an epilogue fusion's loop and work, time
@@ -176,7 +177,7 @@ constexpr const char *kEpilogue = R"(module @T {
   }
 })";
 
-TEST(LoweringPlanFusion, RejectsChunksItsWorkDoesNotGive) {
+TEST(LoweringPlanFusion, RejectsChunksKernelOrProductHomeAgainstItsDecisions) {
   auto module = codegen_test::parseIR(kEpilogue);
   ASSERT_TRUE(module);
   const ir::Function &fn = *module->functions().front();
@@ -190,6 +191,12 @@ TEST(LoweringPlanFusion, RejectsChunksItsWorkDoesNotGive) {
             std::string::npos)
       << error;
   plan.fusions[fusion].chunks = 1;
+  plan.fusions[fusion].rowBias = fusion->operand(2); // it calls rnnc_parallel_for
+  EXPECT_FALSE(runtime::verifyLoweringPlan(fn, plan, &error));
+  EXPECT_NE(error.find("calls rnnc_parallel_for against its product-plus-bias decision"),
+            std::string::npos)
+      << error;
+  plan.fusions[fusion].rowBias = nullptr;
   plan.fusions[fusion].productHome = 1; // %z is 1 - tanh, not the product
   EXPECT_FALSE(runtime::verifyLoweringPlan(fn, plan, &error));
   EXPECT_NE(error.find("computes its product in a result that does not yield it"),
@@ -228,7 +235,8 @@ TEST(LoweringPlanPrint, FusionProductHomeLoopAndWork) {
   // loop runs over 2 rows of the bias's 4 (a tanh at 24, an add and a sub
   // at 1 per element: 2 x 26 x 8).
   EXPECT_TRUE(mentions(text, "2 results; product in result 0, overwritten; loop 2 rows x 4, "
-                             "work 416, 1 chunk"))
+                             "work 416, 1 chunk; product calls rnnc_matmul; calls "
+                             "rnnc_parallel_for"))
       << text;
 }
 
