@@ -28,15 +28,15 @@
 ///      more);
 ///   4. every other op result gets an arena buffer, and runtime/plan/BufferPlan.h
 ///      places the buffers (those never live together share bytes).
+/// How ops' code runs (loops, fusion kernels, kernel names): LoopPlanner.cpp.
 /// Tests: test/lit/plan/*.test, test/unit/LoweringPlanTest.cpp,
 /// test/unit/BufferPlanTest.cpp, and every JIT-vs-interpreter test.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Kernels.h"
-#include "runtime/kernels/KernelsParallel.h"
+#include "runtime/plan/LoopPlanner.h"
 #include "runtime/plan/LoweringPlan.h"
 
-#include <algorithm>
 #include <deque>
 #include <unordered_set>
 
@@ -56,10 +56,6 @@ int64_t scanLength(const ir::Operation &scan) {
 namespace {
 
 int64_t bytesOf(const ir::Value *v) { return v->type().numElements() * 4; }
-
-bool isF32(const ir::Value *v) {
-  return v->type().elementType() == ir::ElementType::F32;
-}
 
 /// Whether fusion body argument i is read only by the body's leading matrix
 /// product (a weight: its size does not enter the elementwise loop).
@@ -105,78 +101,6 @@ bool sliceReadInPlace(const ir::Operation &op) {
   return true;
 }
 
-/// An elementwise op's loop nest: flat, unless an operand broadcasts as a
-/// suffix (more than one element, fewer than the result's): then rows of
-/// the last such operand's size. Operands that do not divide the result are
-/// reported by the emitter.
-LoopNest elementwiseLoop(const ir::Operation &op) {
-  int64_t n = op.result()->type().numElements(), inner = 0;
-  for (const ir::Value *v : op.operands()) {
-    int64_t m = v->type().numElements();
-    if (m > 1 && m < n && n % m == 0)
-      inner = m;
-  }
-  return inner ? LoopNest{n / inner, inner} : LoopNest{n, 0};
-}
-
-/// A fusion that is a matmul plus a row bias and nothing else: the fusion
-/// operand holding the bias, else null.
-const ir::Value *productPlusBias(const ir::Operation &fusion) {
-  const ir::Block &body = fusion.body();
-  const auto &ops = body.operations();
-  const ir::Operation *yield = body.terminator();
-  if (ops.size() != 3 || ops[0]->kind() != OpKind::MatMul ||
-      ops[1]->kind() != OpKind::Add || !yield || yield->numOperands() != 1 ||
-      yield->operand(0) != ops[1]->result())
-    return nullptr;
-  const ir::Operation &product = *ops[0], &add = *ops[1];
-  const ir::Value *p = product.result();
-  const ir::Value *bias = add.operand(0) == p ? add.operand(1) : add.operand(0);
-  const ir::Value *a = product.operand(0), *w = product.operand(1);
-  const ir::TensorType &pt = p->type();
-  if ((add.operand(0) != p && add.operand(1) != p) || bias == p ||
-      bias->definingOp() || bias->ownerBlock() != &body || !isF32(bias) ||
-      pt.rank() == 0 || w->type().rank() != 2 ||
-      bias->type().numElements() != pt.dim(pt.rank() - 1) ||
-      a->ownerBlock() != &body || !isF32(a) || !isF32(w))
-    return nullptr;
-  return fusion.operand(bias->argIndex());
-}
-
-/// Flops per element of a fusion's loop: a transcendental is a rational
-/// approximation (about 24), any other op 1, a constant nothing.
-double fusionFlopsPerElement(const ir::Block &body, size_t first) {
-  const auto &ops = body.operations();
-  double perElement = 0;
-  for (size_t i = first; i + 1 < ops.size(); ++i) {
-    OpKind k = ops[i]->kind();
-    bool heavy = k == OpKind::Tanh || k == OpKind::Sigmoid || k == OpKind::Exp ||
-                 k == OpKind::Log;
-    perElement += heavy ? 24 : (k == OpKind::Constant ? 0 : 1);
-  }
-  return perElement;
-}
-
-/// The inner width of a fusion's loop from the values its body reads from
-/// memory (body arguments and the leading product): the smallest one that
-/// broadcasts as a suffix, or n (flat).
-int64_t fusionInnerWidth(const ir::Block &body, size_t first, int64_t n) {
-  const auto &ops = body.operations();
-  int64_t inner = n;
-  for (size_t i = first; i + 1 < ops.size(); ++i) {
-    if (ops[i]->kind() == OpKind::Constant)
-      continue;
-    for (const ir::Value *v : ops[i]->operands()) {
-      const ir::Operation *def = v->definingOp();
-      bool readFromMemory = !def || (first == 1 && def == ops[0].get());
-      int64_t m = v->type().numElements();
-      if (readFromMemory && m > 1 && m < n && n % m == 0)
-        inner = std::min(inner, m);
-    }
-  }
-  return inner;
-}
-
 /// A cross_entropy and the cross_entropy_grad of the same logits and labels
 /// in one block become one kernel call at the gradient's place, provided
 /// nothing reads the loss before that place. Returns the partner of
@@ -209,47 +133,6 @@ const ir::Operation *fusedLossPartner(const ir::Operation &lossOrGrad) {
     if (user->parentBlock() != block || position.at(user) <= position.at(grad))
       return nullptr;
   return isLoss ? grad : loss;
-}
-
-/// The kernel `op`'s code calls, from its kind and the decisions made
-/// about it (OpPlan::kernel).
-const char *kernelFor(const ir::Operation &op, const LoweringPlan &plan) {
-  const OpPlan &d = plan.op(&op);
-  if (d.how != OpLowering::Stored)
-    return nullptr;
-  bool packed = d.packedOperand >= 0;
-  switch (op.kind()) {
-  case OpKind::MatMul:
-    return packed ? "rnnc_matmul_packed" : "rnnc_matmul";
-  case OpKind::MatMulNT:
-    return packed ? "rnnc_matmul_packed" : "rnnc_matmul_nt";
-  case OpKind::MatMulTN:
-    return "rnnc_matmul_tn";
-  case OpKind::OneHot:
-    return "rnnc_onehot";
-  case OpKind::Gather:
-    return "rnnc_gather";
-  case OpKind::ScatterAdd:
-    return "rnnc_scatter_add";
-  case OpKind::Concat:
-  case OpKind::Slice:
-  case OpKind::Pad:
-    return "rnnc_copy_columns";
-  case OpKind::ReduceSum:
-    return "rnnc_reduce_sum";
-  case OpKind::CrossEntropy:
-    return d.lossPartner ? nullptr : "rnnc_cross_entropy";
-  case OpKind::CrossEntropyGrad:
-    return d.lossPartner ? "rnnc_cross_entropy_with_grad" : "rnnc_cross_entropy_grad";
-  case OpKind::Fusion: {
-    const FusionPlan *fp = plan.fusion(&op);
-    if (fp && fp->rowBias)
-      return "rnnc_matmul_bias";
-    return d.loop.rows > 0 ? "rnnc_parallel_for" : nullptr;
-  }
-  default:
-    return nullptr;
-  }
 }
 
 class Planner {
@@ -509,44 +392,10 @@ void Planner::planPackedProducts(const ir::Operation &scan) {
   }
 }
 
-/// A fusion: one rnnc_matmul_bias call when it is a product plus a row
-/// bias; else where its leading product is computed, which operands are
-/// slice views, its loop nest (a view's row width fixes the inner loop) and
-/// the work that decides how rnnc_parallel_for splits its rows.
 void Planner::planFusion(const ir::Operation &fusion) {
   if (fusion.regions().size() != 1 || fusion.numResults() == 0)
     return; // reported by the emitter
-  const ir::Block &body = fusion.body();
-  FusionPlan &fp = plan_.fusions[&fusion];
-  fp.rowBias = productPlusBias(fusion);
-  if (fp.rowBias)
-    return;
-  const auto &ops = body.operations();
-  const ir::Operation *yield = body.terminator();
-  size_t first = 0;
-  if (!ops.empty() && ir::isMatrixProduct(ops[0]->kind())) {
-    first = 1;
-    for (unsigned k = 0; yield && k < yield->numOperands() && fp.productHome < 0; ++k)
-      if (yield->operand(k) == ops[0]->result())
-        fp.productHome = static_cast<int>(k);
-  }
-  int64_t n = fusion.result(0)->type().numElements();
-  int64_t inner = fusionInnerWidth(body, first, n);
-  fp.rowStride.assign(fusion.numOperands(), 0);
-  for (unsigned i = 0; i < fusion.numOperands(); ++i) {
-    const ir::Operation *def = fusion.operand(i)->definingOp();
-    if (!def || plan_.how(def) != OpLowering::SliceView)
-      continue;
-    const ir::TensorType &from = def->operand(0)->type();
-    const ir::TensorType &to = fusion.operand(i)->type();
-    fp.rowStride[i] = from.dim(from.rank() - 1);
-    inner = to.dim(to.rank() - 1); // rows, so a view's row can start at its stride
-  }
-  LoopNest &loop = plan_.ops[&fusion].loop;
-  loop = inner == n || n == 0 ? LoopNest{n, 0} : LoopNest{n / inner, inner};
-  fp.work = static_cast<int64_t>(2 * fusionFlopsPerElement(body, first) *
-                                 static_cast<double>(n));
-  fp.chunks = chunkCount(loop.rows, static_cast<double>(fp.work));
+  plan_.fusions[&fusion] = planFusionLoop(fusion, plan_, &plan_.ops[&fusion].loop);
 }
 
 /// Every op's kernel, once all else is decided; a fusion's leading product
