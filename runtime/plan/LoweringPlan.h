@@ -7,7 +7,9 @@
 ///   - planLowering (LoweringPlanner.cpp) decides, per op, how it is lowered
 ///     (stored, slice view, absorbed time sum, loss computed with its
 ///     gradient, a product accumulating in place or reading a packed
-///     operand), per value
+///     operand) and which runtime kernel it calls, per elementwise op and
+///     fusion its loop nest (LoopPlanner.cpp; a fusion also its
+///     product-plus-bias kernel, product home and parallel work), per value
 ///     where it lives (arena buffer, caller's result buffer, row of a stacked
 ///     scan output), per scan how each per-step output gets its value, and
 ///     places the arena buffers (runtime/plan/BufferPlan.h);

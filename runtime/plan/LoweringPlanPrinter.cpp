@@ -6,7 +6,8 @@
 /// in text order (scan bodies indented under their scan; a fusion is one
 /// kernel, its body is not listed) with its decisions after its head, each
 /// scan's per-output kinds, staging slots and packed operands on lines of
-/// their own, one line per returned value, and one line per arena buffer:
+/// their own, one line per returned value, and one line per arena buffer
+/// (an op's line is one line; two here for width):
 ///
 ///   plan @train_step arena 11534336 bytes (unshared 16995328, peak live ..., 42 buffers)
 ///     %0 = gather(%W_xh, %x)               buffer 0; calls rnnc_gather
@@ -15,10 +16,12 @@
 ///       scan#0 output 0 %hs: computed-in-row (%6), buffer 4
 ///       scan#0 packs %W_hh [256x256] into buffer 7
 ///       %6 = tanh(%5)                      row of scan#0 output 0; loop of 8192
-///       %i, %f = fusion(%1, %2)            2 results; loop 32 rows x 256, work 16384, 1 chunk; calls rnnc_parallel_for
+///       %i, %f = fusion(%1, %2)            2 results; loop 32 rows x 256, work 16384,
+///                                          1 chunk; calls rnnc_parallel_for
 ///         result %i: row of scan#0 output 1 (computed in row)
 ///         result %f: buffer 9
-///     %y = fusion(%h, %W_hq, %b_q)         buffer 8; product plus row bias %b_q; calls rnnc_matmul_bias
+///     %y = fusion(%h, %W_hq, %b_q)         buffer 8; product plus row bias %b_q;
+///                                          calls rnnc_matmul_bias
 ///     return 0 %loss: in the caller's buffer
 ///     buffer 7: offset 0, 262144 bytes, live 12..40, packed panels
 ///
