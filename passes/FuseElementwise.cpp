@@ -7,8 +7,8 @@
 /// block (function bodies and scan bodies). Per block:
 ///  1. Candidates: f32 elementwise ops (grouped by result shape; a smaller
 ///     operand such as a bias row broadcasts into the group) and f32 matrix
-///     products whose left side is not a one-hot (codegen folds those into
-///     gathers).
+///     products (one-hot products are simplify's to turn into gathers, before
+///     this pass; code generation folds nothing itself).
 ///  2. In program order, each candidate elementwise op starts a group and
 ///     joins the groups of its operands' producers of the same shape, and
 ///     at most one producing product (the epilogue; when two groups with a
@@ -94,10 +94,7 @@ bool isFusibleElementwise(const Operation &op) {
 }
 
 bool isFusibleProduct(const Operation &op) {
-  if (!isMatrixProduct(op.kind()) || !allF32(op))
-    return false;
-  const Operation *lhs = op.operand(0)->definingOp();
-  return !lhs || lhs->kind() != OpKind::OneHot;
+  return isMatrixProduct(op.kind()) && allF32(op);
 }
 
 struct Group {

@@ -53,4 +53,12 @@ std::vector<std::string> defaultTrainPipeline() {
           "fuse-elementwise"};
 }
 
+std::vector<std::string> defaultGeneratePipeline() {
+  // The rewrites code generation relies on (it folds and fuses nothing
+  // itself): one-hot products become gathers, elementwise groups become
+  // fusion kernels. A step of one token at a time gains nothing from
+  // hoisting or merging products, so they do not run.
+  return {"simplify", "dce", "fuse-elementwise"};
+}
+
 } // namespace rnnc::passes

@@ -31,5 +31,7 @@ bool runPasses(ir::Module &module, const std::vector<std::string> &names,
 /// products to gathers, time batching out of the scans, then clean-up, and
 /// last elementwise fusion (one kernel per cell update and epilogue).
 std::vector<std::string> defaultTrainPipeline();
+/// The pipeline of the one-step generation function.
+std::vector<std::string> defaultGeneratePipeline();
 
 } // namespace rnnc::passes

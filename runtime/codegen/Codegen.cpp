@@ -108,6 +108,23 @@ void FunctionLowering::emitLoop(int64_t count,
   b_.SetInsertPoint(exit);
 }
 
+void FunctionLowering::emitLoopNest(const LoopNest &nest, const ElementFn &element) {
+  if (nest.flat()) {
+    emitLoop(nest.rows, [&](llvm::Value *i) { element(i, i, i); });
+    return;
+  }
+  emitLoop(nest.rows, [&](llvm::Value *o) { emitInnerLoop(nest.inner, o, element); },
+           "o");
+}
+
+void FunctionLowering::emitInnerLoop(int64_t inner, llvm::Value *row,
+                                     const ElementFn &element) {
+  llvm::Value *base = b_.CreateMul(row, i64(inner), "", true, true);
+  emitLoop(inner, [&](llvm::Value *j) {
+    element(b_.CreateAdd(base, j, "", true, true), row, j);
+  }, "j");
+}
+
 void FunctionLowering::emitAccumulate(llvm::Value *acc, llvm::Value *src,
                                       int64_t count) {
   llvm::Type *f = b_.getFloatTy();
@@ -120,6 +137,10 @@ void FunctionLowering::emitAccumulate(llvm::Value *acc, llvm::Value *src,
 }
 
 void FunctionLowering::callKernel(const char *name, std::vector<llvm::Value *> args) {
+  if (!name) {
+    fail("internal: the lowering plan names no kernel for an op that calls one");
+    return;
+  }
   b_.CreateCall(declareKernel(mod_, name), args);
   ++kernelCallSites_;
   kernelCallsPerRun_ += loopTrips_;

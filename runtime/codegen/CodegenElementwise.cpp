@@ -1,19 +1,12 @@
 //===- CodegenElementwise.cpp - Fused elementwise loops -------------------===//
 ///
 /// \file
-/// Elementwise ops become loops over their result. A chain of them fuses:
-/// an elementwise op whose only user is an elementwise op of the same size
-/// in the same block is not stored but recomputed (once: it has one use)
-/// inside its user's loop, so `tanh(x@W + h@U + b)` is one loop over B·H
-/// reading the two products and the bias. Algorithm:
-///   1. planning (LoweringPlanner.cpp, in program order): mark a producer
-///      fused when the rules above hold and its tree stays under
-///      kMaxFusionDepth levels (the emitter recurses over the tree);
-///   2. emission (lowerElementwise, at the root): collect the tree's leaves
-///      with a worklist, load single-element leaves and take inlined
-///      constants once before the loop, then emit one loop (two nested loops
-///      when a leaf broadcasts as a suffix: inner index j, so the loop stays
-///      vectorisable) whose body evaluates the tree.
+/// The scalar code of each elementwise op, and the loop of an elementwise op
+/// outside any fusion: single-element operands loaded once before the loop,
+/// then the plan's loop nest (two nested loops when an operand broadcasts
+/// as a suffix: inner index j, so the loop stays vectorisable). Chains of
+/// elementwise ops are grouped into one `fusion` kernel by the
+/// fuse-elementwise pass (CodegenFusion.cpp), not here.
 /// tanh is Eigen's rational approximation (no call: the loop vectorises);
 /// sigmoid is computed from it.
 ///
@@ -104,88 +97,47 @@ llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &b, OpKind kind,
                                       : emitBinary(b, kind, in[0], in[1]);
 }
 
-bool FunctionLowering::lowerElementwise(const ir::Operation &root) {
-  if (isFusedProducer(&root))
-    return true; // computed inside its user's loop
-  for (const ir::Value *v : root.operands())
-    if (v->type().elementType() != ir::ElementType::F32)
-      return fail(std::string("codegen supports '") + root.name() +
-                  "' on f32 only, got " + v->type().str());
+void FunctionLowering::emitElementwiseElement(
+    const ir::Operation &op,
+    const std::unordered_map<const ir::Value *, llvm::Value *> &uniform,
+    llvm::Value *full, llvm::Value *j) {
   llvm::Type *f = b_.getFloatTy();
-  int64_t n = root.result()->type().numElements();
-
-  // 1. Leaves of the fused tree; uniform ones are ready before the loop.
-  std::unordered_map<const ir::Value *, llvm::Value *> uniform;
-  std::vector<const ir::Value *> leaves;
-  std::vector<const ir::Operation *> stack{&root};
-  while (!stack.empty()) {
-    const ir::Operation *node = stack.back();
-    stack.pop_back();
-    for (const ir::Value *v : node->operands()) {
-      const ir::Operation *def = v->definingOp();
-      if (def && isFusedProducer(def)) {
-        stack.push_back(def);
-        continue;
-      }
-      leaves.push_back(v);
-      if (uniform.count(v))
-        continue;
-      if (def && isInlinedConstant(def))
-        uniform[v] = f32(def->realAttr("value"));
-      else if (v->type().numElements() == 1)
-        uniform[v] = b_.CreateLoad(f, ptr(v));
-    }
-  }
-  // 2. The inner extent: the size of a suffix-broadcast leaf, if any.
-  int64_t inner = n;
-  for (const ir::Value *v : leaves) {
-    int64_t m = v->type().numElements();
-    if (uniform.count(v) || m == n)
+  int64_t n = op.result()->type().numElements();
+  int64_t inner = plan_.op(&op).loop.inner;
+  llvm::Value *at = b_.CreateInBoundsGEP(f, ptr(op.result()), full);
+  std::vector<llvm::Value *> in;
+  for (const ir::Value *v : op.operands()) {
+    auto u = uniform.find(v);
+    if (u != uniform.end()) {
+      in.push_back(u->second);
       continue;
-    if (m == 0 || n % m != 0)
-      return fail("codegen cannot broadcast " + v->type().str() + " to " +
-                  root.result()->type().str());
-    inner = m;
-  }
-
-  // 3. The loop body: evaluate the tree at (full, inner) indices. Recursion
-  // is bounded by kMaxFusionDepth (LoweringPlanner.cpp).
-  std::function<llvm::Value *(const ir::Operation &, llvm::Value *, llvm::Value *)>
-      evaluate = [&](const ir::Operation &node, llvm::Value *full,
-                     llvm::Value *j) -> llvm::Value * {
-    std::vector<llvm::Value *> in;
-    for (const ir::Value *v : node.operands()) {
-      const ir::Operation *def = v->definingOp();
-      if (def && isFusedProducer(def)) {
-        in.push_back(evaluate(*def, full, j));
-        continue;
-      }
-      auto u = uniform.find(v);
-      if (u != uniform.end()) {
-        in.push_back(u->second);
-        continue;
-      }
-      int64_t m = v->type().numElements();
-      llvm::Value *index = m == n ? full : m == inner ? j : b_.CreateURem(full, i64(m));
-      in.push_back(b_.CreateLoad(f, b_.CreateInBoundsGEP(f, ptr(v), index)));
     }
-    return ir::isElementwiseUnary(node.kind()) ? emitUnary(b_, node.kind(), in[0])
-                                               : emitBinary(b_, node.kind(), in[0], in[1]);
-  };
-  llvm::Value *out = ptr(root.result());
-  auto store = [&](llvm::Value *full, llvm::Value *j) {
-    b_.CreateStore(evaluate(root, full, j), b_.CreateInBoundsGEP(f, out, full));
-  };
-  if (inner == n) {
-    emitLoop(n, [&](llvm::Value *i) { store(i, i); });
-    return true;
+    int64_t m = v->type().numElements();
+    llvm::Value *index = m == n ? full : m == inner ? j : b_.CreateURem(full, i64(m));
+    in.push_back(b_.CreateLoad(f, b_.CreateInBoundsGEP(f, ptr(v), index)));
   }
-  emitLoop(n / inner, [&](llvm::Value *o) {
-    llvm::Value *base = b_.CreateMul(o, i64(inner), "", true, true);
-    emitLoop(inner, [&](llvm::Value *j) {
-      store(b_.CreateAdd(base, j, "", true, true), j);
-    }, "j");
-  }, "o");
+  b_.CreateStore(emitElementwiseScalar(b_, op.kind(), in), at);
+}
+
+bool FunctionLowering::lowerElementwise(const ir::Operation &op) {
+  int64_t n = op.result()->type().numElements();
+  // Single-element operands are loaded once, before the loop.
+  std::unordered_map<const ir::Value *, llvm::Value *> uniform;
+  for (const ir::Value *v : op.operands()) {
+    if (v->type().elementType() != ir::ElementType::F32)
+      return fail(std::string("codegen supports '") + op.name() +
+                  "' on f32 only, got " + v->type().str());
+    int64_t m = v->type().numElements();
+    if (m != 1 && (m == 0 || n % m != 0))
+      return fail("codegen cannot broadcast " + v->type().str() + " to " +
+                  op.result()->type().str());
+    if (m == 1 && !uniform.count(v))
+      uniform[v] = b_.CreateLoad(b_.getFloatTy(), ptr(v));
+  }
+  emitLoopNest(plan_.op(&op).loop,
+               [&](llvm::Value *full, llvm::Value *, llvm::Value *j) {
+                 emitElementwiseElement(op, uniform, full, j);
+               });
   return true;
 }
 

@@ -7,10 +7,10 @@
 ///
 /// The emitter decides nothing: which values share storage, which are
 /// computed in the caller's result buffers or in a stacked row, which
-/// one-hots fold, which constants inline, which elementwise ops fuse, which
-/// slices are views, which products read a packed weight, which loss is
-/// computed with its gradient and how each scan output gets its value all
-/// come from the LoweringPlan (runtime/plan/LoweringPlan.h, made by
+/// slices are views, which products read a packed weight, which fusion is a
+/// product plus a row bias, each loop's nest and parallel work, which loss
+/// is computed with its gradient and how each scan output gets its value
+/// all come from the LoweringPlan (runtime/plan/LoweringPlan.h, made by
 /// LoweringPlanner.cpp and checked by LoweringPlanVerifier.cpp before any
 /// LLVM IR exists). FunctionLowering translates that plan: it holds only
 /// the LLVM state of the emission (builder, the pointer of each value at
@@ -32,6 +32,8 @@
 #include <unordered_set>
 
 namespace rnnc::runtime::codegen {
+
+struct FusionLoop; // CodegenFusion.cpp
 
 /// The scalar f32 code of one elementwise op (`in` holds one value per
 /// operand); shared by the fused loops of CodegenElementwise.cpp and
@@ -56,11 +58,8 @@ public:
   bool lowerLossOp(const ir::Operation &op);
   bool lowerConstant(const ir::Operation &op);
   bool lowerScan(const ir::Operation &op);
-  /// A fusion that is a matmul plus a row bias, as one kernel call; false
-  /// (nothing emitted) for any other fusion.
-  bool lowerProductPlusBias(const ir::Operation &op);
-  /// A `fusion` op: its leading product (if any), then one loop computing
-  /// every yielded value (CodegenFusion.cpp).
+  /// A `fusion` op: one rnnc_matmul_bias call, or its leading product (if
+  /// any) then one loop computing every yielded value (CodegenFusion.cpp).
   bool lowerFusion(const ir::Operation &op);
 
   /// The buffer holding `v` at the current insertion point.
@@ -68,9 +67,16 @@ public:
   /// Emits `for (i = 0; i < count; ++i) body(i)` (count > 0 is a constant).
   void emitLoop(int64_t count, const std::function<void(llvm::Value *)> &body,
                 const char *name = "i");
+  /// The loop nest `nest`, calling element(full, row, j) at each element
+  /// (a flat loop passes its index as all three).
+  using ElementFn = std::function<void(llvm::Value *, llvm::Value *, llvm::Value *)>;
+  void emitLoopNest(const LoopNest &nest, const ElementFn &element);
+  /// `for (j = 0; j < inner; ++j) element(row * inner + j, row, j)`.
+  void emitInnerLoop(int64_t inner, llvm::Value *row, const ElementFn &element);
   /// acc[i] += src[i] for i < count, as a loop.
   void emitAccumulate(llvm::Value *acc, llvm::Value *src, int64_t count);
-  /// Calls the kernel `name`; every argument is a pointer or an i64.
+  /// Calls the kernel `name` (an op's is the plan's OpPlan::kernel); every
+  /// argument is a pointer or an i64.
   void callKernel(const char *name, std::vector<llvm::Value *> args);
   llvm::Value *i64(int64_t v) { return b_.getInt64(v); }
   llvm::Value *f32(double v) {
@@ -81,10 +87,6 @@ public:
   }
   bool fail(const std::string &message);
 
-  /// Whether `op` is a one-hot folded into its matmul users.
-  bool isFoldedOneHot(const ir::Operation *op) const {
-    return plan_.how(op) == OpLowering::FoldedOneHot;
-  }
   /// Whether `op` is a last-axis slice its fusion users read in place (a
   /// strided view of its operand: no copy, no buffer).
   bool isSliceView(const ir::Operation *op) const {
@@ -95,14 +97,6 @@ public:
   llvm::Value *resultBuffer(const ir::Operation &op, int64_t &accumulate);
   bool isAbsorbedReduce(const ir::Operation *op) const {
     return plan_.how(op) == OpLowering::AbsorbedReduce;
-  }
-  /// Whether `op` is an elementwise op computed inside its user's loop.
-  bool isFusedProducer(const ir::Operation *op) const {
-    return plan_.how(op) == OpLowering::FusedIntoUser;
-  }
-  /// Whether `op` is a constant inlined into its elementwise users.
-  bool isInlinedConstant(const ir::Operation *op) const {
-    return plan_.how(op) == OpLowering::InlinedConstant;
   }
 
   const LoweringPlan &plan() const { return plan_; }
@@ -119,6 +113,20 @@ private:
   void emitEntryPrologue(llvm::Value *argsPtr, llvm::Value *resultsPtr);
   /// The arena bytes of buffer `buffer`.
   llvm::Value *bufferPtr(int64_t buffer);
+  /// Stores op(operands) at element `full` (index `j` in its row).
+  void emitElementwiseElement(const ir::Operation &op,
+                              const std::unordered_map<const ir::Value *, llvm::Value *> &uniform,
+                              llvm::Value *full, llvm::Value *j);
+  // A fusion's loop, in steps (CodegenFusion.cpp).
+  bool collectFusionReads(FusionLoop &loop);
+  llvm::Value *loadFusionValue(const FusionLoop &loop, const ir::Value *v,
+                               llvm::Value *full, llvm::Value *row, llvm::Value *j);
+  void emitFusionElement(const FusionLoop &loop, llvm::Value *full, llvm::Value *row,
+                         llvm::Value *j);
+  llvm::Function *emitFusionLoopFunction(FusionLoop &loop,
+                                         const std::vector<const ir::Value *> &passed,
+                                         const std::vector<size_t> &slotOf, size_t slots);
+  void emitFusionLoop(FusionLoop &loop);
 
   llvm::Module &mod_;
   llvm::LLVMContext &ctx_;

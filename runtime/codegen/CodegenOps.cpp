@@ -4,9 +4,9 @@
 /// One emitter per op group (elementwise loops: CodegenElementwise.cpp).
 /// Everything with a non-trivial access pattern calls a kernel from
 /// runtime/kernels/Kernels.h. Sizes are compile-time constants: the IR is
-/// fully specialised. What each op becomes (a gather for a folded one-hot, a
-/// packed product, a loss computed with its gradient, a product adding into
-/// a time sum) is the lowering plan's decision (runtime/plan/LoweringPlan.h).
+/// fully specialised. What each op becomes (a packed product, a loss
+/// computed with its gradient, a product adding into a time sum, a slice
+/// view) is the lowering plan's decision (runtime/plan/LoweringPlan.h).
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/CodegenLowering.h"
@@ -63,8 +63,6 @@ bool FunctionLowering::lowerOp(const ir::Operation &op) {
 }
 
 bool FunctionLowering::lowerConstant(const ir::Operation &op) {
-  if (isInlinedConstant(&op))
-    return true;
   const ir::Value *r = op.result();
   bool isFloat = r->type().elementType() == ir::ElementType::F32;
   double value = op.realAttr("value");
@@ -83,38 +81,28 @@ bool FunctionLowering::lowerMatrixOp(const ir::Operation &op) {
   const ir::Value *a = op.operand(0), *bv = op.operand(1), *r = op.result();
   if (bv->type().rank() != 2 && op.kind() != OpKind::MatMulTN)
     return fail(std::string("codegen: '") + op.name() + "' needs a matrix right operand");
-  const ir::Operation *aDef = a->definingOp();
-  bool lhsOneHot = aDef && isFoldedOneHot(aDef);
   int64_t width = lastDim(a), rows = leadingRows(a);
-  int packed = plan_.op(&op).packedOperand;
-  if (packed >= 0) { // a per-step product, weight packed
-    const PackedOperand &p = plan_.packed.at(static_cast<size_t>(packed));
-    callKernel("rnnc_matmul_packed", {ptr(a), bufferPtr(p.buffer), ptr(r), i64(rows),
-                                      i64(p.k), i64(p.n)});
+  const OpPlan &decided = plan_.op(&op);
+  const char *kernel = decided.kernel;
+  if (decided.packedOperand >= 0) { // a per-step product, weight packed
+    const PackedOperand &p = plan_.packed.at(static_cast<size_t>(decided.packedOperand));
+    callKernel(kernel, {ptr(a), bufferPtr(p.buffer), ptr(r), i64(rows), i64(p.k), i64(p.n)});
     return true;
   }
   switch (op.kind()) {
   case OpKind::MatMul: // [rows, K] x [K, N]
-    if (lhsOneHot)       // onehot(idx) @ W == W[idx]
-      callKernel("rnnc_gather", {ptr(bv), ptr(aDef->operand(0)), ptr(r), i64(rows),
-                                 i64(width), i64(bv->type().dim(1))});
-    else
-      callKernel("rnnc_matmul", {ptr(a), ptr(bv), ptr(r), i64(rows), i64(width),
-                                 i64(bv->type().dim(1))});
+    callKernel(kernel, {ptr(a), ptr(bv), ptr(r), i64(rows), i64(width),
+                        i64(bv->type().dim(1))});
     return true;
   case OpKind::MatMulNT: // [rows, N] x [K, N]^T
-    callKernel("rnnc_matmul_nt", {ptr(a), ptr(bv), ptr(r), i64(rows), i64(width),
-                                  i64(bv->type().dim(0))});
+    callKernel(kernel, {ptr(a), ptr(bv), ptr(r), i64(rows), i64(width),
+                        i64(bv->type().dim(0))});
     return true;
   default: { // MatMulTN: [rows, K]^T x [rows, N]
     int64_t accumulate;
     llvm::Value *out = resultBuffer(op, accumulate);
-    if (lhsOneHot)  // onehot(idx)^T @ G == scatter_add(idx, G)
-      callKernel("rnnc_scatter_add", {ptr(aDef->operand(0)), ptr(bv), out, i64(rows),
-                                      i64(width), i64(lastDim(bv)), i64(accumulate)});
-    else
-      callKernel("rnnc_matmul_tn", {ptr(a), ptr(bv), out, i64(rows), i64(width),
-                                    i64(lastDim(bv)), i64(accumulate)});
+    callKernel(kernel, {ptr(a), ptr(bv), out, i64(rows), i64(width), i64(lastDim(bv)),
+                        i64(accumulate)});
     return true;
   }
   }
@@ -122,30 +110,27 @@ bool FunctionLowering::lowerMatrixOp(const ir::Operation &op) {
 
 bool FunctionLowering::lowerIndexOp(const ir::Operation &op) {
   const ir::Value *r = op.result();
+  const char *kernel = plan_.op(&op).kernel;
   switch (op.kind()) {
   case OpKind::OneHot:
-    if (isFoldedOneHot(&op))
-      return true;
-    callKernel("rnnc_onehot", {ptr(op.operand(0)), ptr(r),
-                               i64(op.operand(0)->type().numElements()),
-                               i64(op.intAttr("depth"))});
+    callKernel(kernel, {ptr(op.operand(0)), ptr(r), i64(op.operand(0)->type().numElements()),
+                        i64(op.intAttr("depth"))});
     return true;
   case OpKind::Gather: {
     const ir::Value *table = op.operand(0);
     if (table->type().rank() != 2)
       return fail("codegen: gather needs a rank-2 table, got " + table->type().str());
-    callKernel("rnnc_gather", {ptr(table), ptr(op.operand(1)), ptr(r),
-                               i64(op.operand(1)->type().numElements()),
-                               i64(table->type().dim(0)), i64(table->type().dim(1))});
+    callKernel(kernel, {ptr(table), ptr(op.operand(1)), ptr(r),
+                        i64(op.operand(1)->type().numElements()),
+                        i64(table->type().dim(0)), i64(table->type().dim(1))});
     return true;
   }
   default: { // ScatterAdd
     int64_t accumulate;
     llvm::Value *out = resultBuffer(op, accumulate);
-    callKernel("rnnc_scatter_add", {ptr(op.operand(0)), ptr(op.operand(1)), out,
-                                    i64(op.operand(0)->type().numElements()),
-                                    i64(op.intAttr("rows")), i64(lastDim(op.operand(1))),
-                                    i64(accumulate)});
+    callKernel(kernel, {ptr(op.operand(0)), ptr(op.operand(1)), out,
+                        i64(op.operand(0)->type().numElements()), i64(op.intAttr("rows")),
+                        i64(lastDim(op.operand(1))), i64(accumulate)});
     return true;
   }
   }
@@ -154,13 +139,14 @@ bool FunctionLowering::lowerIndexOp(const ir::Operation &op) {
 bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
   const ir::Value *r = op.result();
   int64_t outCols = lastDim(r), rows = leadingRows(r);
+  const char *kernel = plan_.op(&op).kernel;
   switch (op.kind()) {
   case OpKind::Concat: {
     int64_t at = 0;
     for (const ir::Value *part : op.operands()) {
       int64_t w = lastDim(part);
-      callKernel("rnnc_copy_columns", {ptr(part), ptr(r), i64(rows), i64(w), i64(0),
-                                       i64(outCols), i64(at), i64(w)});
+      callKernel(kernel, {ptr(part), ptr(r), i64(rows), i64(w), i64(0), i64(outCols),
+                          i64(at), i64(w)});
       at += w;
     }
     return true;
@@ -171,16 +157,14 @@ bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
                                      i64(op.intAttr("begin")), "view");
       return true;
     }
-    callKernel("rnnc_copy_columns",
-               {ptr(op.operand(0)), ptr(r), i64(rows), i64(lastDim(op.operand(0))),
-                i64(op.intAttr("begin")), i64(outCols), i64(0), i64(outCols)});
+    callKernel(kernel, {ptr(op.operand(0)), ptr(r), i64(rows), i64(lastDim(op.operand(0))),
+                        i64(op.intAttr("begin")), i64(outCols), i64(0), i64(outCols)});
     return true;
   case OpKind::Pad: {
     int64_t w = lastDim(op.operand(0));
     b_.CreateMemSet(ptr(r), b_.getInt8(0), bytesOf(r), llvm::MaybeAlign(4));
-    callKernel("rnnc_copy_columns", {ptr(op.operand(0)), ptr(r), i64(rows), i64(w),
-                                     i64(0), i64(outCols), i64(op.intAttr("begin")),
-                                     i64(w)});
+    callKernel(kernel, {ptr(op.operand(0)), ptr(r), i64(rows), i64(w), i64(0),
+                        i64(outCols), i64(op.intAttr("begin")), i64(w)});
     return true;
   }
   default: { // ReduceSum: shape and axis mask as constant globals.
@@ -200,9 +184,9 @@ bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
       return new llvm::GlobalVariable(mod_, init->getType(), true,
                                       llvm::GlobalValue::PrivateLinkage, init, name);
     };
-    callKernel("rnnc_reduce_sum", {ptr(x), ptr(r), global(shape, "reduce.shape"),
-                                   global(reduced, "reduce.axes"),
-                                   i64(static_cast<int64_t>(shape.size()))});
+    callKernel(kernel, {ptr(x), ptr(r), global(shape, "reduce.shape"),
+                        global(reduced, "reduce.axes"),
+                        i64(static_cast<int64_t>(shape.size()))});
     return true;
   }
   }
@@ -211,19 +195,19 @@ bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
 bool FunctionLowering::lowerLossOp(const ir::Operation &op) {
   const ir::Value *logits = op.operand(0), *labels = op.operand(1);
   int64_t rows = labels->type().numElements(), classes = lastDim(logits);
-  const ir::Operation *partner = plan_.op(&op).lossPartner;
-  if (partner && op.kind() == OpKind::CrossEntropy)
-    return true; // computed with its gradient
-  if (partner)
-    callKernel("rnnc_cross_entropy_with_grad",
-               {ptr(logits), ptr(labels), ptr(op.operand(2)), ptr(partner->result()),
-                ptr(op.result()), i64(rows), i64(classes)});
-  else if (op.kind() == OpKind::CrossEntropy)
-    callKernel("rnnc_cross_entropy",
+  const OpPlan &decided = plan_.op(&op);
+  if (!decided.kernel)
+    return true; // the loss, computed by its gradient's kernel
+  if (op.kind() == OpKind::CrossEntropy)
+    callKernel(decided.kernel,
                {ptr(logits), ptr(labels), ptr(op.result()), i64(rows), i64(classes)});
+  else if (decided.lossPartner) // the gradient, computing its loss too
+    callKernel(decided.kernel, {ptr(logits), ptr(labels), ptr(op.operand(2)),
+                                ptr(decided.lossPartner->result()), ptr(op.result()),
+                                i64(rows), i64(classes)});
   else
-    callKernel("rnnc_cross_entropy_grad", {ptr(logits), ptr(labels), ptr(op.operand(2)),
-                                           ptr(op.result()), i64(rows), i64(classes)});
+    callKernel(decided.kernel, {ptr(logits), ptr(labels), ptr(op.operand(2)),
+                                ptr(op.result()), i64(rows), i64(classes)});
   return true;
 }
 

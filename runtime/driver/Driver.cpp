@@ -64,7 +64,7 @@ Expected<CheckedModel> checkModelText(const std::string &name, std::string text,
 
 std::vector<std::string> passPipeline(EntryPoint entry) {
   if (entry == EntryPoint::Forward)
-    return {};
+    return passes::defaultGeneratePipeline();
   std::vector<std::string> pipeline = {"autodiff"};
   for (std::string &pass : passes::defaultTrainPipeline())
     pipeline.push_back(std::move(pass));

@@ -5,9 +5,11 @@
 /// takes, made and verified before any LLVM IR exists (DESIGN.md §5).
 ///
 ///   - planLowering (LoweringPlanner.cpp) decides, per op, how it is lowered
-///     (stored, folded one-hot, inlined constant, fused into its user's loop,
-///     slice view, absorbed time sum, loss computed with its gradient, a
-///     product accumulating in place or reading a packed operand), per value
+///     (stored, slice view, absorbed time sum, loss computed with its
+///     gradient, a product accumulating in place or reading a packed
+///     operand) and which runtime kernel it calls, per elementwise op and
+///     fusion its loop nest (LoopPlanner.cpp; a fusion also its
+///     product-plus-bias kernel, product home and parallel work), per value
 ///     where it lives (arena buffer, caller's result buffer, row of a stacked
 ///     scan output), per scan how each per-step output gets its value, and
 ///     places the arena buffers (runtime/plan/BufferPlan.h);
@@ -37,20 +39,59 @@
 namespace rnnc::runtime {
 
 /// How one op is lowered. Ops the plan does not mention are Stored.
+///
+/// Rewrites of the graph are not here: one-hot products become gathers in
+/// `simplify`, elementwise ops are grouped into `fusion` kernels (splat
+/// constants copied into them) by `fuse-elementwise`. The plan follows the
+/// IR it is given, so the printed IR stays the one truth about what is
+/// computed; an unoptimised one-hot product is a real product here.
 enum class OpLowering {
-  Stored,          ///< computes its results into their storage
-  FoldedOneHot,    ///< a one-hot folded into its users: gather / scatter-add
-  InlinedConstant, ///< an f32 constant inlined into its elementwise users
-  FusedIntoUser,   ///< an elementwise op recomputed inside its user's loop
-  SliceView,       ///< a last-axis slice its fusion users read in place
-  AbsorbedReduce,  ///< a reduce_sum over time summed inside its scan
+  Stored,         ///< computes its results into their storage
+  SliceView,      ///< a last-axis slice its fusion users read in place
+  AbsorbedReduce, ///< a reduce_sum over time summed inside its scan
+};
+
+/// The loop nest over the elements of an elementwise op or a fusion: one
+/// flat loop (inner == 0, rows == elements), or `rows` rows of an inner loop
+/// of `inner` elements, so that an operand broadcast as a suffix (a bias
+/// row) is indexed by the inner index alone and the loop vectorises, and a
+/// slice view's row starts at row * stride.
+struct LoopNest {
+  int64_t rows = 0;
+  int64_t inner = 0;
+  bool flat() const { return inner == 0; }
+};
+
+/// How a `fusion` op is lowered.
+struct FusionPlan {
+  /// A matmul plus a row bias and nothing else: one rnnc_matmul_bias call
+  /// that starts from the bias rows (the output projection); no loop.
+  const ir::Value *rowBias = nullptr;
+  /// The result whose buffer the leading product is computed in (it yields
+  /// the product), or -1: the first result's, which the loop then
+  /// overwrites in place (each element is read before it is stored).
+  int productHome = -1;
+  /// Per operand: the row stride of a slice view read in place, or 0.
+  std::vector<int64_t> rowStride;
+  /// The loop is outlined and run by rnnc_parallel_for over loop.rows rows
+  /// with this flop estimate (a transcendental counts 24, other ops 1, per
+  /// element, times 2); it is split into `chunks` chunks (chunkCount in
+  /// runtime/kernels/KernelsParallel.h: 1 = not split), whatever the
+  /// thread count.
+  int64_t work = 0;
+  int64_t chunks = 1;
 };
 
 /// Everything decided about one op.
 struct OpPlan {
   OpLowering how = OpLowering::Stored;
-  /// FusedIntoUser: depth of its fused tree (1 for a leaf producer).
-  int fusedDepth = 0;
+  /// The runtime kernel (runtime/kernels/Kernels.h) its code calls, or null:
+  /// inline code (elementwise loops, constants, scans) or no code of its own
+  /// (a view, a time sum in its scan, a loss its gradient's kernel computes,
+  /// a product a product-plus-bias kernel computes).
+  const char *kernel = nullptr;
+  /// Elementwise ops and fusions with a loop: its nest.
+  LoopNest loop;
   /// A matmul_tn / scatter_add adding its result into this time sum.
   const ir::Value *accumulatesInto = nullptr;
   /// A per-step product reading LoweringPlan::packed[packedOperand].
@@ -112,6 +153,7 @@ struct LoweringPlan {
   std::unordered_map<const ir::Operation *, OpPlan> ops;
   std::unordered_map<const ir::Value *, ValueStorage> storage;
   std::unordered_map<const ir::Operation *, ScanPlan> scans;
+  std::unordered_map<const ir::Operation *, FusionPlan> fusions;
   std::vector<PackedOperand> packed;
   /// Values in arena buffers, in the order they were planned (the entry
   /// prologue forms their pointers in this order).
@@ -131,6 +173,7 @@ struct LoweringPlan {
   bool computedAtUsers(const ir::Operation *o) const;
   const ValueStorage &storageOf(const ir::Value *v) const;
   const ScanPlan *scan(const ir::Operation *scan) const;
+  const FusionPlan *fusion(const ir::Operation *fusion) const;
   /// Arena offset of buffer `buffer`.
   int64_t offset(int64_t buffer) const {
     return placement.offsets.at(static_cast<size_t>(buffer));

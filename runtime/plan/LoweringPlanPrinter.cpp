@@ -6,18 +6,22 @@
 /// in text order (scan bodies indented under their scan; a fusion is one
 /// kernel, its body is not listed) with its decisions after its head, each
 /// scan's per-output kinds, staging slots and packed operands on lines of
-/// their own, one line per returned value, and one line per arena buffer:
+/// their own, one line per returned value, and one line per arena buffer
+/// (an op's line is one line; two here for width):
 ///
 ///   plan @train_step arena 11534336 bytes (unshared 16995328, peak live ..., 42 buffers)
-///     %0 = onehot(%x)                      folded-onehot (gather / scatter-add of %x)
-///     %h.1, %hs = scan(%h, %x.2, %W_hh)    scan#0, 35 steps
+///     %0 = gather(%W_xh, %x)               buffer 0; calls rnnc_gather
+///     %h.1, %hs = scan(%h, %0, %W_hh)      scan#0, 35 steps
 ///       scan#0 carried 0: %h.2 -> %h.1 in buffer 3
 ///       scan#0 output 0 %hs: computed-in-row (%6), buffer 4
 ///       scan#0 packs %W_hh [256x256] into buffer 7
-///       %6 = tanh(%5)                      row of scan#0 output 0
-///       %i, %f = fusion(%1, %2)            2 results
+///       %6 = tanh(%5)                      row of scan#0 output 0; loop of 8192
+///       %i, %f = fusion(%1, %2)            2 results; loop 32 rows x 256, work 16384,
+///                                          1 chunk; calls rnnc_parallel_for
 ///         result %i: row of scan#0 output 1 (computed in row)
 ///         result %f: buffer 9
+///     %y = fusion(%h, %W_hq, %b_q)         buffer 8; product plus row bias %b_q;
+///                                          calls rnnc_matmul_bias
 ///     return 0 %loss: in the caller's buffer
 ///     buffer 7: offset 0, 262144 bytes, live 12..40, packed panels
 ///
@@ -97,6 +101,7 @@ private:
   }
   std::string storage(const ir::Value *v) const;
   std::string decisions(const ir::Operation &op) const;
+  std::string fusionText(const ir::Operation &fusion, const FusionPlan &fp) const;
   void line(unsigned depth, const std::string &text) {
     os_ << std::string(2 * depth, ' ') << text << '\n';
   }
@@ -126,16 +131,38 @@ std::string PlanPrinter::storage(const ir::Value *v) const {
   return "no storage";
 }
 
+std::string loopText(const LoopNest &nest) {
+  if (nest.flat())
+    return "loop of " + std::to_string(nest.rows);
+  return "loop " + std::to_string(nest.rows) + " rows x " + std::to_string(nest.inner);
+}
+
+/// "; product plus row bias %b" or "; product in result 0; reads %v
+/// rows 1024 apart; loop 32 rows x 256, work 81920, 4 chunks" (a product
+/// no result yields is computed in result 0's buffer, "overwritten" by the
+/// loop).
+std::string PlanPrinter::fusionText(const ir::Operation &fusion,
+                                    const FusionPlan &fp) const {
+  if (fp.rowBias)
+    return "; product plus row bias " + name(fp.rowBias);
+  std::string text;
+  const auto &body = fusion.body().operations();
+  if (fp.productHome >= 0)
+    text += "; product in result " + std::to_string(fp.productHome);
+  else if (!body.empty() && ir::isMatrixProduct(body.front()->kind()))
+    text += "; product in result 0, overwritten";
+  for (size_t i = 0; i < fp.rowStride.size() && i < fusion.numOperands(); ++i)
+    if (fp.rowStride[i])
+      text += "; reads " + name(fusion.operand(static_cast<unsigned>(i))) + " rows " +
+              std::to_string(fp.rowStride[i]) + " apart";
+  return text + "; " + loopText(plan_.op(&fusion).loop) + ", work " +
+         std::to_string(fp.work) + ", " + std::to_string(fp.chunks) +
+         (fp.chunks == 1 ? " chunk" : " chunks");
+}
+
 std::string PlanPrinter::decisions(const ir::Operation &op) const {
   const OpPlan &d = plan_.op(&op);
   switch (d.how) {
-  case OpLowering::FoldedOneHot:
-    return "folded-onehot (gather / scatter-add of " + name(op.operand(0)) + ")";
-  case OpLowering::InlinedConstant:
-    return "inlined-constant " + ir::formatReal(op.realAttr("value"));
-  case OpLowering::FusedIntoUser:
-    return "fused into " + name(op.result()->users()[0]->result()) + " (depth " +
-           std::to_string(d.fusedDepth) + ")";
   case OpLowering::SliceView:
     return "view of " + name(op.operand(0)) + " from column " +
            std::to_string(op.intAttr("begin"));
@@ -154,9 +181,10 @@ std::string PlanPrinter::decisions(const ir::Operation &op) const {
   } else {
     text = std::to_string(op.numResults()) + " results"; // one line each, below
   }
-  const ir::Operation *lhs = op.numOperands() ? op.operand(0)->definingOp() : nullptr;
-  if (lhs && plan_.how(lhs) == OpLowering::FoldedOneHot)
-    text += op.kind() == OpKind::MatMulTN ? "; as scatter-add" : "; as gather";
+  if (ir::isElementwise(op.kind()))
+    text += "; " + loopText(d.loop);
+  if (const FusionPlan *fp = plan_.fusion(&op))
+    text += fusionText(op, *fp);
   int packed = d.packedOperand;
   if (op.kind() == OpKind::Fusion && !op.regions().empty() &&
       !op.body().operations().empty()) // its leading product
@@ -166,6 +194,12 @@ std::string PlanPrinter::decisions(const ir::Operation &op) const {
   if (d.lossPartner)
     text += (op.kind() == OpKind::CrossEntropy ? "; computed with " : "; computes ") +
             name(d.lossPartner->result()) + " too (cross_entropy_with_grad)";
+  if (op.kind() == OpKind::Fusion && !op.regions().empty() &&
+      !op.body().operations().empty())
+    if (const char *product = plan_.op(op.body().operations().front().get()).kernel)
+      text += std::string("; product calls ") + product;
+  if (d.kernel)
+    text += std::string("; calls ") + d.kernel;
   return text;
 }
 

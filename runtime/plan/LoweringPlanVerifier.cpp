@@ -10,9 +10,14 @@
 ///   3. every value kept in the arena is in its buffer's value list, every
 ///      direct result is the returned value at its index;
 ///   4. a walk over the function and nested scan bodies: an op stored as
-///      such has a home for each result, an op computed elsewhere (fused,
-///      folded, inlined, view) has none, a packed product names a packed
-///      operand; each scan has exactly one kind per per-step output,
+///      such has a home for each result, a slice view has none, a packed
+///      product names a packed operand and calls the packed kernel, the
+///      kernel agrees with the loss pairing and the product-plus-bias
+///      decision; an elementwise op's or a fusion's
+///      loop nest covers its elements; a fusion has its plan: a product
+///      plus the row bias it names, or a product home that yields the
+///      product, slice views whose rows fit its inner loop, and the chunks
+///      its work gives; each scan has exactly one kind per per-step output,
 ///      consistent with its time sums, and a value computed in a row is
 ///      computed in exactly one row (one ComputedInRow output yields it) and
 ///      has no other home.
@@ -20,6 +25,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "ir/Printer.h"
+#include "runtime/kernels/KernelsParallel.h"
 #include "runtime/plan/LoweringPlan.h"
 
 #include <algorithm>
@@ -55,6 +61,9 @@ private:
   bool checkValues();
   bool checkOp(const ir::Operation &op);
   bool checkScan(const ir::Operation &scan);
+  bool checkLoop(const ir::Operation &op);
+  bool checkKernel(const ir::Operation &op);
+  bool checkFusion(const ir::Operation &fusion);
   bool hasHome(const ir::Value *v) const {
     return plan_.storageOf(v).kind != ValueStorage::Kind::None;
   }
@@ -166,8 +175,91 @@ bool PlanVerifier::checkScan(const ir::Operation &scan) {
   return true;
 }
 
+bool PlanVerifier::checkLoop(const ir::Operation &op) {
+  const LoopNest &nest = plan_.op(&op).loop;
+  int64_t n = op.result()->type().numElements();
+  bool fits = nest.flat() ? nest.rows == n
+                          : nest.inner > 0 && nest.rows * nest.inner == n;
+  return fits || fail("the loop nest of " + name(op.result()) + " (" +
+                      std::to_string(nest.rows) + " x " + std::to_string(nest.inner) +
+                      ") does not cover its " + std::to_string(n) + " elements");
+}
+
+bool PlanVerifier::checkFusion(const ir::Operation &fusion) {
+  if (fusion.regions().size() != 1 || fusion.numResults() == 0)
+    return true; // reported by the emitter
+  const FusionPlan *fp = plan_.fusion(&fusion);
+  if (!fp)
+    return fail("fusion " + name(fusion.result(0)) + " has no plan");
+  const ir::Block &body = fusion.body();
+  if (fp->rowBias) {
+    const auto &ops = body.operations();
+    bool biasOperand = std::find(fusion.operands().begin(), fusion.operands().end(),
+                                 fp->rowBias) != fusion.operands().end();
+    return (biasOperand && ops.size() == 3 && ops[0]->kind() == OpKind::MatMul) ||
+           fail("fusion " + name(fusion.result(0)) +
+                " is not a product plus the row bias its plan names");
+  }
+  if (!checkLoop(fusion))
+    return false;
+  const ir::Operation *yield = body.terminator();
+  if (fp->productHome >= 0 &&
+      (!yield || static_cast<unsigned>(fp->productHome) >= yield->numOperands() ||
+       yield->operand(static_cast<unsigned>(fp->productHome)) !=
+           body.operations().front()->result()))
+    return fail("fusion " + name(fusion.result(0)) +
+                " computes its product in a result that does not yield it");
+  if (fp->rowStride.size() != fusion.numOperands())
+    return fail("fusion " + name(fusion.result(0)) + " has no row stride per operand");
+  const LoopNest &nest = plan_.op(&fusion).loop;
+  int64_t rowWidth = nest.flat() ? nest.rows : nest.inner;
+  for (unsigned i = 0; i < fusion.numOperands(); ++i) {
+    if (!fp->rowStride[i])
+      continue;
+    const ir::Value *v = fusion.operand(i);
+    const ir::Operation *view = v->definingOp();
+    if (!view || plan_.how(view) != OpLowering::SliceView ||
+        fp->rowStride[i] != view->operand(0)->type().dim(view->operand(0)->type().rank() - 1) ||
+        v->type().dim(v->type().rank() - 1) != rowWidth)
+      return fail("fusion " + name(fusion.result(0)) + " reads " + name(v) +
+                  " as rows of a view that does not fit its loop");
+  }
+  return fp->chunks == chunkCount(nest.rows, static_cast<double>(fp->work)) ||
+         fail("fusion " + name(fusion.result(0)) +
+              " is split into other chunks than its work gives");
+}
+
+/// The kernel agrees with the decisions that choose it.
+bool PlanVerifier::checkKernel(const ir::Operation &op) {
+  const OpPlan &d = plan_.op(&op);
+  std::string kernel = d.kernel ? d.kernel : "";
+  std::string what = op.numResults() ? name(op.result(0)) : std::string(op.name());
+  if ((d.packedOperand >= 0) != (kernel == "rnnc_matmul_packed"))
+    return fail(what + " calls " + (kernel.empty() ? "nothing" : kernel) +
+                (d.packedOperand >= 0 ? " but reads a packed operand"
+                                      : " without a packed operand"));
+  if (d.how != OpLowering::Stored && d.kernel)
+    return fail(what + " has no code of its own but calls " + kernel);
+  if (op.kind() == OpKind::CrossEntropy && d.lossPartner && d.kernel)
+    return fail(what + " is computed with its gradient but calls " + kernel);
+  if (op.kind() == OpKind::CrossEntropyGrad &&
+      (kernel == "rnnc_cross_entropy_with_grad") != (d.lossPartner != nullptr))
+    return fail(what + " calls " + kernel + " against its loss pairing");
+  const FusionPlan *fp = plan_.fusion(&op);
+  if (fp && (kernel == "rnnc_matmul_bias") != (fp->rowBias != nullptr))
+    return fail(what + " calls " + (kernel.empty() ? "nothing" : kernel) +
+                " against its product-plus-bias decision");
+  return true;
+}
+
 bool PlanVerifier::checkOp(const ir::Operation &op) {
   const OpPlan &decided = plan_.op(&op);
+  if (!checkKernel(op))
+    return false;
+  if (ir::isElementwise(op.kind()) && !checkLoop(op))
+    return false;
+  if (op.kind() == OpKind::Fusion && !checkFusion(op))
+    return false;
   if (decided.packedOperand >= 0 &&
       static_cast<size_t>(decided.packedOperand) >= plan_.packed.size())
     return fail("a product defining " + name(op.result()) +

@@ -6,14 +6,18 @@
 ///   1. returned values a top-level op computes go straight into the
 ///      caller's result buffers (planDirectResults);
 ///   2. a worklist over the function body and nested scan bodies, in program
-///      order, gives each op its lowering: a one-hot whose every use is the
-///      left operand of matmul / matmul_tn is folded into a gather /
-///      scatter-add; an f32 constant read only by elementwise ops is inlined;
-///      a slice read only by fusion loops is a view; an elementwise op whose
-///      only user is an elementwise op of its size in its block is fused into
-///      that user's loop (trees under kMaxFusionDepth levels); a loss whose
-///      gradient of the same logits and labels follows, with nothing reading
-///      the loss in between, is computed by the gradient's kernel;
+///      order, gives each op its lowering: a slice read only by fusion loops
+///      is a view; a loss whose gradient of the same logits and labels
+///      follows, with nothing reading the loss in between, is computed by the
+///      gradient's kernel; an elementwise op or a fusion gets its loop nest
+///      (rows of a suffix-broadcast operand's or a slice view's width); a
+///      fusion is one rnnc_matmul_bias call when it is a product plus a row
+///      bias, else its leading product's home and the flop estimate that
+///      fixes how its outlined loop is split into chunks; last, each op
+///      gets the runtime kernel its code calls. Graph rewrites
+///      are the passes' (one-hot products: simplify; elementwise groups and
+///      their constants: fuse-elementwise), never redone here: the plan
+///      follows the IR;
 ///   3. a scan gets its carried slots, one kind per per-step output (a
 ///      per-step output whose only use is reduce_sum over time is summed in
 ///      place, by its producer when that is a matmul_tn / scatter_add;
@@ -24,11 +28,13 @@
 ///      more);
 ///   4. every other op result gets an arena buffer, and runtime/plan/BufferPlan.h
 ///      places the buffers (those never live together share bytes).
+/// How ops' code runs (loops, fusion kernels, kernel names): LoopPlanner.cpp.
 /// Tests: test/lit/plan/*.test, test/unit/LoweringPlanTest.cpp,
 /// test/unit/BufferPlanTest.cpp, and every JIT-vs-interpreter test.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Kernels.h"
+#include "runtime/plan/LoopPlanner.h"
 #include "runtime/plan/LoweringPlan.h"
 
 #include <deque>
@@ -49,24 +55,7 @@ int64_t scanLength(const ir::Operation &scan) {
 
 namespace {
 
-constexpr int kMaxFusionDepth = 32;
-
 int64_t bytesOf(const ir::Value *v) { return v->type().numElements() * 4; }
-
-/// A one-hot whose every use is the left operand of matmul or matmul_tn
-/// (and not also its right operand): it becomes a gather / scatter-add.
-bool oneHotFoldsIntoUsers(const ir::Operation &op) {
-  const ir::Value *v = op.result();
-  if (!v->hasUses())
-    return true;
-  for (const ir::Operation *user : v->users()) {
-    bool lhsOnly = user->operand(0) == v && user->operand(1) != v;
-    if (!lhsOnly ||
-        (user->kind() != OpKind::MatMul && user->kind() != OpKind::MatMulTN))
-      return false;
-  }
-  return true;
-}
 
 /// Whether fusion body argument i is read only by the body's leading matrix
 /// product (a weight: its size does not enter the elementwise loop).
@@ -109,24 +98,6 @@ bool sliceReadInPlace(const ir::Operation &op) {
           return false; // e.g. the fusion's leading product
     }
   }
-  return true;
-}
-
-bool constantFoldsIntoUsers(const ir::Operation &op) {
-  if (op.result()->type().elementType() != ir::ElementType::F32)
-    return false;
-  for (const ir::Operation *user : op.result()->users())
-    if (!ir::isElementwise(user->kind()))
-      return false;
-  return true;
-}
-
-bool allF32(const ir::Operation &op) {
-  if (op.result()->type().elementType() != ir::ElementType::F32)
-    return false;
-  for (const ir::Value *v : op.operands())
-    if (v->type().elementType() != ir::ElementType::F32)
-      return false;
   return true;
 }
 
@@ -180,7 +151,8 @@ private:
   void planDirectResults();
   void planScanOutputs(const ir::Operation &scan);
   void planPackedProducts(const ir::Operation &scan);
-  void planElementwiseFusion(const ir::Operation &op);
+  void planFusion(const ir::Operation &fusion);
+  void planKernels();
 
   const ir::Function &fn_;
   LoweringPlan plan_;
@@ -213,18 +185,6 @@ LoweringPlan Planner::run() {
       case OpKind::Yield:
       case OpKind::Return:
         continue;
-      case OpKind::OneHot:
-        if (oneHotFoldsIntoUsers(op)) {
-          plan_.ops[&op].how = OpLowering::FoldedOneHot;
-          continue;
-        }
-        break;
-      case OpKind::Constant:
-        if (constantFoldsIntoUsers(op)) {
-          plan_.ops[&op].how = OpLowering::InlinedConstant;
-          continue;
-        }
-        break;
       case OpKind::Scan: {
         if (op.regions().empty())
           continue; // reported when lowered
@@ -265,12 +225,16 @@ LoweringPlan Planner::run() {
         if (const ir::Operation *partner = fusedLossPartner(op))
           plan_.ops[&op].lossPartner = partner;
         break;
+      case OpKind::Fusion:
+        planFusion(op);
+        break;
       default:
+        if (ir::isElementwise(op.kind()))
+          plan_.ops[&op].loop = elementwiseLoop(op);
         break;
       }
-      planElementwiseFusion(op);
       const OpPlan &decided = plan_.op(&op);
-      if (decided.accumulatesInto || decided.how == OpLowering::FusedIntoUser)
+      if (decided.accumulatesInto)
         continue;
       for (const ir::Value *r : op.results()) {
         ValueStorage::Kind kind = kindOf(r);
@@ -285,6 +249,7 @@ LoweringPlan Planner::run() {
       }
     }
   }
+  planKernels();
   plan_.placement = planBuffers(fn_, plan_.buffers, [this](const ir::Operation *op) {
     return plan_.computedAtUsers(op);
   });
@@ -316,14 +281,10 @@ void Planner::planDirectResults() {
       continue;
     switch (def->kind()) {
     case OpKind::Scan:
-    case OpKind::OneHot:
-    case OpKind::Constant:
     case OpKind::Slice:
     case OpKind::ReduceSum: // may be a scan output summed in place
       continue;
     default:
-      if (ir::isElementwise(def->kind()))
-        continue; // may be computed inside its user's loop
       ValueStorage &s = plan_.storage[v];
       s.kind = ValueStorage::Kind::CallerResult;
       s.resultIndex = i;
@@ -371,9 +332,7 @@ void Planner::planScanOutputs(const ir::Operation &scan) {
     // that row): the row is not overwritten during the step. A value has one
     // home, so only the first output yielding it is computed in its row.
     bool hasOwnBuffer = def && def->parentBlock() == &body &&
-                        def->kind() != OpKind::Scan &&
-                        def->kind() != OpKind::Constant &&
-                        def->kind() != OpKind::OneHot;
+                        def->kind() != OpKind::Scan;
     if (hasOwnBuffer && kindOf(y) != ValueStorage::Kind::StackedRow) {
       ValueStorage &s = plan_.storage[y];
       s.kind = ValueStorage::Kind::StackedRow;
@@ -400,9 +359,6 @@ void Planner::planPackedProducts(const ir::Operation &scan) {
   auto consider = [&](const ir::Operation &product) {
     bool transposed = product.kind() == OpKind::MatMulNT;
     if (product.kind() != OpKind::MatMul && !transposed)
-      return;
-    const ir::Operation *lhsDef = product.operand(0)->definingOp();
-    if (lhsDef && lhsDef->kind() == OpKind::OneHot)
       return;
     // Through fusion body arguments to the scan body's own values.
     const ir::Value *rhs = product.operand(1);
@@ -436,26 +392,32 @@ void Planner::planPackedProducts(const ir::Operation &scan) {
   }
 }
 
-void Planner::planElementwiseFusion(const ir::Operation &op) {
-  if (!ir::isElementwise(op.kind()) || !allF32(op))
-    return;
-  int depth = 1;
-  for (const ir::Value *v : op.operands()) {
-    const ir::Operation *def = v->definingOp();
-    if (def && plan_.how(def) == OpLowering::FusedIntoUser)
-      depth = std::max(depth, plan_.op(def).fusedDepth + 1);
+void Planner::planFusion(const ir::Operation &fusion) {
+  if (fusion.regions().size() != 1 || fusion.numResults() == 0)
+    return; // reported by the emitter
+  plan_.fusions[&fusion] = planFusionLoop(fusion, plan_, &plan_.ops[&fusion].loop);
+}
+
+/// Every op's kernel, once all else is decided; a fusion's leading product
+/// has its own unless the fusion is one product-plus-bias call.
+void Planner::planKernels() {
+  std::deque<const ir::Block *> worklist{&fn_.body()};
+  while (!worklist.empty()) {
+    const ir::Block *block = worklist.front();
+    worklist.pop_front();
+    for (const auto &op : block->operations()) {
+      if (const char *kernel = kernelFor(*op, plan_))
+        plan_.ops[op.get()].kernel = kernel;
+      if (op->kind() == OpKind::Scan && !op->regions().empty())
+        worklist.push_back(&op->body());
+      const FusionPlan *fp = plan_.fusion(op.get());
+      if (fp && !fp->rowBias && !op->body().operations().empty()) {
+        const ir::Operation &product = *op->body().operations().front();
+        if (ir::isMatrixProduct(product.kind()))
+          plan_.ops[&product].kernel = kernelFor(product, plan_);
+      }
+    }
   }
-  const ir::Value *r = op.result();
-  if (r->users().size() != 1 || depth >= kMaxFusionDepth)
-    return;
-  const ir::Operation *user = r->users()[0];
-  if (!ir::isElementwise(user->kind()) || user->parentBlock() != op.parentBlock() ||
-      user->result()->type().numElements() != r->type().numElements() ||
-      !allF32(*user))
-    return;
-  OpPlan &decided = plan_.ops[&op];
-  decided.how = OpLowering::FusedIntoUser;
-  decided.fusedDepth = depth;
 }
 
 } // namespace
@@ -468,8 +430,7 @@ const OpPlan &LoweringPlan::op(const ir::Operation *o) const {
 
 bool LoweringPlan::computedAtUsers(const ir::Operation *o) const {
   OpLowering h = how(o);
-  return h == OpLowering::FusedIntoUser || h == OpLowering::FoldedOneHot ||
-         h == OpLowering::SliceView;
+  return h == OpLowering::SliceView;
 }
 
 const ValueStorage &LoweringPlan::storageOf(const ir::Value *v) const {
@@ -481,6 +442,11 @@ const ValueStorage &LoweringPlan::storageOf(const ir::Value *v) const {
 const ScanPlan *LoweringPlan::scan(const ir::Operation *s) const {
   auto it = scans.find(s);
   return it == scans.end() ? nullptr : &it->second;
+}
+
+const FusionPlan *LoweringPlan::fusion(const ir::Operation *f) const {
+  auto it = fusions.find(f);
+  return it == fusions.end() ? nullptr : &it->second;
 }
 
 LoweringPlan planLowering(const ir::Function &fn) { return Planner(fn).run(); }

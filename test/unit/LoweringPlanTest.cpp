@@ -6,11 +6,14 @@
 /// output's row and copies it into the second's, and the plan verifies;
 /// then plans broken by hand (buffers live together sharing bytes, a scan
 /// output without a kind, a stored value without storage, a buffer past the
-/// arena, a value computed in two rows, a fused op that is stored too) are
-/// each rejected by verifyLoweringPlan, naming what is wrong. Decisions the
-/// default pipeline leaves codegen nothing to do for (one-hot folding,
-/// constant inlining, elementwise fusion, time sums in a scan) are printed
-/// from hand-written IR.
+/// arena, a value computed in two rows, a view that is stored too, a loop
+/// nest that misses elements, a fusion split into other chunks than its
+/// work gives, calling a kernel against its product-plus-bias decision or
+/// computing its product in the wrong result) are each
+/// rejected by verifyLoweringPlan, naming what is wrong. Plans of
+/// hand-written IR are printed: unoptimised IR is followed as it is (no
+/// folding or fusing of its own), an epilogue fusion's loop and work, time
+/// sums in a scan.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/plan/LoweringPlan.h"
@@ -120,14 +123,22 @@ TEST_F(LoweringPlanTest, RejectsAValueComputedInTwoRows) {
       << rejection(broken);
 }
 
-TEST_F(LoweringPlanTest, RejectsAFusedOpThatIsStoredToo) {
-  // tanh's only user is the yield: it is stored, and claiming it is fused
-  // leaves it a home it does not need.
+TEST_F(LoweringPlanTest, RejectsAViewThatIsStoredToo) {
+  // tanh is stored; claiming it is read in place as a view leaves it a home
+  // it does not need.
   const ir::Operation *tanh = scan_->body().operations()[2].get();
   LoweringPlan broken = plan_;
-  broken.ops[tanh].how = runtime::OpLowering::FusedIntoUser;
+  broken.ops[tanh].how = runtime::OpLowering::SliceView;
   EXPECT_NE(rejection(broken).find("is computed at its users but also has storage"),
             std::string::npos)
+      << rejection(broken);
+}
+
+TEST_F(LoweringPlanTest, RejectsALoopNestThatMissesElements) {
+  const ir::Operation *tanh = scan_->body().operations()[2].get();
+  LoweringPlan broken = plan_;
+  broken.ops[tanh].loop = {1, 2};
+  EXPECT_NE(rejection(broken).find("does not cover its"), std::string::npos)
       << rejection(broken);
 }
 
@@ -150,7 +161,50 @@ std::string printedPlan(const char *irText) {
   return os.str();
 }
 
-TEST(LoweringPlanPrint, FoldsInlinesAndFusesUnoptimisedIR) {
+/// An epilogue fusion: h @ W, plus a bias row, tanh, and 1 - tanh.
+constexpr const char *kEpilogue = R"(module @T {
+  func @f(input %h: f32[2,3], param %W: f32[3,4], param %b: f32[4]) -> (y: f32[2,4], z: f32[2,4]) {
+    %y, %z = fusion(%h, %W, %b) {
+    ^body(%h1: f32[2,3], %W1: f32[3,4], %b1: f32[4]):
+      %p = matmul(%h1, %W1) : f32[2,4]
+      %one = constant() {value = 1.0} : f32[]
+      %s = add(%p, %b1) : f32[2,4]
+      %t = tanh(%s) : f32[2,4]
+      %u = sub(%one, %t) : f32[2,4]
+      yield %t, %u
+    } : f32[2,4], f32[2,4]
+    return %y, %z
+  }
+})";
+
+TEST(LoweringPlanFusion, RejectsChunksKernelOrProductHomeAgainstItsDecisions) {
+  auto module = codegen_test::parseIR(kEpilogue);
+  ASSERT_TRUE(module);
+  const ir::Function &fn = *module->functions().front();
+  const ir::Operation *fusion = fn.body().operations().front().get();
+  LoweringPlan plan = runtime::planLowering(fn);
+  std::string error;
+  ASSERT_TRUE(runtime::verifyLoweringPlan(fn, plan, &error)) << error;
+  plan.fusions[fusion].chunks = 2; // 2 x 4 elements never pay for a split
+  EXPECT_FALSE(runtime::verifyLoweringPlan(fn, plan, &error));
+  EXPECT_NE(error.find("is split into other chunks than its work gives"),
+            std::string::npos)
+      << error;
+  plan.fusions[fusion].chunks = 1;
+  plan.fusions[fusion].rowBias = fusion->operand(2); // it calls rnnc_parallel_for
+  EXPECT_FALSE(runtime::verifyLoweringPlan(fn, plan, &error));
+  EXPECT_NE(error.find("calls rnnc_parallel_for against its product-plus-bias decision"),
+            std::string::npos)
+      << error;
+  plan.fusions[fusion].rowBias = nullptr;
+  plan.fusions[fusion].productHome = 1; // %z is 1 - tanh, not the product
+  EXPECT_FALSE(runtime::verifyLoweringPlan(fn, plan, &error));
+  EXPECT_NE(error.find("computes its product in a result that does not yield it"),
+            std::string::npos)
+      << error;
+}
+
+TEST(LoweringPlanPrint, FollowsTheIROfUnoptimisedCode) {
   std::string text = printedPlan(R"(module @T {
   func @f(param %W: f32[5,3], input %idx: i32[2], input %b: f32[3]) -> (y: f32[2,3]) {
     %oh = onehot(%idx) {depth = 5} : f32[2,5]
@@ -162,15 +216,28 @@ TEST(LoweringPlanPrint, FoldsInlinesAndFusesUnoptimisedIR) {
     return %y
   }
 })");
-  EXPECT_TRUE(mentions(text, "folded-onehot (gather / scatter-add of %idx)")) << text;
+  // Folding one-hots is simplify's, fusing fuse-elementwise's: the plan
+  // stores every op, each elementwise op with its own loop.
+  EXPECT_TRUE(mentions(text, "%oh = onehot(%idx)")) << text;
   EXPECT_TRUE(mentions(text, "%xw = matmul(%oh, %W)")) << text;
-  EXPECT_TRUE(mentions(text, "; as gather")) << text;
-  EXPECT_TRUE(mentions(text, "inlined-constant 0.5")) << text;
-  EXPECT_TRUE(mentions(text, "fused into %m (depth 1)")) << text;
-  EXPECT_TRUE(mentions(text, "fused into %y (depth 2)")) << text;
-  // An elementwise op is never computed in the caller's buffer (it might
-  // be fused into a user): the returned tanh is copied there.
-  EXPECT_TRUE(mentions(text, "return 0 %y: copied to the caller's buffer")) << text;
+  EXPECT_TRUE(mentions(text, "%half = constant() {value = 0.5}          buffer 2")) << text;
+  EXPECT_TRUE(mentions(text, "%a = add(%xw, %b)")) << text;
+  EXPECT_TRUE(mentions(text, "; loop 2 rows x 3")) << text;
+  EXPECT_TRUE(mentions(text, "%y = tanh(%m)")) << text;
+  EXPECT_TRUE(mentions(text, "caller's result 0; loop of 6")) << text;
+  EXPECT_TRUE(mentions(text, "return 0 %y: in the caller's buffer")) << text;
+  EXPECT_FALSE(mentions(text, "fused")) << text;
+}
+
+TEST(LoweringPlanPrint, FusionProductHomeLoopAndWork) {
+  std::string text = printedPlan(kEpilogue);
+  // The product is computed in %y's buffer, which the loop overwrites; the
+  // loop runs over 2 rows of the bias's 4 (a tanh at 24, an add and a sub
+  // at 1 per element: 2 x 26 x 8).
+  EXPECT_TRUE(mentions(text, "2 results; product in result 0, overwritten; loop 2 rows x 4, "
+                             "work 416, 1 chunk; product calls rnnc_matmul; calls "
+                             "rnnc_parallel_for"))
+      << text;
 }
 
 TEST(LoweringPlanPrint, TimeSumsInTheScan) {

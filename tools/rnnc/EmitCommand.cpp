@@ -55,6 +55,9 @@ int runEmit(const EmitOptions &o) {
                                   : driver::EntryPoint::TrainStep;
   compile.lastStage = driver::LastStage::Passes;
   compile.pipeline = o.passes;
+  // --stage=ir is the lowering itself: no pass unless --passes names some.
+  if (o.stage == "ir" && !compile.pipeline)
+    compile.pipeline.emplace();
   compile.printAfterAll = o.printAfterAll ? &std::cerr : nullptr;
   auto compiled = driver::compileModel(*model, {o.vocab, o.batch, o.seqLen}, compile);
   if (!compiled)
