@@ -16,6 +16,7 @@
 
 using namespace rnnc;
 using namespace rnnc::codegen_test;
+using namespace rnnc::fixtures;
 
 namespace {
 
@@ -201,7 +202,7 @@ TEST(Codegen, CharRNNForwardScanByHand) {
   auto module = parseIR(kCharRNN);
   ASSERT_TRUE(module);
   const ir::Function &fn = *module->function("f");
-  std::vector<ir::Tensor> a = makeArguments(fn, 13);
+  std::vector<ir::Tensor> a = randomArguments(fn, 13);
   const int V = 13, H = 8, B = 3, T = 6;
   std::vector<double> h = a[5].data, logits;
   for (int t = 0; t < T; ++t) {
