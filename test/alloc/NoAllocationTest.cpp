@@ -16,8 +16,9 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/JIT.h"
 #include "runtime/kernels/KernelsParallel.h"
-#include "test/support/RandomCall.h"
 #include "runtime/driver/Driver.h"
+#include "runtime/driver/SyntheticCall.h"
+#include "test/support/Examples.h"
 
 #include <gtest/gtest.h>
 
@@ -152,24 +153,21 @@ template <typename Body> int64_t heapCallsDuring(Body body) {
 /// buffers its calls use (allocated here, once).
 struct TrainStep {
   driver::CompiledModel compiled;
-  std::unique_ptr<support::RandomCall> call;
+  std::unique_ptr<driver::SyntheticCall> call;
 
   void run() const { call->run(compiled.trainStep->function()); }
 };
 
 std::unique_ptr<TrainStep> compileD2LTrainStep(const std::string &model) {
   constexpr int64_t kVocab = 1027, kBatch = 32, kSteps = 35;
-  auto loaded = driver::checkModelFile(
-      std::string(RNNC_SOURCE_DIR) + "/examples/" + model, std::cerr);
-  if (!loaded)
-    return ADD_FAILURE() << "cannot load " << model, nullptr;
-  auto compiled = driver::compileModel(*loaded, {kVocab, kBatch, kSteps});
+  auto compiled = fixtures::compileExample(model, {kVocab, kBatch, kSteps});
   if (!compiled)
-    return ADD_FAILURE() << model << ": " << compiled.error().message(), nullptr;
+    return nullptr;
   auto step = std::make_unique<TrainStep>();
   step->compiled = std::move(*compiled);
   const ir::Function &fn = *step->compiled.module->function("train_step");
-  step->call = std::make_unique<support::RandomCall>(fn, /*seed=*/7, /*stddev=*/0.05f, kVocab);
+  step->call = std::make_unique<driver::SyntheticCall>(fn, kVocab, /*seed=*/7, /*lo=*/-0.087,
+                                                       /*hi=*/0.087);
   return step;
 }
 

@@ -19,7 +19,7 @@ using namespace rnnc::testing;
 
 TEST(Autodiff, TrainStepSignatureFollowsTheContract) {
   Module m;
-  buildCharRnnForward(m, 7, 5, 3, 4);
+  rnnc::fixtures::buildCharRnnForward(m, {7, 5, 3, 4});
   std::string err;
   ASSERT_TRUE(passes::buildTrainStep(m, &err)) << err;
   const Function *ts = m.function("train_step");
@@ -54,11 +54,11 @@ TEST(Autodiff, TrainStepSignatureFollowsTheContract) {
 TEST(Autodiff, LossAndStatesAgreeWithForward) {
   const int64_t V = 5, H = 3, B = 2, T = 3;
   Module m;
-  buildCharRnnForward(m, V, H, B, T);
+  rnnc::fixtures::buildCharRnnForward(m, {V, H, B, T});
   std::string err;
   ASSERT_TRUE(passes::buildTrainStep(m, &err)) << err;
   const Function &fwd = *m.function("forward"), &ts = *m.function("train_step");
-  std::vector<Tensor> args = randomArguments(ts, V, 5);
+  std::vector<Tensor> args = rnnc::fixtures::randomArguments(ts, V, 5, -0.5, 0.5);
   std::vector<Tensor> fwdArgs(args.begin(), args.end() - 1);
   auto f = interpret(fwd, fwdArgs, &err);
   ASSERT_TRUE(f) << err;
@@ -86,7 +86,7 @@ TEST(Autodiff, MissingForwardIsAnError) {
 
 TEST(Autodiff, SecondRunIsAnError) {
   Module m;
-  buildCharRnnForward(m, 3, 2, 1, 2);
+  rnnc::fixtures::buildCharRnnForward(m, {3, 2, 1, 2});
   std::string err;
   ASSERT_TRUE(passes::buildTrainStep(m, &err)) << err;
   EXPECT_FALSE(passes::buildTrainStep(m, &err));
@@ -106,7 +106,7 @@ TEST(Autodiff, RegisteredAsAPassReportingThroughDiagnostics) {
 
 TEST(Autodiff, UnreachableParamGetsZeroGradient) {
   Module m;
-  buildCharRnnForward(m, 3, 2, 1, 2);
+  rnnc::fixtures::buildCharRnnForward(m, {3, 2, 1, 2});
   Function &f = *m.function("forward");
   // An extra param the forward never reads.
   f.addArgument(ArgRole::Param, "unused", f32Type({2}));
@@ -114,7 +114,7 @@ TEST(Autodiff, UnreachableParamGetsZeroGradient) {
   ASSERT_TRUE(passes::buildTrainStep(m, &err)) << err;
   const Function &ts = *m.function("train_step");
   EXPECT_EQ(ts.resultNames.back(), "grad.unused");
-  auto r = interpret(ts, randomArguments(ts, 3, 2), &err);
+  auto r = interpret(ts, rnnc::fixtures::randomArguments(ts, 3, 2, -0.5, 0.5), &err);
   ASSERT_TRUE(r) << err;
   EXPECT_EQ(r->back().data, (std::vector<double>{0, 0}));
 }

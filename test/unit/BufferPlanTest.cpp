@@ -14,6 +14,7 @@
 #include "runtime/codegen/Codegen.h"
 
 #include "CodegenTestUtil.h"
+#include "test/support/Examples.h"
 #include "frontend/Frontend.h"
 #include "passes/Autodiff.h"
 #include "passes/Pipeline.h"
@@ -77,7 +78,7 @@ const char *kChain = R"(module @T {
 })";
 
 TEST(BufferPlan, ChainOfProductsNeedsTwoBuffers) {
-  auto module = codegen_test::parseIR(kChain);
+  auto module = fixtures::parseIR(kChain);
   ASSERT_TRUE(module);
   const ir::Function &fn = onlyFunction(*module);
   NamedRequests named = requestPerResult(fn);
@@ -129,7 +130,7 @@ TEST(BufferPlan, ValueReadInsideAScanLivesThroughTheLoop) {
   text.replace(text.find("scan(%h, %x, %c)"), 16, "scan(%h, %x, %c, %W)");
   text.replace(text.find("%c.1: f32[B=4,H=8])"), 19,
                "%c.1: f32[B=4,H=8], %W.1: f32[H=8,H=8])");
-  auto module = codegen_test::parseIR(text);
+  auto module = fixtures::parseIR(text);
   ASSERT_TRUE(module);
   const ir::Function &fn = onlyFunction(*module);
   NamedRequests named = requestPerResult(fn);
@@ -160,7 +161,7 @@ const char *kFused = R"(module @T {
 })";
 
 TEST(BufferPlan, ReadsOfAnOpComputedAtItsUserCountAtTheUser) {
-  auto module = codegen_test::parseIR(kFused);
+  auto module = fixtures::parseIR(kFused);
   ASSERT_TRUE(module);
   const ir::Function &fn = onlyFunction(*module);
   NamedRequests named = requestPerResult(fn);
@@ -191,7 +192,7 @@ const char *kDeadLossWrittenLater = R"(module @T {
 })";
 
 TEST(BufferPlan, LossWrittenAtItsGradientStaysLiveUntilThere) {
-  auto module = codegen_test::parseIR(kDeadLossWrittenLater);
+  auto module = fixtures::parseIR(kDeadLossWrittenLater);
   ASSERT_TRUE(module);
   EXPECT_GT(codegen_test::checkAgainstInterpreter(onlyFunction(*module), 11), 0.1);
 }
@@ -201,17 +202,12 @@ TEST(BufferPlan, LossWrittenAtItsGradientStaysLiveUntilThere) {
 class BufferPlanExamples : public ::testing::TestWithParam<const char *> {};
 
 TEST_P(BufferPlanExamples, D2LTrainStepArenaShrinks) {
-  std::string error;
-  auto buffer = frontend::loadSourceFile(
-      std::string(RNNC_SOURCE_DIR) + "/examples/" + GetParam(), &error);
-  ASSERT_TRUE(buffer) << error;
-  DiagnosticEngine diags(buffer, std::cerr);
-  auto program = frontend::parseModel(buffer, diags);
-  ASSERT_TRUE(program);
-  auto module = frontend::lowerToIR(*program, {1027, 32, 35}, diags);
+  auto model = fixtures::checkExample(GetParam());
+  ASSERT_TRUE(model);
+  auto module = fixtures::lowerModel(*model, {1027, 32, 35},
+                                     driver::passPipeline(driver::EntryPoint::TrainStep));
   ASSERT_TRUE(module);
-  ASSERT_TRUE(passes::buildTrainStep(*module, &error)) << error;
-  ASSERT_TRUE(passes::runPasses(*module, passes::defaultTrainPipeline(), diags, nullptr));
+  std::string error;
   auto stats = runtime::planStats(*module->function("train_step"), &error);
   ASSERT_TRUE(stats) << error;
   EXPECT_GT(stats->peakLiveBytes, 0);

@@ -16,12 +16,14 @@
 /// with fuse-elementwise after that pipeline (runtime/codegen/CodegenFusion.cpp).
 ///
 //===----------------------------------------------------------------------===//
+#include "CodegenTestUtil.h"
 #include "PassTestUtil.h"
 
 #include <cstdlib>
 
 using namespace rnnc;
 using namespace rnnc::codegen_test;
+using namespace rnnc::fixtures;
 
 namespace {
 
@@ -42,8 +44,8 @@ class CodegenExamples : public ::testing::TestWithParam<Example> {};
 
 TEST_P(CodegenExamples, ForwardAndTrainStepMatchInterpreter) {
   int64_t vocab = fullSize() ? 1027 : 11;
-  auto module = pass_test::loadTrainStep(GetParam().file, vocab,
-                                         fullSize() ? 32 : 3, fullSize() ? 35 : 5);
+  auto module = fixtures::loadTrainStep(
+      GetParam().file, {vocab, fullSize() ? 32 : 3, fullSize() ? 35 : 5});
   ASSERT_TRUE(module);
   if (GetParam().optimised) {
     ASSERT_TRUE(pass_test::runPassList(*module, passes::defaultTrainPipeline()));

@@ -23,6 +23,7 @@
 
 using namespace rnnc;
 using namespace rnnc::codegen_test;
+using namespace rnnc::fixtures;
 
 namespace {
 

@@ -17,6 +17,7 @@
 
 using namespace rnnc;
 using namespace rnnc::codegen_test;
+using namespace rnnc::fixtures;
 
 TEST(CodegenRepeatedValues, ScanYieldsOneValueAsTwoOutputs) {
   checkIR(scan_fixtures::kYieldedTwice);
@@ -58,13 +59,13 @@ void checkTrainStep(const std::string &step) {
   }
 })";
   SCOPED_TRACE(step);
-  auto plain = pass_test::loadTrainStepFromText(text, 7, 3, 4);
-  auto optimised = pass_test::loadTrainStepFromText(text, 7, 3, 4);
+  auto plain = fixtures::loadTrainStepFromText(text, {7, 3, 4});
+  auto optimised = fixtures::loadTrainStepFromText(text, {7, 3, 4});
   ASSERT_TRUE(plain && optimised);
   ASSERT_TRUE(pass_test::runPassList(*optimised, passes::defaultTrainPipeline()));
   const ir::Function &want = *plain->function("train_step");
   const ir::Function &got = *optimised->function("train_step");
-  std::vector<ir::Tensor> args = makeArguments(want, 7, -0.5, 0.5);
+  std::vector<ir::Tensor> args = randomArguments(want, 7, /*seed=*/7, -0.5, 0.5);
   std::string error;
   auto ref = ir::interpret(want, args, &error);
   ASSERT_TRUE(ref) << error;

@@ -11,11 +11,13 @@
 //===----------------------------------------------------------------------===//
 #include "CodegenTestUtil.h"
 #include "ScanFixtures.h"
+#include "test/support/CharRnn.h"
 
 #include "runtime/codegen/Codegen.h"
 
 using namespace rnnc;
 using namespace rnnc::codegen_test;
+using namespace rnnc::fixtures;
 
 namespace {
 
@@ -172,36 +174,22 @@ TEST(Codegen, CrossEntropyLargeLogitsStayFinite) {
   EXPECT_NEAR(r[0].data[0], 1000.0, 1e-3);
 }
 
-/// The d2l char-RNN step inside one scan, with the one-hot in the body.
-const char *kCharRNN = R"(module @T {
-  func @f(param %W_xh: f32[V=13,H=8], param %W_hh: f32[H=8,H=8], param %b_h: f32[H=8],
-          param %W_hq: f32[H=8,V=13], param %b_q: f32[V=13], state %h: f32[B=3,H=8],
-          input %x: i32[T=6,B=3]) -> (logits: f32[T=6,B=3,V=13], h: f32[B=3,H=8]) {
-    %h.1, %logits = scan(%h, %x, %W_xh, %W_hh, %b_h, %W_hq, %b_q) {carried = 1, reverse = 0, sequences = 1} {
-    ^body(%h.2: f32[B=3,H=8], %x.1: i32[B=3], %W_xh.1: f32[V=13,H=8], %W_hh.1: f32[H=8,H=8], %b_h.1: f32[H=8], %W_hq.1: f32[H=8,V=13], %b_q.1: f32[V=13]):
-      %0 = onehot(%x.1) {depth = 13} : f32[B=3,V=13]
-      %1 = matmul(%0, %W_xh.1) : f32[B=3,H=8]
-      %2 = matmul(%h.2, %W_hh.1) : f32[B=3,H=8]
-      %3 = add(%1, %2) : f32[B=3,H=8]
-      %4 = add(%3, %b_h.1) : f32[B=3,H=8]
-      %5 = tanh(%4) : f32[B=3,H=8]
-      %6 = matmul(%5, %W_hq.1) : f32[B=3,V=13]
-      %7 = add(%6, %b_q.1) : f32[B=3,V=13]
-      yield %5, %7
-    } : f32[B=3,H=8], f32[T=6,B=3,V=13]
-    return %logits, %h.1
-  }
-})";
+/// The d2l char-RNN step inside one scan, with the one-hot in the body
+/// (V=13, H=8, B=3, T=6).
+std::unique_ptr<ir::Module> charRnn() {
+  auto m = std::make_unique<ir::Module>();
+  buildCharRnnForward(*m, {13, 8, 3, 6});
+  return m;
+}
 
-TEST(Codegen, CharRNNForwardScan) { checkIR(kCharRNN, 13); }
+TEST(Codegen, CharRNNForwardScan) { checkAgainstInterpreter(*charRnn()->function("forward"), 13); }
 
 TEST(Codegen, CharRNNForwardScanByHand) {
   // The same forward computed directly in the test, independent of the
   // interpreter.
-  auto module = parseIR(kCharRNN);
-  ASSERT_TRUE(module);
-  const ir::Function &fn = *module->function("f");
-  std::vector<ir::Tensor> a = makeArguments(fn, 13);
+  auto module = charRnn();
+  const ir::Function &fn = *module->function("forward");
+  std::vector<ir::Tensor> a = randomArguments(fn, 13);
   const int V = 13, H = 8, B = 3, T = 6;
   std::vector<double> h = a[5].data, logits;
   for (int t = 0; t < T; ++t) {
@@ -252,12 +240,11 @@ TEST(Codegen, ReverseScanSwapAndNoOutputs) {
 }
 
 TEST(Codegen, EmitsReadableLLVMText) {
-  auto module = parseIR(kCharRNN);
-  ASSERT_TRUE(module);
+  auto module = charRnn();
   std::string error;
-  auto text = runtime::emitLLVMText(*module->function("f"), &error);
+  auto text = runtime::emitLLVMText(*module->function("forward"), &error);
   ASSERT_TRUE(text.has_value()) << error;
-  EXPECT_NE(text->find("define i32 @f(ptr %args, ptr %results)"), std::string::npos);
+  EXPECT_NE(text->find("define i32 @forward(ptr %args, ptr %results)"), std::string::npos);
   // Code generation follows the IR: a one-hot feeding a matmul stays a
   // one-hot and a product (turning it into a gather is simplify's).
   EXPECT_NE(text->find("call void @rnnc_onehot"), std::string::npos);

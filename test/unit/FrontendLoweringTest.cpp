@@ -8,6 +8,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "frontend/Frontend.h"
+#include "test/support/Examples.h"
 #include "ir/Interpreter.h"
 #include "ir/Verifier.h"
 
@@ -42,8 +43,7 @@ Lowered lowerText(const std::string &text, ModelBindings bindings,
 
 Lowered lowerExample(const std::string &file, ModelBindings bindings) {
   std::string error;
-  auto buffer = loadSourceFile(std::string(RNNC_SOURCE_DIR) + "/examples/" + file,
-                               &error);
+  auto buffer = loadSourceFile(fixtures::examplePath(file), &error);
   EXPECT_TRUE(buffer) << error;
   if (!buffer)
     return {};
@@ -157,8 +157,7 @@ TEST(FrontendLowering, EveryExampleLowersAndVerifies) {
 
 TEST(FrontendLowering, MissingVocabBindingIsAnError) {
   std::string error;
-  auto buffer = loadSourceFile(std::string(RNNC_SOURCE_DIR) + "/examples/gru.rnn",
-                               &error);
+  auto buffer = loadSourceFile(fixtures::examplePath("gru.rnn"), &error);
   ASSERT_TRUE(buffer) << error;
   std::ostringstream os;
   DiagnosticEngine diags(buffer, os);

@@ -12,9 +12,12 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "IRTextTestUtil.h"
+#include "test/support/IRText.h"
+#include "CodegenTestUtil.h"
 #include "PassTestUtil.h"
 
 #include "ir/Printer.h"
+#include "passes/Autodiff.h"
 #include "ir/Verifier.h"
 
 using namespace rnnc;
@@ -31,7 +34,7 @@ std::vector<std::string> fusedPipeline() {
 /// Verifier messages of `@f` in `text` (which must parse).
 std::string verifierErrors(const std::string &text) {
   std::string parseErrors;
-  auto m = irtest::parseText(text, &parseErrors);
+  auto m = fixtures::parseIR(text, &parseErrors);
   EXPECT_TRUE(m) << parseErrors;
   if (!m || !m->function("f"))
     return "<no module>";
@@ -49,7 +52,7 @@ TEST(FuseElementwise, FusedExamplesRoundTripThroughText) {
   for (const char *file :
        {"char_rnn.rnn", "gru.rnn", "lstm.rnn", "lstm2.rnn", "embed_gru.rnn"}) {
     SCOPED_TRACE(file);
-    auto m = pass_test::loadTrainStep(file, 11, 3, 5);
+    auto m = fixtures::loadTrainStep(file, {11, 3, 5});
     ASSERT_TRUE(m);
     ASSERT_TRUE(pass_test::runPassList(*m, fusedPipeline()));
     int fusions = 0;
@@ -57,7 +60,7 @@ TEST(FuseElementwise, FusedExamplesRoundTripThroughText) {
       fusions += pass_test::countOps(*fn, ir::OpKind::Fusion);
     EXPECT_GT(fusions, 0);
     std::string text = ir::toString(*m), errors;
-    auto parsed = irtest::parseText(text, &errors);
+    auto parsed = fixtures::parseIR(text, &errors);
     ASSERT_TRUE(parsed) << errors;
     std::ostringstream diagText;
     DiagnosticEngine diag(nullptr, diagText);
@@ -67,7 +70,7 @@ TEST(FuseElementwise, FusedExamplesRoundTripThroughText) {
 }
 
 TEST(FuseElementwise, PassIsIdempotent) {
-  auto m = pass_test::loadTrainStep("lstm.rnn", 11, 3, 5);
+  auto m = fixtures::loadTrainStep("lstm.rnn", {11, 3, 5});
   ASSERT_TRUE(m);
   ASSERT_TRUE(pass_test::runPassList(*m, fusedPipeline()));
   std::string once = ir::toString(*m);
@@ -136,7 +139,7 @@ TEST(FuseElementwise, VerifierRejectsNonElementwiseBodies) {
 
 TEST(FuseElementwise, BodyIsIsolatedFromAbove) {
   std::string errors;
-  auto m = irtest::parseText(std::string(kHeader) + R"(
+  auto m = fixtures::parseIR(std::string(kHeader) + R"(
   func @f(state %h: f32[2,3]) -> (y: f32[2,3]) {
     %y = fusion() {
     ^body():
@@ -152,7 +155,7 @@ TEST(FuseElementwise, BodyIsIsolatedFromAbove) {
 }
 
 TEST(FuseElementwise, AutodiffRejectsFusion) {
-  auto m = irtest::parseText(std::string(kHeader) + R"(
+  auto m = fixtures::parseIR(std::string(kHeader) + R"(
   func @forward(param %W: f32[V=3,V=3], state %h: f32[B=2,V=3], input %x: i32[T=1,B=2]) -> (logits: f32[T=1,B=2,V=3]) {
     %l = fusion(%x, %W) {
     ^body(%x1: i32[T=1,B=2], %W1: f32[V=3,V=3]):

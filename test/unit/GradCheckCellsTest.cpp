@@ -13,7 +13,7 @@ using namespace rnnc::testing;
 
 TEST(GradCheckCells, HandBuiltCharRnn) {
   Module m;
-  buildCharRnnForward(m, /*V=*/7, /*H=*/5, /*B=*/3, /*T=*/4);
+  rnnc::fixtures::buildCharRnnForward(m, {/*V=*/7, /*H=*/5, /*B=*/3, /*T=*/4});
   checkGradients(m);
 }
 
@@ -22,7 +22,7 @@ const std::pair<std::string, std::string> kSmallH{"H = 256", "H = 5"};
 
 void checkExample(const std::string &file,
                   std::vector<std::pair<std::string, std::string>> edits) {
-  auto m = lowerExample(file, /*vocab=*/7, /*batch=*/3, /*seqLen=*/4, edits);
+  auto m = rnnc::fixtures::lowerExample(file, {/*vocab=*/7, /*batch=*/3, /*seqLen=*/4}, edits);
   ASSERT_TRUE(m);
   checkGradients(*m);
 }

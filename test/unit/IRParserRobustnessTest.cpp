@@ -7,6 +7,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "IRTextTestUtil.h"
+#include "test/support/IRText.h"
 
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -24,7 +25,7 @@ TEST(IRParserRobustness, EveryPrefixFailsCleanly) {
   std::string text = toString(*buildTinyRnn());
   for (size_t n = 0; n < text.size(); ++n) {
     std::string errors;
-    auto m = parseText(text.substr(0, n), &errors);
+    auto m = fixtures::parseIR(text.substr(0, n), &errors);
     // Only prefixes that end after the module's closing brace may parse.
     if (m) {
       EXPECT_EQ(text.substr(0, n).find_last_not_of(" \n"), text.find_last_of('}'));
@@ -45,7 +46,7 @@ TEST(IRParserRobustness, CorruptedBytesNeverCrash) {
     for (int k = 0; k < 1 + trial % 3; ++k)
       t[rng() % t.size()] = alphabet[rng() % alphabet.size()];
     std::string errors;
-    auto m = parseText(t, &errors);
+    auto m = fixtures::parseIR(t, &errors);
     if (!m) {
       EXPECT_NE(errors.find(": error: "), std::string::npos) << t;
       continue;
@@ -54,7 +55,7 @@ TEST(IRParserRobustness, CorruptedBytesNeverCrash) {
     (void)verifyFunction(*m->functions().front());
     // Whatever reads back prints and reads back identically.
     std::string printed = toString(*m);
-    auto again = parseText(printed);
+    auto again = fixtures::parseIR(printed);
     ASSERT_TRUE(again) << printed;
     EXPECT_EQ(toString(*again), printed);
   }
@@ -107,14 +108,14 @@ TEST(IRParserRobustness, VerifierRejectsUnknownAttributesAndNonFiniteConstants) 
 TEST(IRParserRobustness, NumbersAndSizesAreBounded) {
   std::string errors;
   // A real that overflows a double is an error in every place a number goes.
-  EXPECT_FALSE(parseText("module { train { lr = 1e999 } }", &errors));
+  EXPECT_FALSE(fixtures::parseIR("module { train { lr = 1e999 } }", &errors));
   EXPECT_NE(errors.find("t.rnnir:1:23: error: number '1e999' is out of range"),
             std::string::npos) << errors;
-  EXPECT_FALSE(parseText("module { init @W = normal(nan, 1.0) }", &errors));
+  EXPECT_FALSE(fixtures::parseIR("module { init @W = normal(nan, 1.0) }", &errors));
   EXPECT_NE(errors.find("t.rnnir:1:27: error: expected a finite number, got nan"),
             std::string::npos) << errors;
   // Denormals read back (strtod reports them as ERANGE too).
-  auto m = parseText("module { train { lr = 5e-324 } }", &errors);
+  auto m = fixtures::parseIR("module { train { lr = 5e-324 } }", &errors);
   ASSERT_TRUE(m) << errors;
   EXPECT_GT(m->train.lr, 0);
   // Element counts never wrap: 2^16 four times is 2^64, 0 in int64.

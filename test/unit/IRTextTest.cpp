@@ -1,5 +1,6 @@
 //===- IRTextTest.cpp - Printer and parser of the IR text form ------------===//
 #include "IRTextTestUtil.h"
+#include "test/support/IRText.h"
 
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -18,7 +19,7 @@ namespace {
 std::string expectRoundTrip(const Module &m) {
   std::string first = toString(m);
   std::string errors;
-  auto parsed = parseText(first, &errors);
+  auto parsed = fixtures::parseIR(first, &errors);
   EXPECT_TRUE(parsed) << errors << "\n" << first;
   if (!parsed)
     return first;
@@ -28,7 +29,7 @@ std::string expectRoundTrip(const Module &m) {
 
 std::string parseError(const std::string &text) {
   std::string errors;
-  auto m = parseText(text, &errors);
+  auto m = fixtures::parseIR(text, &errors);
   EXPECT_FALSE(m) << "parsed unexpectedly:\n" << text;
   return errors;
 }
@@ -66,7 +67,7 @@ TEST(IRText, PrintsTinyRnn) {
 TEST(IRText, RoundTripTinyRnnKeepsStructure) {
   auto m = buildTinyRnn();
   std::string text = expectRoundTrip(*m);
-  auto parsed = parseText(text);
+  auto parsed = fixtures::parseIR(text);
   ASSERT_TRUE(parsed);
   const Function *f = parsed->function("forward");
   ASSERT_TRUE(f);
@@ -149,14 +150,14 @@ TEST(IRText, RealsReadBackExactly) {
                    -std::numeric_limits<double>::infinity()}) {
     std::string s = formatReal(v);
     EXPECT_NE(s.find_first_of(".ein"), std::string::npos) << s;
-    auto m = parseText("module { train { lr = " + s + " } }");
+    auto m = fixtures::parseIR("module { train { lr = " + s + " } }");
     ASSERT_TRUE(m) << s;
     EXPECT_EQ(m->train.lr, v) << s;
     EXPECT_EQ(std::signbit(m->train.lr), std::signbit(v)) << s;
   }
   EXPECT_EQ(formatReal(100.0), "100.0");
   EXPECT_EQ(formatReal(1e-8), "1e-08");
-  auto m = parseText("module { train { lr = nan } }");
+  auto m = fixtures::parseIR("module { train { lr = nan } }");
   ASSERT_TRUE(m);
   EXPECT_TRUE(std::isnan(m->train.lr));
 }
@@ -258,7 +259,7 @@ TEST(IRText, ErrorScanNestingTooDeep) {
     text += "%r" + std::to_string(i) + " = scan(%s, %q) {carried = 1, reverse = 0, sequences = 1} {\n"
             "^body(%s" + std::to_string(i) + ": f32[2], %q" + std::to_string(i) + ": f32[1,2]):\n";
   std::string errors;
-  EXPECT_FALSE(parseText(text, &errors));
+  EXPECT_FALSE(fixtures::parseIR(text, &errors));
   EXPECT_NE(errors.find("error: "), std::string::npos);
   // Well-formed nesting: each level passes the sequence on as an invariant.
   auto makeNested = [](int levels) {
@@ -276,9 +277,9 @@ TEST(IRText, ErrorScanNestingTooDeep) {
     return nested + closing + "return %r0\n}\n}\n";
   };
   std::string okErrors;
-  auto ok = parseText(makeNested(64), &okErrors);
+  auto ok = fixtures::parseIR(makeNested(64), &okErrors);
   ASSERT_TRUE(ok) << okErrors;
-  EXPECT_EQ(toString(*parseText(toString(*ok))), toString(*ok));
+  EXPECT_EQ(toString(*fixtures::parseIR(toString(*ok))), toString(*ok));
   std::string e = parseError(makeNested(depth));
   EXPECT_NE(e.find("error: scan nesting deeper than 64"), std::string::npos) << e;
 }

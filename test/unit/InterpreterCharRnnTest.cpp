@@ -60,9 +60,9 @@ void expectAllNear(const std::vector<double> &got, const std::vector<double> &wa
 TEST(InterpreterCharRnn, HandBuiltForwardMatchesLoops) {
   const int64_t V = 6, H = 4, B = 3, T = 5;
   Module m;
-  buildCharRnnForward(m, V, H, B, T);
+  rnnc::fixtures::buildCharRnnForward(m, {V, H, B, T});
   const Function &f = *m.function("forward");
-  std::vector<Tensor> args = randomArguments(f, V, /*seed=*/7, -1.0, 1.0);
+  std::vector<Tensor> args = rnnc::fixtures::randomArguments(f, V, /*seed=*/7, -1.0, 1.0);
   std::string err;
   auto out = interpret(f, args, &err);
   ASSERT_TRUE(out) << err;
@@ -75,9 +75,9 @@ TEST(InterpreterCharRnn, HandBuiltForwardMatchesLoops) {
 
 TEST(InterpreterCharRnn, OutOfRangeTokenIsAnError) {
   Module m;
-  buildCharRnnForward(m, 3, 2, 1, 2);
+  rnnc::fixtures::buildCharRnnForward(m, {3, 2, 1, 2});
   const Function &f = *m.function("forward");
-  std::vector<Tensor> args = randomArguments(f, 3, 1);
+  std::vector<Tensor> args = rnnc::fixtures::randomArguments(f, 3, 1, -0.5, 0.5);
   args[6].data[1] = 3; // vocab is 3
   std::string err;
   EXPECT_FALSE(interpret(f, args, &err));
@@ -86,12 +86,12 @@ TEST(InterpreterCharRnn, OutOfRangeTokenIsAnError) {
 
 TEST(InterpreterCharRnn, LoweredExampleMatchesLoops) {
   const int64_t V = 6, H = 256, B = 2, T = 3;
-  auto m = lowerExample("char_rnn.rnn", V, B, T);
+  auto m = rnnc::fixtures::lowerExample("char_rnn.rnn", {V, B, T});
   ASSERT_TRUE(m);
   const Function &f = *m->function("forward");
   ASSERT_EQ(f.body().numArguments(), 7u);
   EXPECT_EQ(f.body().argument(1)->type().shape(), (std::vector<int64_t>{H, H}));
-  std::vector<Tensor> args = randomArguments(f, V, /*seed=*/11, -0.1, 0.1);
+  std::vector<Tensor> args = rnnc::fixtures::randomArguments(f, V, /*seed=*/11, -0.1, 0.1);
   std::string err;
   auto out = interpret(f, args, &err);
   ASSERT_TRUE(out) << err;

@@ -37,7 +37,7 @@ namespace {
 class LoweringPlanTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    module_ = codegen_test::parseIR(scan_fixtures::kYieldedTwice);
+    module_ = fixtures::parseIR(scan_fixtures::kYieldedTwice);
     ASSERT_TRUE(module_);
     fn_ = module_->functions().front().get();
     scan_ = fn_->body().operations().front().get();
@@ -148,7 +148,7 @@ bool mentions(const std::string &text, const std::string &needle) {
 
 /// The verified plan of the only function of `irText`, printed.
 std::string printedPlan(const char *irText) {
-  auto module = codegen_test::parseIR(irText);
+  auto module = fixtures::parseIR(irText);
   if (!module)
     return "<parse error>";
   const ir::Function &fn = *module->functions().front();
@@ -178,7 +178,7 @@ constexpr const char *kEpilogue = R"(module @T {
 })";
 
 TEST(LoweringPlanFusion, RejectsChunksKernelOrProductHomeAgainstItsDecisions) {
-  auto module = codegen_test::parseIR(kEpilogue);
+  auto module = fixtures::parseIR(kEpilogue);
   ASSERT_TRUE(module);
   const ir::Function &fn = *module->functions().front();
   const ir::Operation *fusion = fn.body().operations().front().get();

@@ -9,6 +9,7 @@
 /// where the pass should (not) have moved something.
 ///
 //===----------------------------------------------------------------------===//
+#include "CodegenTestUtil.h"
 #include "PassTestUtil.h"
 #include "ScanFixtures.h"
 
@@ -22,7 +23,7 @@ namespace {
 /// Runs `passes` on `text`'s @f and checks it against the untouched @f.
 std::unique_ptr<ir::Module> checkCase(const std::string &text,
                                       const std::vector<std::string> &passes) {
-  auto before = codegen_test::parseIR(text), after = codegen_test::parseIR(text);
+  auto before = fixtures::parseIR(text), after = fixtures::parseIR(text);
   if (!before || !after || !runPassList(*after, passes))
     return nullptr;
   const ir::Function *a = before->function("f"), *b = after->function("f");
@@ -90,7 +91,7 @@ TEST(PassHoistScan, DefaultPipelineOnEveryCase) {
 TEST(PassHoistScan, PipelineIsIdempotent) {
   for (const char *file : {"char_rnn.rnn", "gru.rnn", "lstm.rnn", "lstm2.rnn", "embed_gru.rnn"}) {
     SCOPED_TRACE(file);
-    auto module = loadTrainStep(file, 11, 3, 5);
+    auto module = fixtures::loadTrainStep(file, {11, 3, 5});
     ASSERT_TRUE(module);
     ASSERT_TRUE(runPassList(*module, passes::defaultTrainPipeline()));
     std::ostringstream once, twice;

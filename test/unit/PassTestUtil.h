@@ -1,8 +1,8 @@
 //===- PassTestUtil.h - Interpreter checks for the optimising passes -*- C++ -*-===//
 ///
 /// \file
-/// Loads an example model with small bindings and its train step, runs a
-/// list of passes over a copy, and compares every result of @forward and
+/// Runs a list of passes over a copy of a model's train step (loaded by
+/// test/support/Examples.h), and compares every result of @forward and
 /// @train_step before and after in the double-precision interpreter
 /// (|after - before| <= 1e-9 · max(|before|, 1e-3 · largest |before| of
 /// that result): reassociated sums differ by rounding only).
@@ -10,56 +10,20 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "CodegenTestUtil.h"
-
-#include "frontend/Frontend.h"
-#include "passes/Autodiff.h"
+#include "ir/Diagnostics.h"
+#include "ir/Interpreter.h"
 #include "passes/Pipeline.h"
+#include "test/support/Arguments.h"
+#include "test/support/Examples.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
 
 #include <functional>
 
 namespace rnnc::pass_test {
-
-/// Parses, lowers with the bindings and differentiates a model held in
-/// `buffer` (null: already reported).
-inline std::unique_ptr<ir::Module>
-loadTrainStepFromBuffer(std::shared_ptr<const SourceBuffer> buffer, int64_t vocab,
-                        int64_t batch, int64_t seqLen) {
-  std::string error;
-  if (!buffer)
-    return nullptr;
-  std::ostringstream diagText;
-  DiagnosticEngine diags(buffer, diagText);
-  auto program = frontend::parseModel(buffer, diags);
-  EXPECT_TRUE(program != nullptr) << diagText.str();
-  if (!program)
-    return nullptr;
-  frontend::ModelBindings bindings{vocab, batch, seqLen};
-  auto module = frontend::lowerToIR(*program, bindings, diags);
-  EXPECT_TRUE(module != nullptr) << diagText.str();
-  if (module && !passes::buildTrainStep(*module, &error)) {
-    ADD_FAILURE() << "autodiff failed: " << error;
-    return nullptr;
-  }
-  return module;
-}
-
-inline std::unique_ptr<ir::Module> loadTrainStep(const std::string &file, int64_t vocab,
-                                                 int64_t batch, int64_t seqLen) {
-  std::string error;
-  auto buffer = frontend::loadSourceFile(
-      std::string(RNNC_SOURCE_DIR) + "/examples/" + file, &error);
-  EXPECT_TRUE(buffer != nullptr) << error;
-  return loadTrainStepFromBuffer(buffer, vocab, batch, seqLen);
-}
-
-/// As loadTrainStep, for model text written in the test.
-inline std::unique_ptr<ir::Module> loadTrainStepFromText(const std::string &text,
-                                                         int64_t vocab, int64_t batch,
-                                                         int64_t seqLen) {
-  return loadTrainStepFromBuffer(std::make_shared<SourceBuffer>("test.rnn", text),
-                                 vocab, batch, seqLen);
-}
 
 inline bool runPassList(ir::Module &module, const std::vector<std::string> &names) {
   std::ostringstream diagText;
@@ -98,7 +62,7 @@ inline size_t expectSameResults(const ir::Function &before, const ir::Function &
                                 int64_t tokenLimit, double w) {
   size_t compared = 0;
   for (uint64_t seed : {7u, 8u, 9u}) {
-    std::vector<ir::Tensor> args = codegen_test::makeArguments(before, tokenLimit, -w, w, seed);
+    std::vector<ir::Tensor> args = fixtures::randomArguments(before, tokenLimit, seed, -w, w);
     std::string error;
     auto ref = ir::interpret(before, args, &error);
     EXPECT_TRUE(ref.has_value()) << error;
@@ -133,8 +97,8 @@ inline size_t expectSameResults(const ir::Function &before, const ir::Function &
 inline std::unique_ptr<ir::Module>
 expectPassesKeepResults(const std::string &file, const std::vector<std::string> &passes,
                         double weightRange) {
-  auto before = loadTrainStep(file, 11, 3, 5);
-  auto after = loadTrainStep(file, 11, 3, 5);
+  auto before = fixtures::loadTrainStep(file, {11, 3, 5});
+  auto after = fixtures::loadTrainStep(file, {11, 3, 5});
   if (!before || !after || !runPassList(*after, passes))
     return nullptr;
   for (const char *name : {"forward", "train_step"}) {

@@ -13,8 +13,9 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/JIT.h"
 #include "runtime/kernels/KernelsParallel.h"
-#include "test/support/RandomCall.h"
 #include "runtime/driver/Driver.h"
+#include "runtime/driver/SyntheticCall.h"
+#include "test/support/Examples.h"
 
 #include <gtest/gtest.h>
 
@@ -44,11 +45,8 @@ private:
 void expectSameBitsForAnyThreadCount(const std::string &model, Sizes s) {
   SCOPED_TRACE(model + " V=" + std::to_string(s.vocab) + " B=" + std::to_string(s.batch) +
                " T=" + std::to_string(s.steps));
-  auto loaded = driver::checkModelFile(
-      std::string(RNNC_SOURCE_DIR) + "/examples/" + model, std::cerr);
-  ASSERT_TRUE(loaded) << loaded.error().message();
-  auto compiled = driver::compileModel(*loaded, {s.vocab, s.batch, s.steps});
-  ASSERT_TRUE(compiled) << compiled.error().message();
+  auto compiled = fixtures::compileExample(model, {s.vocab, s.batch, s.steps});
+  ASSERT_TRUE(compiled);
   const ir::Function &fn = *compiled->module->function("train_step");
   ThreadCountGuard guard;
   std::vector<std::vector<std::vector<uint32_t>>> results;
@@ -56,9 +54,8 @@ void expectSameBitsForAnyThreadCount(const std::string &model, Sizes s) {
     runtime::setKernelThreads(threads);
     // Fresh buffers each time (same seed, same inputs), so a result left
     // unwritten by one run cannot pass for another's.
-    support::RandomCall call(fn, /*seed=*/7, /*stddev=*/0.1f, s.vocab);
-    for (auto &r : call.results)
-      std::fill(r.begin(), r.end(), 0x7fc00001u); // a NaN nobody computes
+    driver::SyntheticCall call(fn, s.vocab, /*seed=*/7, /*lo=*/-0.17, /*hi=*/0.17);
+    call.fillResults(0x7fc00001u); // a NaN nobody computes
     ASSERT_TRUE(call.run(compiled->trainStep->function())) << threads << " threads";
     results.push_back(call.results);
   }

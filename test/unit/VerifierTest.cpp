@@ -1,5 +1,7 @@
 //===- VerifierTest.cpp - The verifier rejects each kind of broken IR -----===//
 #include "IRTextTestUtil.h"
+#include "ir/Parser.h"
+#include "test/support/IRText.h"
 
 #include "ir/Verifier.h"
 
