@@ -88,8 +88,8 @@ int runGenerate(const GenerateArgs &a) {
       return 1;
     }
   runtime::SamplingOptions sampling{a.temperature, a.topK};
-  if (!runtime::validateSamplingOptions(sampling, &error)) {
-    std::cerr << "rnnc: error: " << error << '\n';
+  if (Expected<void> valid = runtime::validateSamplingOptions(sampling); !valid) {
+    std::cerr << "rnnc: error: " << valid.error().message() << '\n';
     return 2;
   }
   runtime::TokenChooser chooser = a.temperature > 0 || a.topK > 0

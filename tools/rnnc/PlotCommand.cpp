@@ -41,11 +41,10 @@ int runPlot(const PlotArgs &a) {
   Expected<std::string> text = readFileBytes(a.metrics, "metrics ", kMaxMetricsBytes);
   if (!text)
     return reportError(text.error());
-  auto rows = runtime::parseMetricsJsonLines(*text, a.metrics, &error);
-  if (!rows) {
-    std::cerr << "rnnc: error: " << error << '\n';
-    return 1;
-  }
+  Expected<std::vector<runtime::MetricsRow>> rows =
+      runtime::parseMetricsJsonLines(*text, a.metrics);
+  if (!rows)
+    return reportError(rows.error());
   std::string svg = runtime::renderPerplexityPlot(*rows);
   if (Expected<void> written = runtime::writeFileAtomically(a.output, svg, "plot");
       !written)

@@ -216,9 +216,13 @@ int runTrain(const TrainArgs &a) {
     options.onEpochMetrics = [&plotLines, &a](const std::string &line,
                                               std::string *why) {
       plotLines += line + '\n';
-      auto rows = runtime::parseMetricsJsonLines(plotLines, "--plot", why);
-      if (!rows)
+      Expected<std::vector<runtime::MetricsRow>> rows =
+          runtime::parseMetricsJsonLines(plotLines, "--plot");
+      if (!rows) {
+        if (why)
+          *why = rows.error().message();
         return false;
+      }
       Expected<void> written = runtime::writeFileAtomically(
           a.plot, runtime::renderPerplexityPlot(*rows), "plot");
       if (!written && why)
