@@ -254,9 +254,12 @@ bool checkTreeDepth(antlr4::tree::ParseTree *root, DiagnosticEngine &diags) {
 
 std::shared_ptr<const SourceBuffer> loadSourceFile(const std::string &path,
                                                    std::string *error) {
-  auto text = readFileBytes(path, "", error);
-  if (!text)
+  Expected<std::string> text = readFileBytes(path, "");
+  if (!text) {
+    if (error)
+      *error = text.error().message();
     return nullptr;
+  }
   return std::make_shared<SourceBuffer>(path, std::move(*text));
 }
 

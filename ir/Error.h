@@ -8,6 +8,14 @@
 /// llvm::Error / llvm::Expected where LLVM may not be used (ir, passes,
 /// frontend, and the interfaces built on them).
 ///
+/// A function that produces nothing returns Expected<void>: success is
+/// `return {};` (or `Expected<void>::success()`), failure `return Error(...)`.
+/// There is no second convention: no interface returns `bool` with a
+/// `std::string *error`, nor an optional message meaning failure.
+///
+/// Expected is [[nodiscard]]: a failure cannot be dropped silently. A caller
+/// that truly does not care says so with `(void)`.
+///
 /// Errors with a location in a model are reported as they are found,
 /// through DiagnosticEngine (the source line and a caret, possibly several
 /// of them); the function then returns Error::diagnosed(), and the caller
@@ -47,7 +55,7 @@ private:
 };
 
 /// A T, or the Error that prevented it.
-template <typename T> class Expected {
+template <typename T> class [[nodiscard]] Expected {
 public:
   Expected(T value) : storage_(std::move(value)) {}
   Expected(Error error) : storage_(std::move(error)) {}
@@ -70,6 +78,25 @@ public:
 
 private:
   std::variant<T, Error> storage_;
+};
+
+/// Success, or the Error that prevented it, for functions that produce
+/// nothing.
+template <> class [[nodiscard]] Expected<void> {
+public:
+  Expected() = default;
+  Expected(Error error) : error_(std::move(error)), failed_(true) {}
+  static Expected success() { return {}; }
+
+  explicit operator bool() const { return !failed_; }
+  const Error &error() const {
+    assert(failed_ && "no error in a successful Expected");
+    return error_;
+  }
+
+private:
+  Error error_{std::string()};
+  bool failed_ = false;
 };
 
 } // namespace rnnc

@@ -10,16 +10,13 @@
 
 namespace rnnc {
 
-int openRegularFile(const std::string &path, std::string_view what,
-                    uint64_t *size, std::string *error) {
+Expected<int> openRegularFile(const std::string &path, std::string_view what,
+                              uint64_t *size) {
   std::string named = std::string(what) + "'" + path + "'";
   // O_NONBLOCK: opening a FIFO must not wait for a writer.
   int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    if (error)
-      *error = "cannot open " + named + ": " + std::strerror(errno);
-    return -1;
-  }
+  if (fd < 0)
+    return Error("cannot open " + named + ": " + std::strerror(errno));
   struct stat st;
   const char *kind = nullptr;
   if (::fstat(fd, &st) != 0)
@@ -38,10 +35,8 @@ int openRegularFile(const std::string &path, std::string_view what,
     kind = "not a regular file";
   if (kind) {
     ::close(fd);
-    if (error)
-      *error = std::string("cannot read ") + named + ": it is " + kind +
-               ", not a regular file";
-    return -1;
+    return Error(std::string("cannot read ") + named + ": it is " + kind +
+                 ", not a regular file");
   }
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   if (size)
@@ -59,20 +54,15 @@ std::string limitText(uint64_t bytes) {
 }
 } // namespace
 
-std::optional<std::string> readFileBytes(const std::string &path,
-                                         std::string_view what,
-                                         std::string *error,
-                                         uint64_t maxBytes) {
-  auto fail = [&](const std::string &message) -> std::optional<std::string> {
-    if (error)
-      *error = message;
-    return std::nullopt;
-  };
+Expected<std::string> readFileBytes(const std::string &path,
+                                    std::string_view what, uint64_t maxBytes) {
+  auto fail = [](std::string message) { return Error(std::move(message)); };
   std::string named = std::string(what) + "'" + path + "'";
   uint64_t size = 0;
-  int fd = openRegularFile(path, what, &size, error);
-  if (fd < 0)
-    return std::nullopt;
+  Expected<int> opened = openRegularFile(path, what, &size);
+  if (!opened)
+    return opened.error();
+  int fd = *opened;
   if (size > maxBytes) {
     ::close(fd);
     return fail("cannot read " + named + ": it is larger than the " +
@@ -103,26 +93,19 @@ std::optional<std::string> readFileBytes(const std::string &path,
   return contents;
 }
 
-std::optional<std::string> readStreamBytes(std::istream &in,
-                                           const std::string &name,
-                                           std::string *error,
-                                           uint64_t maxBytes) {
+Expected<std::string> readStreamBytes(std::istream &in,
+                                      const std::string &name,
+                                      uint64_t maxBytes) {
   std::string contents;
   char buffer[1 << 16];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    if (contents.size() + static_cast<uint64_t>(in.gcount()) > maxBytes) {
-      if (error)
-        *error = "cannot read " + name + ": it is larger than the " +
-                 limitText(maxBytes) + " limit";
-      return std::nullopt;
-    }
+    if (contents.size() + static_cast<uint64_t>(in.gcount()) > maxBytes)
+      return Error("cannot read " + name + ": it is larger than the " +
+                   limitText(maxBytes) + " limit");
     contents.append(buffer, static_cast<size_t>(in.gcount()));
   }
-  if (in.bad()) {
-    if (error)
-      *error = "cannot read " + name;
-    return std::nullopt;
-  }
+  if (in.bad())
+    return Error("cannot read " + name);
   return contents;
 }
 

@@ -9,9 +9,10 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <cstdint>
 #include <iosfwd>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,21 +26,20 @@ constexpr uint64_t kMaxInputFileBytes = uint64_t(2) << 30; // 2 GiB
 /// Only regular files are read: a directory, a FIFO or a device (/dev/zero)
 /// is refused before any byte is read, and so is a file above `maxBytes`;
 /// every failure is a message, never an exception.
-std::optional<std::string> readFileBytes(const std::string &path,
-                                         std::string_view what,
-                                         std::string *error,
-                                         uint64_t maxBytes = kMaxInputFileBytes);
+Expected<std::string> readFileBytes(const std::string &path,
+                                    std::string_view what,
+                                    uint64_t maxBytes = kMaxInputFileBytes);
 
 /// All of `in` (standard input), refused past `maxBytes`.
-std::optional<std::string> readStreamBytes(std::istream &in,
-                                           const std::string &name,
-                                           std::string *error,
-                                           uint64_t maxBytes = kMaxInputFileBytes);
+Expected<std::string> readStreamBytes(std::istream &in,
+                                      const std::string &name,
+                                      uint64_t maxBytes = kMaxInputFileBytes);
 
 /// Opens `path` for reading if it is a regular file (without blocking on a
-/// FIFO); -1 with `*error` ("cannot read corpus 'x': it is a FIFO, not a
-/// regular file") otherwise. `*size` gets its size.
-int openRegularFile(const std::string &path, std::string_view what,
-                    uint64_t *size, std::string *error);
+/// FIFO) and returns its descriptor, which the caller closes; an Error
+/// ("cannot read corpus 'x': it is a FIFO (pipe), not a regular file")
+/// otherwise. `*size` gets its size.
+Expected<int> openRegularFile(const std::string &path, std::string_view what,
+                              uint64_t *size);
 
 } // namespace rnnc

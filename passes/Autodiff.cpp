@@ -52,15 +52,37 @@ struct ScanPlan {
   Operation *forwardClone = nullptr;
 };
 
-bool fail(std::string &err, std::string msg) {
-  if (err.empty())
-    err = std::move(msg);
+/// The first failure, with the location of the op that caused it when it
+/// has one (ops read from the DSL or from IR text do).
+struct Failure {
+  std::string message;
+  SourceLocation loc;
+  bool empty() const { return message.empty(); }
+};
+
+bool fail(Failure &err, std::string msg, SourceLocation loc = {}) {
+  if (err.empty()) {
+    err.message = std::move(msg);
+    err.loc = loc;
+  }
+  return false;
+}
+
+/// Runs `adjoints.backprop` over `block`; a failure it reports is located at
+/// the op it stopped on.
+bool backpropLocated(BlockAdjoints &adjoints, const Block &block,
+                     const BlockAdjoints::ScanRule &scanRule, Failure &err) {
+  bool hadFailure = !err.empty();
+  if (adjoints.backprop(block, scanRule, err.message))
+    return true;
+  if (!hadFailure && !err.loc.isValid() && adjoints.failedOp())
+    err.loc = adjoints.failedOp()->loc;
   return false;
 }
 
 /// False, with the builder's first typing failure in `err`, if the rules
 /// asked for an ill-typed op (a bug: the forward graph was verified).
-bool builtWellTyped(const Builder &builder, std::string &err) {
+bool builtWellTyped(const Builder &builder, Failure &err) {
   if (builder.error().empty())
     return err.empty();
   return fail(err, "internal error: built an ill-typed op: " + builder.error());
@@ -68,14 +90,14 @@ bool builtWellTyped(const Builder &builder, std::string &err) {
 
 std::unique_ptr<ScanPlan> planScan(const Operation &scan,
                                    const std::set<const Value *> &outerActive,
-                                   std::string &err) {
+                                   Failure &err) {
   const Block &body = scan.body();
   unsigned nc = scan.scanNumCarried(), ns = scan.scanNumSequences();
   unsigned nOut = scan.numResults() - nc;
   const Operation *yield = body.terminator();
   if (!yield || yield->numOperands() != nc + nOut ||
       body.numArguments() != scan.numOperands()) {
-    fail(err, "malformed scan");
+    fail(err, "malformed scan", scan.loc);
     return nullptr;
   }
   auto plan = std::make_unique<ScanPlan>();
@@ -87,7 +109,7 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
     const Value *arg = body.argument(i);
     bool isFloat = arg->type().elementType() == ElementType::F32;
     if (i < nc && !isFloat) {
-      fail(err, "integer scan carried values are not supported");
+      fail(err, "integer scan carried values are not supported", scan.loc);
       return nullptr;
     }
     if (isFloat && (i < nc || outerActive.count(scan.operand(i))))
@@ -134,10 +156,11 @@ std::unique_ptr<ScanPlan> planScan(const Operation &scan,
   for (unsigned i = 0; i < nc + nOut; ++i)
     adjoints.addInto(yield->operand(i), i < nc ? plan->carriedAdjointArgs[i]
                                                : plan->outputAdjointArgs[i - nc]);
-  auto nestedScan = [&](const Operation &) {
-    return fail(err, "a scan inside a scan body is not supported");
+  auto nestedScan = [&](const Operation &inner) {
+    return fail(err, "a scan inside a scan body is not supported", inner.loc);
   };
-  if (!adjoints.backprop(body, nestedScan, err) || !builtWellTyped(builder, err))
+  if (!backpropLocated(adjoints, body, nestedScan, err) ||
+      !builtWellTyped(builder, err))
     return nullptr;
 
   std::vector<Value *> yields;
@@ -194,7 +217,7 @@ Operation *cloneForwardScan(const Operation &scan, const ScanPlan &plan,
 /// Emits the reverse scan of `scan` (step 5) and adds its results into the
 /// adjoints of the scan's operands.
 bool emitReverseScan(const Operation &scan, ScanPlan &plan,
-                     BlockAdjoints &adjoints, std::string &err) {
+                     BlockAdjoints &adjoints, Failure &err) {
   Builder &builder = adjoints.builder();
   unsigned nc = scan.scanNumCarried(), nOut = scan.numResults() - nc;
   unsigned nForward = scan.numResults();
@@ -262,12 +285,12 @@ bool emitReverseScan(const Operation &scan, ScanPlan &plan,
 
 } // namespace
 
-bool buildTrainStep(Module &module, std::string *error) {
-  std::string err;
-  auto done = [&](bool ok) {
-    if (!ok && error)
-      *error = err;
-    return ok;
+Expected<void> buildTrainStep(Module &module) {
+  Failure err;
+  auto done = [&](bool ok) -> Expected<void> {
+    if (ok)
+      return {};
+    return Error(err.message, err.loc);
   };
   Function *fwd = module.function("forward");
   if (!fwd)
@@ -282,7 +305,8 @@ bool buildTrainStep(Module &module, std::string *error) {
     for (const auto &op : block->operations()) {
       if (op->kind() == OpKind::Fusion)
         return done(fail(err, "cannot differentiate 'fusion' (run "
-                              "fuse-elementwise after autodiff, not before)"));
+                              "fuse-elementwise after autodiff, not before)",
+                         op->loc));
       for (const auto &region : op->regions())
         work.push_back(region.get());
     }
@@ -318,7 +342,7 @@ bool buildTrainStep(Module &module, std::string *error) {
       producesActive |= active.count(r) != 0;
     if (producesActive && op->kind() != OpKind::Scan)
       if (std::string why = missingAdjointRule(*op); !why.empty())
-        return done(fail(err, why));
+        return done(fail(err, why, op->loc));
   }
 
   // Step 3.
@@ -359,7 +383,8 @@ bool buildTrainStep(Module &module, std::string *error) {
   auto scanRule = [&](const Operation &scan) {
     return emitReverseScan(scan, *plans.at(&scan), adjoints, err);
   };
-  if (!adjoints.backprop(F, scanRule, err) || !builtWellTyped(builder, err))
+  if (!backpropLocated(adjoints, F, scanRule, err) ||
+      !builtWellTyped(builder, err))
     return done(false);
 
   // Step 6.
@@ -381,15 +406,22 @@ bool buildTrainStep(Module &module, std::string *error) {
   return done(builtWellTyped(builder, err));
 }
 
+bool buildTrainStep(Module &module, std::string *error) {
+  Expected<void> built = buildTrainStep(module);
+  if (!built && error)
+    *error = built.error().message();
+  return bool(built);
+}
+
 namespace {
 class AutodiffPass : public Pass {
 public:
   const char *name() const override { return "autodiff"; }
   bool run(Module &module, DiagnosticEngine &diag) override {
-    std::string err;
-    if (buildTrainStep(module, &err))
+    Expected<void> built = buildTrainStep(module);
+    if (built)
       return true;
-    diag.error({}, "autodiff: " + err);
+    diag.error(built.error().location(), "autodiff: " + built.error().message());
     return false;
   }
 };

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <string>
@@ -16,8 +17,13 @@ namespace rnnc::passes {
 /// Adds `@train_step` to `module`, built from its `@forward`: arguments are
 /// forward's (params, states, `x`) plus the label `y` (role Label, typed like
 /// `x`); results are `loss` (mean cross-entropy of the logits against `y`),
-/// the final states, then `grad.<param>` for every param in order. Returns
-/// false with `*error` set if forward is missing or not differentiable.
+/// the final states, then `grad.<param>` for every param in order. An Error
+/// if forward is missing or not differentiable, located at the op that
+/// cannot be differentiated when that op has a location.
+Expected<void> buildTrainStep(ir::Module &module);
+
+/// The same, with the message only: the form the test fixtures and the
+/// differential driver still use (issue 12 converts them).
 bool buildTrainStep(ir::Module &module, std::string *error);
 
 } // namespace rnnc::passes

@@ -110,6 +110,7 @@ bool BlockAdjoints::backprop(const Block &block, const ScanRule &scanRule,
     if (!ok) {
       if (error.empty())
         error = std::string("cannot differentiate '") + op.name() + "'";
+      failedOp_ = &op;
       return false;
     }
   }

@@ -55,6 +55,8 @@ public:
   /// has no adjoint rule.
   bool backprop(const ir::Block &block, const ScanRule &scanRule,
                 std::string &error);
+  /// The op the last failed backprop stopped on (null before any failure).
+  const ir::Operation *failedOp() const { return failedOp_; }
 
   ir::Builder &builder() { return b_; }
   ir::Value *forward(const ir::Value *v) { return fwd_(v); }
@@ -68,6 +70,7 @@ private:
   ir::Builder &b_;
   ForwardMap fwd_;
   std::set<const ir::Value *> active_;
+  const ir::Operation *failedOp_ = nullptr;
   std::map<const ir::Value *, ir::Value *> adjoints_;
 };
 

@@ -148,10 +148,12 @@ int rnnc_capi_encode(rnnc_capi_context *ctx, const char *utf8, int64_t length,
       ctx->error = "the model has no vocabulary (compiled with --vocab)";
       return false;
     }
-    auto tokens = ctx->model().vocabulary->encodeUtf8(
-        std::string_view(utf8, static_cast<size_t>(length)), &ctx->error);
-    if (!tokens)
+    rnnc::Expected<std::vector<int32_t>> tokens = ctx->model().vocabulary->encodeUtf8(
+        std::string_view(utf8, static_cast<size_t>(length)));
+    if (!tokens) {
+      ctx->error = tokens.error().message();
       return false;
+    }
     *count = static_cast<int64_t>(tokens->size());
     if (*count > capacity) {
       ctx->error = "encode: the text has " + std::to_string(*count) +

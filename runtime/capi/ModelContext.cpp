@@ -45,12 +45,18 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
     d.train.seqLen = j.at("seq_len").get<int64_t>();
     d.step.batch = d.step.seqLen = 1;
     if (j.contains("vocabulary")) {
-      auto chars = decodeUtf8(j["vocabulary"].get<std::string>(), error);
-      if (!chars)
+      Expected<std::u32string> chars =
+          decodeUtf8(j["vocabulary"].get<std::string>());
+      if (!chars) {
+        *error = chars.error().message();
         return std::nullopt;
-      d.vocabulary = Vocabulary::fromChars(*chars, error);
-      if (!d.vocabulary)
+      }
+      Expected<Vocabulary> vocabulary = Vocabulary::fromChars(*chars);
+      if (!vocabulary) {
+        *error = vocabulary.error().message();
         return std::nullopt;
+      }
+      d.vocabulary = std::move(*vocabulary);
     }
     d.train.params = slotsFrom(j.at("params"));
     d.step.params = d.train.params;
@@ -113,18 +119,17 @@ bool ModelContext::initParams(uint64_t seed) {
 }
 
 bool ModelContext::load(const std::string &path) {
-  std::string why;
-  auto ckpt = loadCheckpoint(path, &why);
+  Expected<Checkpoint> ckpt = loadCheckpoint(path);
   if (!ckpt)
-    return fail(why);
+    return fail(ckpt.error().message());
   CheckpointExpectation expected;
   expected.modelHash = model_.hash;
   if (model_.vocabulary)
     expected.vocabulary = model_.vocabulary->chars();
   for (const TensorSlot &s : model_.train.params)
     expected.tensors.push_back({s.name, s.shape});
-  if (!checkCheckpoint(*ckpt, path, expected, &why))
-    return fail(why);
+  if (Expected<void> fits = checkCheckpoint(*ckpt, path, expected); !fits)
+    return fail(fits.error().message());
   if (!model_.vocabulary &&
       static_cast<int64_t>(ckpt->metadata.vocabulary.size()) !=
           model_.train.vocab)
@@ -135,7 +140,9 @@ bool ModelContext::load(const std::string &path) {
   if (!session_.loadParameters(*ckpt, &error))
     return false;
   if (!model_.vocabulary && !ckpt->metadata.vocabulary.empty())
-    model_.vocabulary = Vocabulary::fromChars(ckpt->metadata.vocabulary, &why);
+    if (Expected<Vocabulary> saved =
+            Vocabulary::fromChars(ckpt->metadata.vocabulary))
+      model_.vocabulary = std::move(*saved);
   session_.resetOptimizer();
   epochsDone_ = ckpt->metadata.epoch;
   paramsReady_ = true;
@@ -158,9 +165,8 @@ bool ModelContext::save(const std::string &path) {
   for (size_t i = 0; i < slots.size(); ++i)
     views.push_back(
         {slots[i].name, slots[i].shape, session_.parameters()[i].data()});
-  std::string why;
-  if (!saveCheckpoint(path, meta, views, &why))
-    return fail(why);
+  if (Expected<void> saved = saveCheckpoint(path, meta, views); !saved)
+    return fail(saved.error().message());
   return true;
 }
 

@@ -128,8 +128,8 @@ bool ModelContext::generate(const std::string &prefixUtf8, int64_t count,
   if (count < 0 || count > 1000000000)
     return fail("generate: the count must be 0 to 1000000000");
   SamplingOptions sampling{temperature, topK};
-  if (!validateSamplingOptions(sampling, &error))
-    return false;
+  if (Expected<void> valid = validateSamplingOptions(sampling); !valid)
+    return fail(valid.error().message());
   if (!paramsReady_)
     return fail("no parameters yet: call init_params or load first");
   if (!forward_.reserveArena(&error)) {

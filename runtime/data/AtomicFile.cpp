@@ -17,12 +17,11 @@
 
 namespace rnnc::runtime {
 
-bool writeFileAtomically(const std::string &path, std::string_view bytes,
-                         std::string_view what, std::string *error) {
-  auto fail = [&](const std::string &why) {
-    if (error)
-      *error = fmt::format("cannot write {} '{}': {}", what, path, why);
-    return false;
+Expected<void> writeFileAtomically(const std::string &path,
+                                   std::string_view bytes,
+                                   std::string_view what) {
+  auto fail = [&](const std::string &why) -> Expected<void> {
+    return Error(fmt::format("cannot write {} '{}': {}", what, path, why));
   };
   struct stat existing;
   if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode))
@@ -63,7 +62,7 @@ bool writeFileAtomically(const std::string &path, std::string_view bytes,
     ::unlink(tempPath.c_str());
     return fail(why);
   }
-  return true;
+  return {};
 }
 
 } // namespace rnnc::runtime

@@ -12,15 +12,18 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <string>
 #include <string_view>
 
 namespace rnnc::runtime {
 
-/// Replaces `path` with `bytes`. False with `*error` ("cannot write WHAT
-/// 'PATH': REASON") on any failure; the target is then unchanged and the
-/// temp file removed.
-bool writeFileAtomically(const std::string &path, std::string_view bytes,
-                         std::string_view what, std::string *error);
+/// Replaces `path` with `bytes`. An Error ("cannot write WHAT 'PATH':
+/// REASON") on any failure; the target is then unchanged and the temp file
+/// removed.
+Expected<void> writeFileAtomically(const std::string &path,
+                                   std::string_view bytes,
+                                   std::string_view what);
 
 } // namespace rnnc::runtime

@@ -135,14 +135,9 @@ std::string hashModelSource(std::string_view modelText) {
   return fmt::format("fnv1a64:{:016x}", hash);
 }
 
-std::optional<std::string> serializeCheckpoint(const CheckpointMetadata &metadata,
-                                               const std::vector<TensorView> &tensors,
-                                               std::string *error) {
-  auto fail = [&](const std::string &message) -> std::optional<std::string> {
-    if (error)
-      *error = message;
-    return std::nullopt;
-  };
+Expected<std::string> serializeCheckpoint(const CheckpointMetadata &metadata,
+                                          const std::vector<TensorView> &tensors) {
+  auto fail = [](std::string message) { return Error(std::move(message)); };
   if (nlohmann::json::parse(metadata.hyperParametersJson, nullptr, false)
           .is_discarded())
     return fail("hyper-parameters are not valid JSON");
@@ -248,19 +243,17 @@ void removeStaleTemps(const std::string &dir, const std::string &base) {
 
 } // namespace
 
-bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
-                    const std::vector<TensorView> &tensors, std::string *error) {
+Expected<void> saveCheckpoint(const std::string &path,
+                              const CheckpointMetadata &metadata,
+                              const std::vector<TensorView> &tensors) {
   struct stat existing;
-  if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode)) {
-    if (error)
-      *error = fmt::format("cannot write checkpoint '{}': it exists and is "
-                           "not a regular file",
-                           path);
-    return false;
-  }
-  std::optional<std::string> bytes = serializeCheckpoint(metadata, tensors, error);
+  if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode))
+    return Error(fmt::format("cannot write checkpoint '{}': it exists and is "
+                             "not a regular file",
+                             path));
+  Expected<std::string> bytes = serializeCheckpoint(metadata, tensors);
   if (!bytes)
-    return false;
+    return bytes.error();
   std::string dir = directoryOf(path);
   removeStaleTemps(dir, path.substr(path.rfind('/') == std::string::npos
                                         ? 0
@@ -270,20 +263,16 @@ bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
   // remove it if this process is killed before the rename.
   std::string tempPath = (dir == "/" ? "" : dir) + "/.rnnc-" +
                          std::to_string(::getpid()) + "-XXXXXX";
-  auto fail = [&](const std::string &what) {
-    if (error)
-      *error = fmt::format("cannot write checkpoint '{}': {}: {}", path, what,
-                           std::strerror(errno));
+  auto fail = [&](const std::string &what) -> Expected<void> {
+    Error error(fmt::format("cannot write checkpoint '{}': {}: {}", path, what,
+                            std::strerror(errno)));
     ::unlink(tempPath.c_str());
-    return false;
+    return error;
   };
   int fd = ::mkostemp(tempPath.data(), O_CLOEXEC);
-  if (fd < 0) {
-    if (error)
-      *error = fmt::format("cannot write checkpoint '{}': {}", path,
-                           std::strerror(errno));
-    return false;
-  }
+  if (fd < 0)
+    return Error(fmt::format("cannot write checkpoint '{}': {}", path,
+                             std::strerror(errno)));
   mode_t mask = ::umask(0);
   ::umask(mask);
   if (::fchmod(fd, 0666 & ~mask) != 0 || !writeAll(fd, *bytes) ||
@@ -303,7 +292,7 @@ bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
     ::fsync(dirFd);
     ::close(dirFd);
   }
-  return true;
+  return {};
 }
 
 namespace {
@@ -400,13 +389,10 @@ bool parseTensorEntry(const std::string &file, const std::string &tensorName,
   return true;
 }
 
-std::optional<Checkpoint> parseCheckpointImpl(std::string_view bytes,
-                                              const std::string &file,
-                                              std::string *error) {
-  auto fail = [&](const std::string &message) -> std::optional<Checkpoint> {
-    if (error)
-      *error = fmt::format("checkpoint '{}': {}", file, message);
-    return std::nullopt;
+Expected<Checkpoint> parseCheckpointImpl(std::string_view bytes,
+                                         const std::string &file) {
+  auto fail = [&](const std::string &message) {
+    return Error(fmt::format("checkpoint '{}': {}", file, message));
   };
   if (bytes.size() < 8)
     return fail(fmt::format("file is truncated ({} bytes; the 8-byte header "
@@ -444,10 +430,9 @@ std::optional<Checkpoint> parseCheckpointImpl(std::string_view bytes,
   CheckpointMetadata &m = checkpoint.metadata;
   m.modelName = meta["model_name"];
   m.modelHash = meta["model_hash"];
-  std::string utf8Error;
-  std::optional<std::u32string> vocab = decodeUtf8(meta["vocabulary"], &utf8Error);
+  Expected<std::u32string> vocab = decodeUtf8(meta["vocabulary"]);
   if (!vocab)
-    return fail("bad header: vocabulary: " + utf8Error);
+    return fail("bad header: vocabulary: " + vocab.error().message());
   m.vocabulary = std::move(*vocab);
   m.hyperParametersJson = meta.count("hyper_parameters") ? meta["hyper_parameters"] : "{}";
   if (nlohmann::json::parse(m.hyperParametersJson, nullptr, false).is_discarded())
@@ -471,8 +456,9 @@ std::optional<Checkpoint> parseCheckpointImpl(std::string_view bytes,
       continue;
     NamedTensor tensor;
     uint64_t begin = 0, end = 0;
-    if (!parseTensorEntry(file, it.key(), *it, tensor, begin, end, error))
-      return std::nullopt;
+    std::string tensorError;
+    if (!parseTensorEntry(file, it.key(), *it, tensor, begin, end, &tensorError))
+      return Error(tensorError);
     ranges.push_back({begin, end});
     begins.push_back(begin);
     checkpoint.tensors.push_back(std::move(tensor));
@@ -521,34 +507,29 @@ std::optional<Checkpoint> parseCheckpointImpl(std::string_view bytes,
 
 } // namespace
 
-std::optional<Checkpoint> parseCheckpoint(std::string_view bytes,
-                                          const std::string &name,
-                                          std::string *error) {
+Expected<Checkpoint> parseCheckpoint(std::string_view bytes,
+                                     const std::string &name) {
   try {
-    return parseCheckpointImpl(bytes, name, error);
+    return parseCheckpointImpl(bytes, name);
   } catch (const std::exception &e) { // e.g. bad_alloc; never escape
-    if (error)
-      *error = fmt::format("checkpoint '{}': {}", name, e.what());
-    return std::nullopt;
+    return Error(fmt::format("checkpoint '{}': {}", name, e.what()));
   }
 }
 
-std::optional<Checkpoint> loadCheckpoint(const std::string &path,
-                                         std::string *error) {
+Expected<Checkpoint> loadCheckpoint(const std::string &path) {
   // readFileBytes reads regular files only: a device or a FIFO (/dev/zero,
   // a pipe) would be read until memory runs out or block forever.
-  auto bytes = readFileBytes(path, "checkpoint ", error);
+  Expected<std::string> bytes = readFileBytes(path, "checkpoint ");
   if (!bytes)
-    return std::nullopt;
-  return parseCheckpoint(*bytes, path, error);
+    return bytes.error();
+  return parseCheckpoint(*bytes, path);
 }
 
-bool checkCheckpoint(const Checkpoint &checkpoint, const std::string &name,
-                     const CheckpointExpectation &expected, std::string *error) {
-  auto fail = [&](const std::string &message) {
-    if (error)
-      *error = fmt::format("checkpoint '{}': {}", name, message);
-    return false;
+Expected<void> checkCheckpoint(const Checkpoint &checkpoint,
+                               const std::string &name,
+                               const CheckpointExpectation &expected) {
+  auto fail = [&](const std::string &message) -> Expected<void> {
+    return Error(fmt::format("checkpoint '{}': {}", name, message));
   };
   const CheckpointMetadata &m = checkpoint.metadata;
   if (!expected.modelHash.empty() && m.modelHash != expected.modelHash)
@@ -580,7 +561,7 @@ bool checkCheckpoint(const Checkpoint &checkpoint, const std::string &name,
       return fail(fmt::format("tensor '{}' has shape {}, expected {}", t.name,
                               describeShape(found->shape), describeShape(t.shape)));
   }
-  return true;
+  return {};
 }
 
 } // namespace rnnc::runtime

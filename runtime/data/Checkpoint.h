@@ -21,6 +21,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -73,13 +75,13 @@ std::string hashModelSource(std::string_view modelText);
 /// The bytes of a checkpoint file. Fails on an invalid hyper-parameter JSON,
 /// a reserved `extra` key, a duplicate or empty tensor name, or a null data
 /// pointer for a non-empty tensor.
-std::optional<std::string> serializeCheckpoint(const CheckpointMetadata &metadata,
-                                               const std::vector<TensorView> &tensors,
-                                               std::string *error);
+Expected<std::string> serializeCheckpoint(const CheckpointMetadata &metadata,
+                                          const std::vector<TensorView> &tensors);
 
 /// Serialises and writes atomically to `path`.
-bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
-                    const std::vector<TensorView> &tensors, std::string *error);
+Expected<void> saveCheckpoint(const std::string &path,
+                              const CheckpointMetadata &metadata,
+                              const std::vector<TensorView> &tensors);
 
 /// Parses checkpoint bytes; `name` is used in messages. Rejects truncated
 /// files, bad headers, a key given twice in one JSON object (a tensor name,
@@ -87,14 +89,12 @@ bool saveCheckpoint(const std::string &path, const CheckpointMetadata &metadata,
 /// (checked before anything is allocated), offsets that do not match the
 /// shape or do not tile the data section, missing rnnc metadata and
 /// hyper-parameters that are not JSON. Never throws.
-std::optional<Checkpoint> parseCheckpoint(std::string_view bytes,
-                                          const std::string &name,
-                                          std::string *error);
+Expected<Checkpoint> parseCheckpoint(std::string_view bytes,
+                                     const std::string &name);
 
 /// Reads and parses the checkpoint at `path`, which must be a regular file
 /// (not /dev/zero or a FIFO).
-std::optional<Checkpoint> loadCheckpoint(const std::string &path,
-                                         std::string *error);
+Expected<Checkpoint> loadCheckpoint(const std::string &path);
 
 /// What a caller needs from a checkpoint before using it.
 struct CheckpointExpectation {
@@ -109,7 +109,8 @@ struct CheckpointExpectation {
 
 /// Checks model hash, vocabulary and tensors; the message says what differs
 /// ("was saved for a different model", "missing tensor 'W_hq'", ...).
-bool checkCheckpoint(const Checkpoint &checkpoint, const std::string &name,
-                     const CheckpointExpectation &expected, std::string *error);
+Expected<void> checkCheckpoint(const Checkpoint &checkpoint,
+                               const std::string &name,
+                               const CheckpointExpectation &expected);
 
 } // namespace rnnc::runtime

@@ -151,9 +151,12 @@ std::unique_ptr<ByteSource> openZipMember(int fd, const std::string &path,
 std::unique_ptr<ByteSource> openCorpusSource(const std::string &path,
                                              std::string *error) {
   uint64_t size = 0;
-  int fd = openRegularFile(path, "corpus ", &size, error);
-  if (fd < 0)
+  Expected<int> opened = openRegularFile(path, "corpus ", &size);
+  if (!opened) {
+    *error = opened.error().message();
     return nullptr;
+  }
+  int fd = *opened;
   char magic[4] = {};
   ssize_t got = ::pread(fd, magic, sizeof magic, 0);
   std::string_view head(magic, got > 0 ? static_cast<size_t>(got) : 0);
@@ -359,10 +362,10 @@ std::optional<std::u32string> readOnce(const std::string &path,
     bool overLimit = allowed < static_cast<uint64_t>(got);
     total += allowed;
     decoded.clear();
-    std::string utf8Error;
-    if (!decoder.feed(std::string_view(buffer.data(), static_cast<size_t>(allowed)),
-                      decoded, &utf8Error)) {
-      *error = fmt::format("corpus '{}': {}", path, utf8Error);
+    Expected<void> fed = decoder.feed(
+        std::string_view(buffer.data(), static_cast<size_t>(allowed)), decoded);
+    if (!fed) {
+      *error = fmt::format("corpus '{}': {}", path, fed.error().message());
       return std::nullopt;
     }
     for (char32_t c : decoded)
@@ -382,9 +385,8 @@ std::optional<std::u32string> readOnce(const std::string &path,
     *error = fmt::format("corpus '{}' is empty", path);
     return std::nullopt;
   }
-  std::string utf8Error;
-  if (!decoder.finish(&utf8Error)) {
-    *error = fmt::format("corpus '{}': {}", path, utf8Error);
+  if (Expected<void> finished = decoder.finish(); !finished) {
+    *error = fmt::format("corpus '{}': {}", path, finished.error().message());
     return std::nullopt;
   }
   pipeline.finish();
@@ -471,15 +473,10 @@ std::string stripFortuneMarkup(std::string_view text) {
   return out;
 }
 
-std::optional<Corpus> corpusFromBytes(std::string_view bytes,
-                                      const std::string &name,
-                                      const CorpusOptions &options,
-                                      std::string *error) {
-  auto fail = [&](const std::string &message) -> std::optional<Corpus> {
-    if (error)
-      *error = message;
-    return std::nullopt;
-  };
+Expected<Corpus> corpusFromBytes(std::string_view bytes,
+                                 const std::string &name,
+                                 const CorpusOptions &options) {
+  auto fail = [](std::string message) { return Error(std::move(message)); };
   if (bytes.empty())
     return fail(fmt::format("corpus '{}' is empty", name));
   bool fortune = options.format == CorpusFormat::Fortune ||
@@ -488,9 +485,11 @@ std::optional<Corpus> corpusFromBytes(std::string_view bytes,
   CorpusPipeline pipeline(options, fortune);
   Utf8StreamDecoder decoder;
   std::u32string decoded;
-  std::string utf8Error;
-  if (!decoder.feed(bytes, decoded, &utf8Error) || !decoder.finish(&utf8Error))
-    return fail(fmt::format("corpus '{}': {}", name, utf8Error));
+  Expected<void> decodedAll = decoder.feed(bytes, decoded);
+  if (decodedAll)
+    decodedAll = decoder.finish();
+  if (!decodedAll)
+    return fail(fmt::format("corpus '{}': {}", name, decodedAll.error().message()));
   for (char32_t c : decoded)
     pipeline.push(c);
   pipeline.finish();
@@ -510,9 +509,8 @@ splitHeldOut(const std::u32string &text, double heldOutFraction) {
   return {text.substr(0, cut), text.substr(cut)};
 }
 
-std::optional<Corpus> loadCorpus(const std::string &path,
-                                 const CorpusOptions &options,
-                                 std::string *error) {
+Expected<Corpus> loadCorpus(const std::string &path,
+                            const CorpusOptions &options) {
   std::string message;
   bool fortune = options.format == CorpusFormat::Fortune;
   bool restart = false;
@@ -520,16 +518,10 @@ std::optional<Corpus> loadCorpus(const std::string &path,
       readOnce(path, options, fortune, &restart, &message);
   if (restart) // an `auto` corpus with a `%` line: read it as fortunes
     text = readOnce(path, options, /*fortune=*/true, &restart, &message);
-  if (!text) {
-    if (error)
-      *error = message;
-    return std::nullopt;
-  }
-  if (text->empty()) {
-    if (error)
-      *error = fmt::format("corpus '{}' has no characters", path);
-    return std::nullopt;
-  }
+  if (!text)
+    return Error(message);
+  if (text->empty())
+    return Error(fmt::format("corpus '{}' has no characters", path));
   Corpus corpus;
   corpus.name = path;
   corpus.text = std::move(*text);

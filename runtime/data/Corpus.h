@@ -20,6 +20,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -68,10 +70,9 @@ std::optional<CorpusFormat> parseCorpusFormat(std::string_view word);
 std::string stripFortuneMarkup(std::string_view text);
 
 /// Builds a corpus from bytes already in memory; `name` is used in messages.
-std::optional<Corpus> corpusFromBytes(std::string_view bytes,
-                                      const std::string &name,
-                                      const CorpusOptions &options,
-                                      std::string *error);
+Expected<Corpus> corpusFromBytes(std::string_view bytes,
+                                 const std::string &name,
+                                 const CorpusOptions &options);
 
 /// Splits off the last `heldOutFraction` (0..1) of the text for evaluation:
 /// returns {training part, held-out part}. The cut is at a character, so
@@ -80,8 +81,7 @@ std::pair<std::u32string, std::u32string>
 splitHeldOut(const std::u32string &text, double heldOutFraction);
 
 /// Reads, validates and decodes the corpus at `path`.
-std::optional<Corpus> loadCorpus(const std::string &path,
-                                 const CorpusOptions &options,
-                                 std::string *error);
+Expected<Corpus> loadCorpus(const std::string &path,
+                            const CorpusOptions &options);
 
 } // namespace rnnc::runtime

@@ -44,16 +44,13 @@ LeadByteRule ruleFor(uint8_t lead) {
 
 } // namespace
 
-std::optional<std::u32string> decodeUtf8(std::string_view bytes,
-                                         std::string *error) {
+Expected<std::u32string> decodeUtf8(std::string_view bytes) {
   std::u32string out;
   out.reserve(bytes.size());
   size_t pos = 0;
-  auto fail = [&](size_t offset) -> std::optional<std::u32string> {
-    if (error)
-      *error = fmt::format("invalid UTF-8 at byte offset {} (byte 0x{:02x})",
-                           offset, static_cast<uint8_t>(bytes[offset]));
-    return std::nullopt;
+  auto fail = [&](size_t offset) -> Expected<std::u32string> {
+    return Error(fmt::format("invalid UTF-8 at byte offset {} (byte 0x{:02x})",
+                             offset, static_cast<uint8_t>(bytes[offset])));
   };
   while (pos < bytes.size()) {
     uint8_t lead = static_cast<uint8_t>(bytes[pos]);
@@ -84,13 +81,11 @@ std::optional<std::u32string> decodeUtf8(std::string_view bytes,
   return out;
 }
 
-bool Utf8StreamDecoder::feed(std::string_view chunk, std::u32string &out,
-                             std::string *error) {
-  auto fail = [&](uint64_t offset, uint8_t byte) {
-    if (error)
-      *error = fmt::format("invalid UTF-8 at byte offset {} (byte 0x{:02x})",
-                           offset, byte);
-    return false;
+Expected<void> Utf8StreamDecoder::feed(std::string_view chunk,
+                                       std::u32string &out) {
+  auto fail = [](uint64_t offset, uint8_t byte) -> Expected<void> {
+    return Error(fmt::format("invalid UTF-8 at byte offset {} (byte 0x{:02x})",
+                             offset, byte));
   };
   for (char c : chunk) {
     uint8_t byte = static_cast<uint8_t>(c);
@@ -121,17 +116,15 @@ bool Utf8StreamDecoder::feed(std::string_view chunk, std::u32string &out,
       need_ = 0;
     }
   }
-  return true;
+  return {};
 }
 
-bool Utf8StreamDecoder::finish(std::string *error) const {
+Expected<void> Utf8StreamDecoder::finish() const {
   if (need_ == 0)
-    return true;
+    return {};
   // Truncated at the end of the input: blame the lead byte.
-  if (error)
-    *error = fmt::format("invalid UTF-8 at byte offset {} (byte 0x{:02x})",
-                         leadOffset_, lead_);
-  return false;
+  return Error(fmt::format("invalid UTF-8 at byte offset {} (byte 0x{:02x})",
+                           leadOffset_, lead_));
 }
 
 void appendUtf8(std::string &out, char32_t c) {

@@ -9,28 +9,28 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace rnnc::runtime {
 
-/// Decodes `bytes`; on failure sets `*error` to
-/// "invalid UTF-8 at byte offset N (byte 0xNN)" and returns nullopt.
-std::optional<std::u32string> decodeUtf8(std::string_view bytes,
-                                         std::string *error);
+/// Decodes `bytes`; on failure an Error
+/// "invalid UTF-8 at byte offset N (byte 0xNN)".
+Expected<std::u32string> decodeUtf8(std::string_view bytes);
 
 /// decodeUtf8 over input that arrives in chunks: a sequence may be split
 /// between two chunks; offsets in messages count from the first byte fed.
 class Utf8StreamDecoder {
 public:
-  /// Appends the code points completed by `chunk` to `out`; false with
-  /// `*error` as decodeUtf8 sets it at the first invalid byte.
-  bool feed(std::string_view chunk, std::u32string &out, std::string *error);
-  /// False with `*error` when the input ended inside a sequence.
-  bool finish(std::string *error) const;
+  /// Appends the code points completed by `chunk` to `out`; at the first
+  /// invalid byte, the Error decodeUtf8 would give.
+  Expected<void> feed(std::string_view chunk, std::u32string &out);
+  /// An Error when the input ended inside a sequence.
+  Expected<void> finish() const;
   /// Bytes fed so far.
   uint64_t offset() const { return offset_; }
 

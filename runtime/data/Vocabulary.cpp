@@ -24,22 +24,15 @@ Vocabulary Vocabulary::fromText(std::u32string_view text) {
   return vocab;
 }
 
-std::optional<Vocabulary> Vocabulary::fromChars(std::u32string_view chars,
-                                                std::string *error) {
-  if (chars.empty()) {
-    if (error)
-      *error = "vocabulary is empty";
-    return std::nullopt;
-  }
+Expected<Vocabulary> Vocabulary::fromChars(std::u32string_view chars) {
+  if (chars.empty())
+    return Error("vocabulary is empty");
   Vocabulary vocab = fromText(chars);
   if (vocab.chars_.size() != chars.size()) {
     for (size_t i = 0; i < chars.size(); ++i) {
-      if (vocab.chars_[i] != chars[i]) {
-        if (error)
-          *error = fmt::format("vocabulary lists {} twice",
-                               describeCodePoint(chars[i]));
-        return std::nullopt;
-      }
+      if (vocab.chars_[i] != chars[i])
+        return Error(fmt::format("vocabulary lists {} twice",
+                                 describeCodePoint(chars[i])));
     }
   }
   return vocab;
@@ -54,29 +47,26 @@ std::optional<int32_t> Vocabulary::idOf(char32_t c) const {
   return it->second;
 }
 
-std::optional<std::vector<int32_t>>
-Vocabulary::encode(std::u32string_view text, std::string *error) const {
+Expected<std::vector<int32_t>>
+Vocabulary::encode(std::u32string_view text) const {
   std::vector<int32_t> ids;
   ids.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     std::optional<int32_t> id = idOf(text[i]);
-    if (!id) {
-      if (error)
-        *error = fmt::format("character {} at index {} is not in the vocabulary",
-                             describeCodePoint(text[i]), i);
-      return std::nullopt;
-    }
+    if (!id)
+      return Error(fmt::format("character {} at index {} is not in the vocabulary",
+                               describeCodePoint(text[i]), i));
     ids.push_back(*id);
   }
   return ids;
 }
 
-std::optional<std::vector<int32_t>>
-Vocabulary::encodeUtf8(std::string_view text, std::string *error) const {
-  std::optional<std::u32string> decoded = decodeUtf8(text, error);
+Expected<std::vector<int32_t>>
+Vocabulary::encodeUtf8(std::string_view text) const {
+  Expected<std::u32string> decoded = decodeUtf8(text);
   if (!decoded)
-    return std::nullopt;
-  return encode(*decoded, error);
+    return decoded.error();
+  return encode(*decoded);
 }
 
 std::string Vocabulary::decode(const std::vector<int32_t> &ids) const {

@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,8 +28,7 @@ public:
   static Vocabulary fromText(std::u32string_view text);
   /// A vocabulary with exactly these characters in this order (as stored in a
   /// checkpoint). Fails on duplicates or an empty list.
-  static std::optional<Vocabulary> fromChars(std::u32string_view chars,
-                                             std::string *error);
+  static Expected<Vocabulary> fromChars(std::u32string_view chars);
 
   /// V, the number of characters.
   int64_t size() const { return static_cast<int64_t>(chars_.size()); }
@@ -43,11 +44,9 @@ public:
 
   /// Ids of every character; an unknown one is an error naming it and its
   /// index, e.g. "character '丁' (U+4E01) at index 2 is not in the vocabulary".
-  std::optional<std::vector<int32_t>> encode(std::u32string_view text,
-                                             std::string *error) const;
+  Expected<std::vector<int32_t>> encode(std::u32string_view text) const;
   /// As above for UTF-8 text (invalid UTF-8 is an error too).
-  std::optional<std::vector<int32_t>> encodeUtf8(std::string_view text,
-                                                 std::string *error) const;
+  Expected<std::vector<int32_t>> encodeUtf8(std::string_view text) const;
   /// The UTF-8 text of a sequence of ids (each must be in range).
   std::string decode(const std::vector<int32_t> &ids) const;
 

@@ -42,7 +42,10 @@ bool parametersFit(const ir::Module &module, const runtime::Checkpoint &checkpoi
       const ir::Value *arg = forward->body().argument(i);
       expected.tensors.push_back({arg->name(), arg->type().shape()});
     }
-  return runtime::checkCheckpoint(checkpoint, name, expected, error);
+  Expected<void> fits = runtime::checkCheckpoint(checkpoint, name, expected);
+  if (!fits && error)
+    *error = fits.error().message();
+  return bool(fits);
 }
 
 } // namespace

@@ -24,6 +24,7 @@
 namespace {
 
 using namespace rnnc::runtime;
+using rnnc::Expected;
 
 [[noreturn]] void bug(const char *what, const std::string &detail) {
   std::fprintf(stderr, "checkpoint fuzzer: %s\n%s\n", what, detail.c_str());
@@ -68,10 +69,9 @@ bool sameMetadata(const CheckpointMetadata &a, const CheckpointMetadata &b) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char *>(data), size);
-  std::string error;
-  std::optional<Checkpoint> ckpt = parseCheckpoint(bytes, "fuzz.safetensors", &error);
+  Expected<Checkpoint> ckpt = parseCheckpoint(bytes, "fuzz.safetensors");
   if (!ckpt) {
-    checkMessage(error, bytes);
+    checkMessage(ckpt.error().message(), bytes);
     return 0;
   }
   CheckpointExpectation own;
@@ -92,15 +92,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   own.modelHash = ckpt->metadata.modelHash;
   own.vocabulary = ckpt->metadata.vocabulary;
-  if (!checkCheckpoint(*ckpt, "fuzz.safetensors", own, &error))
-    bug("a checkpoint does not match its own shapes", error);
+  if (Expected<void> fits = checkCheckpoint(*ckpt, "fuzz.safetensors", own); !fits)
+    bug("a checkpoint does not match its own shapes", fits.error().message());
 
-  std::optional<std::string> written = serializeCheckpoint(ckpt->metadata, views, &error);
+  Expected<std::string> written = serializeCheckpoint(ckpt->metadata, views);
   if (!written)
-    bug("an accepted checkpoint cannot be written back", error);
-  std::optional<Checkpoint> again = parseCheckpoint(*written, "fuzz.safetensors", &error);
+    bug("an accepted checkpoint cannot be written back", written.error().message());
+  Expected<Checkpoint> again = parseCheckpoint(*written, "fuzz.safetensors");
   if (!again)
-    bug("a written checkpoint does not read back", error);
+    bug("a written checkpoint does not read back", again.error().message());
   if (!sameMetadata(ckpt->metadata, again->metadata) || !sameTensors(*ckpt, *again))
     bug("the checkpoint changed on a write and read", "");
   return 0;

@@ -29,19 +29,13 @@ int32_t greedyToken(const float *logits, size_t vocabSize) {
   return best;
 }
 
-bool validateSamplingOptions(const SamplingOptions &options, std::string *error) {
-  if (!(options.temperature >= 0) || !std::isfinite(options.temperature)) {
-    if (error)
-      *error = fmt::format("temperature must be a finite number >= 0, got {}",
-                           options.temperature);
-    return false;
-  }
-  if (options.topK < 0) {
-    if (error)
-      *error = fmt::format("top-k must be >= 0, got {}", options.topK);
-    return false;
-  }
-  return true;
+Expected<void> validateSamplingOptions(const SamplingOptions &options) {
+  if (!(options.temperature >= 0) || !std::isfinite(options.temperature))
+    return Error(fmt::format("temperature must be a finite number >= 0, got {}",
+                             options.temperature));
+  if (options.topK < 0)
+    return Error(fmt::format("top-k must be >= 0, got {}", options.topK));
+  return {};
 }
 
 int32_t sampleToken(const float *logits, size_t vocabSize,

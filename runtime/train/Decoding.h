@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "runtime/train/Rng.h"
 
 #include <cstddef>
@@ -27,7 +28,7 @@ struct SamplingOptions {
 };
 
 /// Checks temperature >= 0 (and finite) and topK >= 0.
-bool validateSamplingOptions(const SamplingOptions &options, std::string *error);
+Expected<void> validateSamplingOptions(const SamplingOptions &options);
 
 /// Samples an id from softmax(logits / temperature) over the top-k logits
 /// (ties broken towards lower ids). temperature 0 is greedy.

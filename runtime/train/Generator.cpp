@@ -36,10 +36,9 @@ bool TextGenerator::streamText(const std::string &prefixUtf8, int64_t count,
     *error = "the number of characters to generate must not be negative";
     return false;
   }
-  std::string encodeError;
-  auto prefix = vocab_.encodeUtf8(prefixUtf8, &encodeError);
+  Expected<std::vector<int32_t>> prefix = vocab_.encodeUtf8(prefixUtf8);
   if (!prefix) {
-    *error = "prefix: " + encodeError;
+    *error = "prefix: " + prefix.error().message();
     return false;
   }
   if (prefix->empty()) {

@@ -69,9 +69,8 @@ std::string tickLabel(double v) { return fmt::format("{:g}", v); }
 
 } // namespace
 
-std::optional<std::vector<MetricsRow>>
-parseMetricsJsonLines(std::string_view text, const std::string &name,
-                      std::string *error) {
+Expected<std::vector<MetricsRow>>
+parseMetricsJsonLines(std::string_view text, const std::string &name) {
   std::vector<MetricsRow> rows;
   size_t lineNumber = 0;
   while (!text.empty()) {
@@ -82,8 +81,7 @@ parseMetricsJsonLines(std::string_view text, const std::string &name,
     if (line.find_first_not_of(" \t\r") == std::string_view::npos)
       continue;
     auto fail = [&](const std::string &why) {
-      *error = fmt::format("{}:{}: {}", name, lineNumber, why);
-      return std::nullopt;
+      return Error(fmt::format("{}:{}: {}", name, lineNumber, why));
     };
     nlohmann::json object = nlohmann::json::parse(line, nullptr, false);
     if (object.is_discarded())
@@ -110,10 +108,8 @@ parseMetricsJsonLines(std::string_view text, const std::string &name,
                               row.epoch, rows.back().epoch));
     rows.push_back(row);
   }
-  if (rows.empty()) {
-    *error = name + ": no metrics (the file is empty)";
-    return std::nullopt;
-  }
+  if (rows.empty())
+    return Error(name + ": no metrics (the file is empty)");
   return rows;
 }
 

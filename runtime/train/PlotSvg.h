@@ -20,6 +20,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,9 +40,8 @@ struct MetricsRow {
 /// "NAME:LINE: malformed JSON", "NAME:LINE: 'perplexity' must be a positive
 /// number, got 0", "NAME: no metrics (the file is empty)". Epochs must
 /// increase from line to line (two runs appended to one file do not).
-std::optional<std::vector<MetricsRow>>
-parseMetricsJsonLines(std::string_view text, const std::string &name,
-                      std::string *error);
+Expected<std::vector<MetricsRow>>
+parseMetricsJsonLines(std::string_view text, const std::string &name);
 
 struct PlotOptions {
   int width = 640, height = 400;

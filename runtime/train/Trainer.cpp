@@ -485,7 +485,10 @@ bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
                        layout.params[i].shape, nullptr, adam->secondMoment(i).data()});
     }
   }
-  return runtime::saveCheckpoint(path, meta, views, error);
+  Expected<void> saved = runtime::saveCheckpoint(path, meta, views);
+  if (!saved && error)
+    *error = saved.error().message();
+  return bool(saved);
 }
 
 } // namespace rnnc::runtime

@@ -40,10 +40,16 @@ std::vector<TensorView> sampleTensors() {
   return {{"W_xh", {2, 3}, kA.data()}, {"b_h", {2}, kB.data()}};
 }
 
+/// The message of a result that must be a failure ("" and a test failure
+/// if it succeeded).
+template <typename T> std::string failureOf(const rnnc::Expected<T> &result) {
+  EXPECT_FALSE(result);
+  return result ? std::string() : result.error().message();
+}
+
 std::string sampleBytes() {
-  std::string error;
-  auto bytes = serializeCheckpoint(sampleMetadata(), sampleTensors(), &error);
-  EXPECT_TRUE(bytes) << error;
+  auto bytes = serializeCheckpoint(sampleMetadata(), sampleTensors());
+  EXPECT_TRUE(bytes) << bytes.error().message();
   return bytes ? *bytes : std::string();
 }
 
@@ -79,9 +85,7 @@ nlohmann::json validMetadata() {
 }
 
 std::string parseError(const std::string &bytes) {
-  std::string error;
-  EXPECT_FALSE(parseCheckpoint(bytes, "c.safetensors", &error));
-  return error;
+  return failureOf(parseCheckpoint(bytes, "c.safetensors"));
 }
 
 std::string tempDir() {
@@ -142,10 +146,9 @@ TEST(Checkpoint, ReadsFilesWithoutPaddingOrInAnyKeyOrder) {
                            {"z", {{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {0, 4}}}},
                            {"a", {{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {4, 8}}}}};
   float values[2] = {7, 8};
-  std::string error;
   auto ckpt = parseCheckpoint(handMade(header, std::string(reinterpret_cast<char *>(values), 8)),
-                              "c", &error);
-  ASSERT_TRUE(ckpt) << error;
+                              "c");
+  ASSERT_TRUE(ckpt) << ckpt.error().message();
   ASSERT_EQ(ckpt->tensors.size(), 2u);
   EXPECT_EQ(ckpt->tensors[0].name, "z") << "tensors come back in file order";
   EXPECT_EQ(ckpt->find("a")->data, std::vector<float>{8});
@@ -155,10 +158,10 @@ TEST(Checkpoint, ReadsFilesWithoutPaddingOrInAnyKeyOrder) {
 
 TEST(Checkpoint, RoundTripThroughFile) {
   std::string path = tempDir() + "/model.safetensors";
-  std::string error;
-  ASSERT_TRUE(saveCheckpoint(path, sampleMetadata(), sampleTensors(), &error)) << error;
-  auto ckpt = loadCheckpoint(path, &error);
-  ASSERT_TRUE(ckpt) << error;
+  auto saved = saveCheckpoint(path, sampleMetadata(), sampleTensors());
+  ASSERT_TRUE(saved) << saved.error().message();
+  auto ckpt = loadCheckpoint(path);
+  ASSERT_TRUE(ckpt) << ckpt.error().message();
   CheckpointMetadata want = sampleMetadata();
   EXPECT_EQ(ckpt->metadata.modelName, want.modelName);
   EXPECT_EQ(ckpt->metadata.modelHash, want.modelHash);
@@ -177,20 +180,20 @@ TEST(Checkpoint, SaveReplacesAtomicallyAndLeavesNoTempFile) {
   std::string dir = tempDir() + "/atomic";
   ::mkdir(dir.c_str(), 0755);
   std::string path = dir + "/m.safetensors";
-  ASSERT_TRUE(saveCheckpoint(path, sampleMetadata(), sampleTensors(), nullptr));
+  ASSERT_TRUE(saveCheckpoint(path, sampleMetadata(), sampleTensors()));
   CheckpointMetadata later = sampleMetadata();
   later.epoch = 251;
-  ASSERT_TRUE(saveCheckpoint(path, later, sampleTensors(), nullptr));
+  ASSERT_TRUE(saveCheckpoint(path, later, sampleTensors()));
   EXPECT_EQ(listDir(dir), std::vector<std::string>{"m.safetensors"});
-  EXPECT_EQ(loadCheckpoint(path, nullptr)->metadata.epoch, 251);
+  EXPECT_EQ(loadCheckpoint(path)->metadata.epoch, 251);
   // A save that fails keeps the previous file.
   later.hyperParametersJson = "{not json";
   std::string error;
-  EXPECT_FALSE(saveCheckpoint(path, later, sampleTensors(), &error));
+  error = failureOf(saveCheckpoint(path, later, sampleTensors()));
   EXPECT_EQ(error, "hyper-parameters are not valid JSON");
-  EXPECT_EQ(loadCheckpoint(path, nullptr)->metadata.epoch, 251);
-  EXPECT_FALSE(saveCheckpoint(dir + "/no/such/dir/m.safetensors", sampleMetadata(),
-                              sampleTensors(), &error));
+  EXPECT_EQ(loadCheckpoint(path)->metadata.epoch, 251);
+  error = failureOf(saveCheckpoint(dir + "/no/such/dir/m.safetensors", sampleMetadata(),
+                              sampleTensors()));
   EXPECT_NE(error.find("cannot write checkpoint"), std::string::npos) << error;
 }
 
@@ -198,10 +201,10 @@ TEST(Checkpoint, SaveRejectsBadInput) {
   std::string error;
   CheckpointMetadata m = sampleMetadata();
   m.extra["epoch"] = "1";
-  EXPECT_FALSE(serializeCheckpoint(m, sampleTensors(), &error));
+  error = failureOf(serializeCheckpoint(m, sampleTensors()));
   EXPECT_EQ(error, "metadata key 'epoch' is reserved");
   std::vector<TensorView> twice = {{"W", {1}, kA.data()}, {"W", {1}, kA.data()}};
-  EXPECT_FALSE(serializeCheckpoint(sampleMetadata(), twice, &error));
+  error = failureOf(serializeCheckpoint(sampleMetadata(), twice));
   EXPECT_EQ(error, "bad or duplicate tensor name 'W'");
 }
 
@@ -218,7 +221,7 @@ TEST(Checkpoint, TruncatedFilesAreErrors) {
   EXPECT_EQ(parseError(bytes + "xyz"),
             "checkpoint 'c.safetensors': 3 unexpected bytes after the tensor data");
   std::string error;
-  EXPECT_FALSE(loadCheckpoint(tempDir() + "/missing.safetensors", &error));
+  error = failureOf(loadCheckpoint(tempDir() + "/missing.safetensors"));
   EXPECT_NE(error.find("cannot open checkpoint"), std::string::npos) << error;
 }
 
@@ -262,45 +265,46 @@ TEST(Checkpoint, WrongDtypeShapeOrOffsetsAreErrors) {
 }
 
 TEST(Checkpoint, ExpectationsCatchMismatches) {
-  auto ckpt = parseCheckpoint(sampleBytes(), "c", nullptr);
+  auto ckpt = parseCheckpoint(sampleBytes(), "c");
   ASSERT_TRUE(ckpt);
   CheckpointExpectation ok;
   ok.modelHash = hashModelSource("model CharRNN {}");
   ok.vocabulary = U"\u5206\u5F00 x";
   ok.tensors = {{"W_xh", {2, 3}}, {"b_h", {2}}};
   std::string error;
-  EXPECT_TRUE(checkCheckpoint(*ckpt, "c", ok, &error)) << error;
+  auto fits = checkCheckpoint(*ckpt, "c", ok);
+  EXPECT_TRUE(fits) << fits.error().message();
 
   CheckpointExpectation otherModel = ok;
   otherModel.modelHash = hashModelSource("model GRU {}");
-  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", otherModel, &error));
+  error = failureOf(checkCheckpoint(*ckpt, "c", otherModel));
   EXPECT_NE(error.find("was saved for a different model ('CharRNN'"), std::string::npos)
       << error;
 
   CheckpointExpectation otherVocab = ok;
   otherVocab.vocabulary = U"\u5206\u4E0D x";
-  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", otherVocab, &error));
+  error = failureOf(checkCheckpoint(*ckpt, "c", otherVocab));
   EXPECT_EQ(error, "checkpoint 'c': vocabulary mismatch: the checkpoint has 4 "
                    "characters, this corpus 4; id 1 is '\xE5\xBC\x80' (U+5F00) "
                    "there but '\xE4\xB8\x8D' (U+4E0D) here");
 
   CheckpointExpectation missing = ok;
   missing.tensors.push_back({"W_hq", {3, 2}});
-  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", missing, &error));
+  error = failureOf(checkCheckpoint(*ckpt, "c", missing));
   EXPECT_EQ(error, "checkpoint 'c': missing tensor 'W_hq'");
 
   CheckpointExpectation wrongShape = ok;
   wrongShape.tensors[0].shape = {3, 2};
-  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", wrongShape, &error));
+  error = failureOf(checkCheckpoint(*ckpt, "c", wrongShape));
   EXPECT_EQ(error, "checkpoint 'c': tensor 'W_xh' has shape [2,3], expected [3,2]");
 }
 
 TEST(Checkpoint, EveryTruncationAndByteFlipIsAnErrorNotACrash) {
   std::string bytes = sampleBytes();
   for (size_t n = 0; n < bytes.size(); ++n) {
-    std::string error;
-    EXPECT_FALSE(parseCheckpoint(bytes.substr(0, n), "c", &error)) << "length " << n;
-    EXPECT_FALSE(error.empty());
+    auto result = parseCheckpoint(bytes.substr(0, n), "c");
+    ASSERT_FALSE(result) << "length " << n;
+    EXPECT_FALSE(result.error().message().empty());
   }
   // Flipping header bytes may still give a valid file; it must never throw.
   uint64_t header = 8 + headerLength(bytes);
@@ -308,9 +312,8 @@ TEST(Checkpoint, EveryTruncationAndByteFlipIsAnErrorNotACrash) {
     for (unsigned char flip : {0x01, 0x20, 0x80}) {
       std::string damaged = bytes;
       damaged[i] = static_cast<char>(damaged[i] ^ flip);
-      std::string error;
-      auto result = parseCheckpoint(damaged, "c", &error);
-      EXPECT_TRUE(result || !error.empty()) << "byte " << i;
+      auto result = parseCheckpoint(damaged, "c");
+      EXPECT_TRUE(result || !result.error().message().empty()) << "byte " << i;
     }
   }
 }
@@ -320,14 +323,13 @@ TEST(Checkpoint, F64TensorsUnderReservedNamesRoundTripExactly) {
   const std::vector<double> moments = {0.1, -1e-300, 3.0000000000000004, 0};
   std::vector<TensorView> tensors = sampleTensors();
   tensors.push_back({"__adam__.m.W_xh", {2, 2}, nullptr, moments.data()});
-  std::string error;
-  auto bytes = serializeCheckpoint(sampleMetadata(), tensors, &error);
-  ASSERT_TRUE(bytes) << error;
+  auto bytes = serializeCheckpoint(sampleMetadata(), tensors);
+  ASSERT_TRUE(bytes) << bytes.error().message();
   nlohmann::json header = nlohmann::json::parse(bytes->substr(8, headerLength(*bytes)));
   EXPECT_EQ(header["__adam__.m.W_xh"]["dtype"], "F64");
   EXPECT_EQ(header["__adam__.m.W_xh"]["data_offsets"], nlohmann::json({32, 64}));
-  auto ckpt = parseCheckpoint(*bytes, "c", &error);
-  ASSERT_TRUE(ckpt) << error;
+  auto ckpt = parseCheckpoint(*bytes, "c");
+  ASSERT_TRUE(ckpt) << ckpt.error().message();
   const NamedTensor *t = ckpt->find("__adam__.m.W_xh");
   ASSERT_TRUE(t);
   EXPECT_TRUE(t->isF64);
@@ -341,7 +343,7 @@ TEST(Checkpoint, F64TensorsUnderReservedNamesRoundTripExactly) {
             std::string::npos);
   CheckpointExpectation expect;
   expect.tensors.push_back({"__adam__.m.W_xh", {2, 2}});
-  EXPECT_FALSE(checkCheckpoint(*ckpt, "c", expect, &error));
+  std::string error = failureOf(checkCheckpoint(*ckpt, "c", expect));
   EXPECT_NE(error.find("F64"), std::string::npos) << error;
 }
 
@@ -403,12 +405,12 @@ TEST(Checkpoint, HyperParametersMustBeJson) {
 TEST(Checkpoint, OnlyRegularFilesAreRead) {
   // /dev/zero used to be read until memory ran out, a FIFO to block.
   std::string error;
-  EXPECT_FALSE(loadCheckpoint("/dev/zero", &error));
+  error = failureOf(loadCheckpoint("/dev/zero"));
   EXPECT_EQ(error, "cannot read checkpoint '/dev/zero': it is a character device, not a regular file");
   std::string fifo = tempDir() + "/fifo";
   ::unlink(fifo.c_str());
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  EXPECT_FALSE(loadCheckpoint(fifo, &error));
+  error = failureOf(loadCheckpoint(fifo));
   EXPECT_EQ(error, "cannot read checkpoint '" + fifo + "': it is a FIFO (pipe), not a regular file");
   ::unlink(fifo.c_str());
 }

@@ -46,34 +46,40 @@ std::string writeZip(const std::string &leaf,
   return path;
 }
 
+/// The message of a result that must be a failure ("" and a test failure
+/// if it succeeded).
+template <typename T> std::string failureOf(const rnnc::Expected<T> &result) {
+  EXPECT_FALSE(result);
+  return result ? std::string() : result.error().message();
+}
+
 } // namespace
 
 TEST(Utf8, DecodesMixedWidths) {
-  std::string error;
-  auto decoded = decodeUtf8("a\xC3\xA9\xE5\x88\x86\xF0\x9F\x98\x80", &error);
-  ASSERT_TRUE(decoded) << error;
+  auto decoded = decodeUtf8("a\xC3\xA9\xE5\x88\x86\xF0\x9F\x98\x80");
+  ASSERT_TRUE(decoded) << decoded.error().message();
   EXPECT_EQ(*decoded, (std::u32string{U'a', 0xE9, 0x5206, 0x1F600}));
   EXPECT_EQ(encodeUtf8(*decoded), "a\xC3\xA9\xE5\x88\x86\xF0\x9F\x98\x80");
 }
 
 TEST(Utf8, NamesOffsetOfInvalidByte) {
   std::string error;
-  EXPECT_FALSE(decodeUtf8("ab\xFF" "c", &error));
+  error = failureOf(decodeUtf8("ab\xFF" "c"));
   EXPECT_EQ(error, "invalid UTF-8 at byte offset 2 (byte 0xff)");
   // Bad continuation byte: the offset is the continuation's.
-  EXPECT_FALSE(decodeUtf8("\xE5\x88" "x", &error));
+  error = failureOf(decodeUtf8("\xE5\x88" "x"));
   EXPECT_EQ(error, "invalid UTF-8 at byte offset 2 (byte 0x78)");
   // Truncated at the end: the lead byte is blamed.
-  EXPECT_FALSE(decodeUtf8("xy\xE5\x88", &error));
+  error = failureOf(decodeUtf8("xy\xE5\x88"));
   EXPECT_EQ(error, "invalid UTF-8 at byte offset 2 (byte 0xe5)");
 }
 
 TEST(Utf8, RejectsOverlongSurrogatesAndTooLarge) {
-  EXPECT_FALSE(decodeUtf8("\xC0\xAF", nullptr));         // overlong '/'
-  EXPECT_FALSE(decodeUtf8("\xE0\x80\xAF", nullptr));     // overlong 3-byte
-  EXPECT_FALSE(decodeUtf8("\xED\xA0\x80", nullptr));     // U+D800
-  EXPECT_FALSE(decodeUtf8("\xF4\x90\x80\x80", nullptr)); // > U+10FFFF
-  EXPECT_TRUE(decodeUtf8("\xF4\x8F\xBF\xBF", nullptr));  // U+10FFFF
+  EXPECT_FALSE(decodeUtf8("\xC0\xAF"));         // overlong '/'
+  EXPECT_FALSE(decodeUtf8("\xE0\x80\xAF"));     // overlong 3-byte
+  EXPECT_FALSE(decodeUtf8("\xED\xA0\x80"));     // U+D800
+  EXPECT_FALSE(decodeUtf8("\xF4\x90\x80\x80")); // > U+10FFFF
+  EXPECT_TRUE(decodeUtf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF
 }
 
 TEST(Utf8, DescribesCodePoints) {
@@ -84,16 +90,15 @@ TEST(Utf8, DescribesCodePoints) {
 TEST(Corpus, SpaceModeReplacesNewlinesThenTruncates) {
   CorpusOptions options;
   options.maxChars = 6;
-  std::string error;
-  auto corpus = corpusFromBytes("ab\r\n\xE5\x88\x86x\nyz", "t", options, &error);
-  ASSERT_TRUE(corpus) << error;
+  auto corpus = corpusFromBytes("ab\r\n\xE5\x88\x86x\nyz", "t", options);
+  ASSERT_TRUE(corpus) << corpus.error().message();
   EXPECT_EQ(corpus->text, (std::u32string{U'a', U'b', U' ', U' ', 0x5206, U'x'}));
 }
 
 TEST(Corpus, KeepModeKeepsNewlines) {
   CorpusOptions options;
   options.newlines = NewlineMode::Keep;
-  auto corpus = corpusFromBytes("a\nb", "t", options, nullptr);
+  auto corpus = corpusFromBytes("a\nb", "t", options);
   ASSERT_TRUE(corpus);
   EXPECT_EQ(corpus->text, U"a\nb");
 }
@@ -103,65 +108,63 @@ TEST(Corpus, FortuneFormatDropsSeparatorsAndColour) {
   EXPECT_EQ(stripFortuneMarkup(text), "\xE3\x80\x8AT\xE3\x80\x8B\nline1\nP\nline2\n");
   CorpusOptions options;
   options.newlines = NewlineMode::Keep; // format Auto detects the `%` lines
-  auto corpus = corpusFromBytes(text, "t", options, nullptr);
+  auto corpus = corpusFromBytes(text, "t", options);
   ASSERT_TRUE(corpus);
   EXPECT_EQ(encodeUtf8(corpus->text), "\xE3\x80\x8AT\xE3\x80\x8B\nline1\nP\nline2\n");
   options.format = CorpusFormat::Plain;
-  corpus = corpusFromBytes(text, "t", options, nullptr);
+  corpus = corpusFromBytes(text, "t", options);
   ASSERT_TRUE(corpus);
   EXPECT_NE(corpus->text.find(U'%'), std::u32string::npos);
 }
 
 TEST(Corpus, InvalidUtf8ErrorNamesFileAndOffset) {
   std::string error;
-  EXPECT_FALSE(corpusFromBytes("abc\x80", "lyrics.txt", {}, &error));
+  error = failureOf(corpusFromBytes("abc\x80", "lyrics.txt", {}));
   EXPECT_EQ(error, "corpus 'lyrics.txt': invalid UTF-8 at byte offset 3 (byte 0x80)");
 }
 
 TEST(Corpus, MissingAndEmptyFilesAreErrors) {
   std::string error;
-  EXPECT_FALSE(loadCorpus(tempPath("does-not-exist.txt"), {}, &error));
+  error = failureOf(loadCorpus(tempPath("does-not-exist.txt"), {}));
   EXPECT_NE(error.find("cannot open corpus"), std::string::npos) << error;
   EXPECT_NE(error.find("No such file"), std::string::npos) << error;
   std::string empty = writeFile("empty.txt", "");
-  EXPECT_FALSE(loadCorpus(empty, {}, &error));
+  error = failureOf(loadCorpus(empty, {}));
   EXPECT_EQ(error, "corpus '" + empty + "' is empty");
-  EXPECT_FALSE(loadCorpus(testing::TempDir(), {}, &error));
+  error = failureOf(loadCorpus(testing::TempDir(), {}));
   EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
   // Only separator lines: nothing left after clean-up.
   std::string onlySeparators = writeFile("seps.txt", "%\n%\n");
-  EXPECT_FALSE(loadCorpus(onlySeparators, {}, &error));
+  error = failureOf(loadCorpus(onlySeparators, {}));
   EXPECT_NE(error.find("has no characters"), std::string::npos) << error;
 }
 
 TEST(Corpus, ReadsZipWithOneFile) {
   std::string path = writeZip("one.zip", {{"a.txt", "\xE5\x88\x86\xE5\xBC\x80\nx"}});
-  std::string error;
-  auto corpus = loadCorpus(path, {}, &error);
-  ASSERT_TRUE(corpus) << error;
+  auto corpus = loadCorpus(path, {});
+  ASSERT_TRUE(corpus) << corpus.error().message();
   EXPECT_EQ(corpus->text, (std::u32string{0x5206, 0x5F00, U' ', U'x'}));
 }
 
 TEST(Corpus, ZipErrors) {
   std::string error;
   std::string two = writeZip("two.zip", {{"a.txt", "a"}, {"b.txt", "b"}});
-  EXPECT_FALSE(loadCorpus(two, {}, &error));
+  error = failureOf(loadCorpus(two, {}));
   EXPECT_EQ(error, "zip archive '" + two + "' contains 2 files; expected one");
   // libzip writes an empty archive as a bare end-of-central-directory record.
   std::string none = writeFile("none.zip", std::string("PK\x05\x06", 4) + std::string(18, '\0'));
-  EXPECT_FALSE(loadCorpus(none, {}, &error));
+  error = failureOf(loadCorpus(none, {}));
   EXPECT_EQ(error, "zip archive '" + none + "' contains no file");
   std::string broken = writeFile("broken.zip", std::string("PK\x03\x04garbage", 11));
-  EXPECT_FALSE(loadCorpus(broken, {}, &error));
+  error = failureOf(loadCorpus(broken, {}));
   EXPECT_NE(error.find("cannot read zip archive"), std::string::npos) << error;
 }
 
 TEST(Corpus, D2lLyricsGiveVocabularyOf1027) {
   CorpusOptions options;
   options.maxChars = 10000;
-  std::string error;
-  auto corpus = loadCorpus(RNNC_SHARED_DATA_DIR "/jaychou_lyrics.txt.zip", options, &error);
-  ASSERT_TRUE(corpus) << error << " (scripts/install-deps.sh provides it)";
+  auto corpus = loadCorpus(RNNC_SHARED_DATA_DIR "/jaychou_lyrics.txt.zip", options);
+  ASSERT_TRUE(corpus) << corpus.error().message() << " (scripts/install-deps.sh provides it)";
   EXPECT_EQ(corpus->text.size(), 10000u);
   Vocabulary vocab = Vocabulary::fromText(corpus->text);
   EXPECT_EQ(vocab.size(), 1027);
@@ -171,9 +174,8 @@ TEST(Corpus, D2lLyricsGiveVocabularyOf1027) {
 
 TEST(Corpus, TangPoemsFortuneFileLoads) {
   const char *path = "/usr/share/games/fortunes/tang300";
-  std::string error;
-  auto corpus = loadCorpus(path, {}, &error);
-  ASSERT_TRUE(corpus) << error << " (scripts/install-deps.sh provides it)";
+  auto corpus = loadCorpus(path, {});
+  ASSERT_TRUE(corpus) << corpus.error().message() << " (scripts/install-deps.sh provides it)";
   EXPECT_EQ(corpus->text.find(U'\x1b'), std::u32string::npos);
   EXPECT_EQ(corpus->text.find(U'%'), std::u32string::npos);
   EXPECT_EQ(corpus->text.find(U'\n'), std::u32string::npos);
@@ -187,7 +189,7 @@ TEST(Vocabulary, IdsInOrderOfFirstAppearance) {
   EXPECT_EQ(vocab.idOf(U'n'), 2);
   EXPECT_EQ(vocab.charOf(1), U'a');
   EXPECT_FALSE(vocab.idOf(U'z'));
-  auto ids = vocab.encode(U"nab", nullptr);
+  auto ids = vocab.encode(U"nab");
   ASSERT_TRUE(ids);
   EXPECT_EQ(*ids, (std::vector<int32_t>{2, 1, 0}));
   EXPECT_EQ(vocab.decode({0, 1, 2, 1}), "bana");
@@ -196,20 +198,20 @@ TEST(Vocabulary, IdsInOrderOfFirstAppearance) {
 TEST(Vocabulary, UnknownCharacterIsNamed) {
   Vocabulary vocab = Vocabulary::fromText(U"\u5206\u5F00");
   std::string error;
-  EXPECT_FALSE(vocab.encodeUtf8("\xE5\x88\x86\xE4\xB8\x81", &error));
+  error = failureOf(vocab.encodeUtf8("\xE5\x88\x86\xE4\xB8\x81"));
   EXPECT_EQ(error, "character '\xE4\xB8\x81' (U+4E01) at index 1 is not in the vocabulary");
-  EXPECT_FALSE(vocab.encodeUtf8("\xFF", &error));
+  error = failureOf(vocab.encodeUtf8("\xFF"));
   EXPECT_EQ(error, "invalid UTF-8 at byte offset 0 (byte 0xff)");
 }
 
 TEST(Vocabulary, FromCharsRejectsDuplicatesAndEmpty) {
   std::string error;
-  auto vocab = Vocabulary::fromChars(U"xyz", &error);
+  auto vocab = Vocabulary::fromChars(U"xyz");
   ASSERT_TRUE(vocab);
   EXPECT_EQ(vocab->toUtf8(), "xyz");
-  EXPECT_FALSE(Vocabulary::fromChars(U"xyx", &error));
+  error = failureOf(Vocabulary::fromChars(U"xyx"));
   EXPECT_EQ(error, "vocabulary lists 'x' (U+0078) twice");
-  EXPECT_FALSE(Vocabulary::fromChars(U"", &error));
+  error = failureOf(Vocabulary::fromChars(U""));
   EXPECT_EQ(error, "vocabulary is empty");
 }
 
@@ -227,18 +229,18 @@ TEST(Utf8, StreamDecoderAcceptsSequencesSplitAcrossChunks) {
   Utf8StreamDecoder decoder;
   std::u32string out;
   for (char c : bytes)
-    ASSERT_TRUE(decoder.feed(std::string_view(&c, 1), out, nullptr));
-  EXPECT_TRUE(decoder.finish(nullptr));
-  EXPECT_EQ(out, *decodeUtf8(bytes, nullptr));
+    ASSERT_TRUE(decoder.feed(std::string_view(&c, 1), out));
+  EXPECT_TRUE(decoder.finish());
+  EXPECT_EQ(out, *decodeUtf8(bytes));
   // Offsets count from the first byte fed, whatever the chunks.
   Utf8StreamDecoder broken;
   std::string error;
-  EXPECT_TRUE(broken.feed("ab\xE5", out, &error));
-  EXPECT_FALSE(broken.feed("\x41", out, &error));
+  EXPECT_TRUE(broken.feed("ab\xE5", out));
+  error = failureOf(broken.feed("\x41", out));
   EXPECT_EQ(error, "invalid UTF-8 at byte offset 3 (byte 0x41)");
   Utf8StreamDecoder truncated;
-  EXPECT_TRUE(truncated.feed("abc\xE5\x88", out, &error));
-  EXPECT_FALSE(truncated.finish(&error));
+  EXPECT_TRUE(truncated.feed("abc\xE5\x88", out));
+  error = failureOf(truncated.finish());
   EXPECT_EQ(error, "invalid UTF-8 at byte offset 3 (byte 0xe5)");
 }
 
@@ -253,10 +255,10 @@ TEST(Corpus, StreamingReadKeepsTheWholeReadsResult) {
     for (size_t maxChars : {0, 1, 3, 4, 5, 8, 70005}) {
       CorpusOptions options;
       options.maxChars = maxChars;
-      std::string error;
-      auto streamed = loadCorpus(path, options, &error);
-      auto whole = corpusFromBytes(text, path, options, &error);
-      ASSERT_TRUE(streamed && whole) << error;
+      auto streamed = loadCorpus(path, options);
+      ASSERT_TRUE(streamed) << streamed.error().message();
+      auto whole = corpusFromBytes(text, path, options);
+      ASSERT_TRUE(whole) << whole.error().message();
       EXPECT_EQ(streamed->text, whole->text) << maxChars;
     }
   }
@@ -268,11 +270,11 @@ TEST(Corpus, StopsReadingAtCharsAndRefusesTextAboveTheLimit) {
   options.maxChars = 10;
   options.maxBytes = 100;
   std::string error;
-  auto corpus = loadCorpus(path, options, &error); // the bad byte is never read
-  ASSERT_TRUE(corpus) << error;
+  auto corpus = loadCorpus(path, options); // the bad byte is never read
+  ASSERT_TRUE(corpus) << corpus.error().message();
   EXPECT_EQ(corpus->text.size(), 10u);
   options.maxChars = 0;
-  EXPECT_FALSE(loadCorpus(path, options, &error));
+  error = failureOf(loadCorpus(path, options));
   EXPECT_NE(error.find("more than 100 bytes of text"), std::string::npos) << error;
   EXPECT_NE(error.find("--max-corpus-bytes"), std::string::npos) << error;
 }

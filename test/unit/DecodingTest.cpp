@@ -91,11 +91,12 @@ TEST(Decoding, SeedFixesTheSequence) {
 }
 
 TEST(Decoding, ValidatesOptions) {
-  std::string error;
-  EXPECT_TRUE(validateSamplingOptions({0.8, 40}, &error));
-  EXPECT_FALSE(validateSamplingOptions({-1, 0}, &error));
-  EXPECT_EQ(error, "temperature must be a finite number >= 0, got -1");
-  EXPECT_FALSE(validateSamplingOptions({1, -3}, &error));
-  EXPECT_EQ(error, "top-k must be >= 0, got -3");
-  EXPECT_FALSE(validateSamplingOptions({INFINITY, 0}, &error));
+  EXPECT_TRUE(validateSamplingOptions({0.8, 40}));
+  auto negative = validateSamplingOptions({-1, 0});
+  ASSERT_FALSE(negative);
+  EXPECT_EQ(negative.error().message(), "temperature must be a finite number >= 0, got -1");
+  auto negativeK = validateSamplingOptions({1, -3});
+  ASSERT_FALSE(negativeK);
+  EXPECT_EQ(negativeK.error().message(), "top-k must be >= 0, got -3");
+  EXPECT_FALSE(validateSamplingOptions({INFINITY, 0}));
 }

@@ -21,9 +21,9 @@ using namespace rnnc::runtime;
 namespace {
 
 std::string parseError(const std::string &text) {
-  std::string error;
-  EXPECT_FALSE(parseMetricsJsonLines(text, "m.jsonl", &error).has_value());
-  return error;
+  auto rows = parseMetricsJsonLines(text, "m.jsonl");
+  EXPECT_FALSE(rows);
+  return rows ? std::string() : rows.error().message();
 }
 
 size_t count(const std::string &haystack, const std::string &needle) {
@@ -40,9 +40,8 @@ TEST(MetricsJsonLines, ReadsEpochAndPerplexityAndOptionalValidation) {
       "\n"
       "{\"epoch\":2,\"perplexity\":5.5,\"val_perplexity\":7.25,\"new\":\"x\"}\r\n"
       "{\"epoch\":3,\"perplexity\":4,\"val_perplexity\":null}";
-  std::string error;
-  auto rows = parseMetricsJsonLines(text, "m.jsonl", &error);
-  ASSERT_TRUE(rows) << error;
+  auto rows = parseMetricsJsonLines(text, "m.jsonl");
+  ASSERT_TRUE(rows) << rows.error().message();
   ASSERT_EQ(rows->size(), 3u);
   EXPECT_EQ((*rows)[0].epoch, 1);
   EXPECT_EQ((*rows)[0].perplexity, 10.0);

@@ -48,16 +48,16 @@ int fail(const std::string &message) {
 /// The vocabulary (characters when known, else just its size).
 bool resolveVocabulary(const CompileArgs &a, const std::string &modelHash,
                        std::optional<std::u32string> &chars, int64_t &size) {
-  std::string error;
   if (!a.data.empty()) {
-    auto corpus = runtime::loadCorpus(a.data, runtime::CorpusOptions{}, &error);
+    Expected<runtime::Corpus> corpus =
+        runtime::loadCorpus(a.data, runtime::CorpusOptions{});
     if (!corpus)
-      return fail(error), false;
+      return fail(corpus.error().message()), false;
     chars = runtime::Vocabulary::fromText(corpus->text).chars();
   } else if (!a.from.empty()) {
-    auto ckpt = runtime::loadCheckpoint(a.from, &error);
+    Expected<runtime::Checkpoint> ckpt = runtime::loadCheckpoint(a.from);
     if (!ckpt)
-      return fail(error), false;
+      return fail(ckpt.error().message()), false;
     // The program will load this checkpoint: refuse it now, not at run time.
     if (ckpt->metadata.modelHash != modelHash)
       return fail(a.from +
@@ -65,10 +65,10 @@ bool resolveVocabulary(const CompileArgs &a, const std::string &modelHash,
                   "than '" +
                   a.model + "'"),
              false;
-    auto vocab =
-        runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary, &error);
+    Expected<runtime::Vocabulary> vocab =
+        runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary);
     if (!vocab)
-      return fail(a.from + ": " + error), false;
+      return fail(a.from + ": " + vocab.error().message()), false;
     chars = vocab->chars();
   }
   size = chars ? static_cast<int64_t>(chars->size()) : *a.vocab;

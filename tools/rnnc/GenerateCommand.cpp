@@ -38,12 +38,9 @@ struct GenerateArgs {
 };
 
 int runGenerate(const GenerateArgs &a) {
-  std::string error;
-  auto ckpt = runtime::loadCheckpoint(a.checkpoint, &error);
-  if (!ckpt) {
-    std::cerr << "rnnc: error: " << error << '\n';
-    return 1;
-  }
+  Expected<runtime::Checkpoint> ckpt = runtime::loadCheckpoint(a.checkpoint);
+  if (!ckpt)
+    return reportError(ckpt.error());
   auto source = ckpt->metadata.extra.find("model_source");
   if (source == ckpt->metadata.extra.end()) {
     std::cerr << "rnnc: error: " << a.checkpoint
@@ -55,9 +52,11 @@ int runGenerate(const GenerateArgs &a) {
               << ": the model source does not match its hash (corrupt checkpoint)\n";
     return 1;
   }
-  auto vocab = runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary, &error);
+  Expected<runtime::Vocabulary> vocab =
+      runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary);
   if (!vocab) {
-    std::cerr << "rnnc: error: " << a.checkpoint << ": " << error << '\n';
+    std::cerr << "rnnc: error: " << a.checkpoint << ": "
+              << vocab.error().message() << '\n';
     return 1;
   }
   auto model = driver::checkModelText(a.checkpoint + ":model", source->second,
@@ -73,6 +72,7 @@ int runGenerate(const GenerateArgs &a) {
     return reportError(compiled.error());
   std::unique_ptr<runtime::ForwardProgram> step = std::move(compiled->forward);
   runtime::TensorBuffers params;
+  std::string error;
   if (!runtime::loadFromCheckpoint(*ckpt, step->layout().params, params, &error)) {
     std::cerr << "rnnc: error: " << a.checkpoint << ": " << error << '\n';
     return 1;
@@ -88,8 +88,8 @@ int runGenerate(const GenerateArgs &a) {
       return 1;
     }
   runtime::SamplingOptions sampling{a.temperature, a.topK};
-  if (!runtime::validateSamplingOptions(sampling, &error)) {
-    std::cerr << "rnnc: error: " << error << '\n';
+  if (Expected<void> valid = runtime::validateSamplingOptions(sampling); !valid) {
+    std::cerr << "rnnc: error: " << valid.error().message() << '\n';
     return 2;
   }
   runtime::TokenChooser chooser = a.temperature > 0 || a.topK > 0

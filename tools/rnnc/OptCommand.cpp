@@ -41,14 +41,18 @@ struct OptOptions {
 std::shared_ptr<const SourceBuffer> readInput(const std::string &path,
                                               std::string *error) {
   if (path == "-") {
-    auto text = readStreamBytes(std::cin, "standard input", error);
-    if (!text)
+    Expected<std::string> text = readStreamBytes(std::cin, "standard input");
+    if (!text) {
+      *error = text.error().message();
       return nullptr;
+    }
     return std::make_shared<SourceBuffer>("<stdin>", std::move(*text));
   }
-  auto text = readFileBytes(path, "", error);
-  if (!text)
+  Expected<std::string> text = readFileBytes(path, "");
+  if (!text) {
+    *error = text.error().message();
     return nullptr;
+  }
   return std::make_shared<SourceBuffer>(path, std::move(*text));
 }
 

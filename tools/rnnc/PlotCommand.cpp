@@ -38,21 +38,17 @@ int runPlot(const PlotArgs &a) {
     std::cerr << "rnnc: error: " << error << '\n';
     return 2;
   }
-  auto text = readFileBytes(a.metrics, "metrics ", &error, kMaxMetricsBytes);
-  if (!text) {
-    std::cerr << "rnnc: error: " << error << '\n';
-    return 1;
-  }
-  auto rows = runtime::parseMetricsJsonLines(*text, a.metrics, &error);
-  if (!rows) {
-    std::cerr << "rnnc: error: " << error << '\n';
-    return 1;
-  }
+  Expected<std::string> text = readFileBytes(a.metrics, "metrics ", kMaxMetricsBytes);
+  if (!text)
+    return reportError(text.error());
+  Expected<std::vector<runtime::MetricsRow>> rows =
+      runtime::parseMetricsJsonLines(*text, a.metrics);
+  if (!rows)
+    return reportError(rows.error());
   std::string svg = runtime::renderPerplexityPlot(*rows);
-  if (!runtime::writeFileAtomically(a.output, svg, "plot", &error)) {
-    std::cerr << "rnnc: error: " << error << '\n';
-    return 1;
-  }
+  if (Expected<void> written = runtime::writeFileAtomically(a.output, svg, "plot");
+      !written)
+    return reportError(written.error());
   return 0;
 }
 

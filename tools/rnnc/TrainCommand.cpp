@@ -61,11 +61,9 @@ struct TrainArgs {
 std::vector<std::string> defaultPrefixes(const runtime::Vocabulary &vocab,
                                          const runtime::Corpus &corpus) {
   std::vector<std::string> chosen;
-  for (const char *p : {"分开", "不分开", "春风", "明月"}) {
-    std::string ignored;
-    if (chosen.size() < 2 && vocab.encodeUtf8(p, &ignored))
+  for (const char *p : {"分开", "不分开", "春风", "明月"})
+    if (chosen.size() < 2 && vocab.encodeUtf8(p))
       chosen.push_back(p);
-  }
   if (chosen.empty())
     chosen.push_back(vocab.decode({vocab.idOf(corpus.text[0]).value()}));
   return chosen;
@@ -155,24 +153,22 @@ int runTrain(const TrainArgs &a) {
   corpusOptions.maxBytes = a.maxCorpusBytes;
   corpusOptions.newlines = *runtime::parseNewlineMode(a.newlines);
   corpusOptions.format = *runtime::parseCorpusFormat(a.format);
-  std::string error;
-  auto corpus = runtime::loadCorpus(a.data, corpusOptions, &error);
-  if (!corpus) {
-    std::cerr << "rnnc: error: " << error << '\n';
-    return 1;
-  }
+  Expected<runtime::Corpus> corpus = runtime::loadCorpus(a.data, corpusOptions);
+  if (!corpus)
+    return reportError(corpus.error());
 
   std::optional<runtime::Checkpoint> resumeFrom;
   runtime::Vocabulary vocab = runtime::Vocabulary::fromText(corpus->text);
   if (!a.resume.empty()) {
-    resumeFrom = runtime::loadCheckpoint(a.resume, &error);
-    if (!resumeFrom) {
-      std::cerr << "rnnc: error: " << error << '\n';
-      return 1;
-    }
-    auto saved = runtime::Vocabulary::fromChars(resumeFrom->metadata.vocabulary, &error);
+    Expected<runtime::Checkpoint> loaded = runtime::loadCheckpoint(a.resume);
+    if (!loaded)
+      return reportError(loaded.error());
+    resumeFrom = std::move(*loaded);
+    Expected<runtime::Vocabulary> saved =
+        runtime::Vocabulary::fromChars(resumeFrom->metadata.vocabulary);
     if (!saved) {
-      std::cerr << "rnnc: error: " << a.resume << ": " << error << '\n';
+      std::cerr << "rnnc: error: " << a.resume << ": " << saved.error().message()
+                << '\n';
       return 1;
     }
     vocab = *saved; // the corpus must be written in the checkpoint's characters
@@ -187,9 +183,10 @@ int runTrain(const TrainArgs &a) {
       return 1;
     }
   }
-  auto tokens = vocab.encode(corpus->text, &error);
+  Expected<std::vector<int32_t>> tokens = vocab.encode(corpus->text);
   if (!tokens) {
-    std::cerr << "rnnc: error: " << a.data << ": " << error << '\n';
+    std::cerr << "rnnc: error: " << a.data << ": " << tokens.error().message()
+              << '\n';
     return 1;
   }
 
@@ -219,9 +216,18 @@ int runTrain(const TrainArgs &a) {
     options.onEpochMetrics = [&plotLines, &a](const std::string &line,
                                               std::string *why) {
       plotLines += line + '\n';
-      auto rows = runtime::parseMetricsJsonLines(plotLines, "--plot", why);
-      return rows && runtime::writeFileAtomically(
-                         a.plot, runtime::renderPerplexityPlot(*rows), "plot", why);
+      Expected<std::vector<runtime::MetricsRow>> rows =
+          runtime::parseMetricsJsonLines(plotLines, "--plot");
+      if (!rows) {
+        if (why)
+          *why = rows.error().message();
+        return false;
+      }
+      Expected<void> written = runtime::writeFileAtomically(
+          a.plot, runtime::renderPerplexityPlot(*rows), "plot");
+      if (!written && why)
+        *why = written.error().message();
+      return bool(written);
     };
   options.predictEvery = a.predictEvery;
   options.predictLength = a.predictLength;
@@ -276,14 +282,18 @@ int runTrain(const TrainArgs &a) {
                            std::chrono::duration<double, std::milli>(preparing).count());
 
   runtime::Trainer trainer(*step, generate.get(), vocab, options);
-  bool ok = resumeFrom
-                ? runtime::checkCheckpoint(
-                      *resumeFrom, a.resume,
-                      {runtime::hashModelSource(model->source->text()),
-                       std::nullopt, {}},
-                      &error) &&
-                      trainer.resumeFrom(*resumeFrom, &error)
-                : trainer.initParameters(model->defaults->paramInits, &error);
+  std::string error;
+  bool ok;
+  if (resumeFrom) {
+    Expected<void> fits = runtime::checkCheckpoint(
+        *resumeFrom, a.resume,
+        {runtime::hashModelSource(model->source->text()), std::nullopt, {}});
+    if (!fits)
+      error = fits.error().message();
+    ok = fits && trainer.resumeFrom(*resumeFrom, &error);
+  } else {
+    ok = trainer.initParameters(model->defaults->paramInits, &error);
+  }
   if (!ok) {
     std::cerr << "rnnc: error: " << error << '\n';
     return 1;
