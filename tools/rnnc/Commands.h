@@ -12,6 +12,7 @@
 #include "ir/Error.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 
@@ -33,6 +34,25 @@ inline CLI::Validator nonNegativeInteger() {
       },
       "UINT");
 }
+
+/// A number above (`strictly`) or at least 0. CLI11's PositiveNumber and
+/// NonNegativeNumber say "not in range 0.000000 to 1797693134862315708...",
+/// all 309 digits of DBL_MAX.
+inline CLI::Validator signedNumber(bool strictly) {
+  return CLI::Validator(
+      [strictly](std::string &text) -> std::string {
+        char *end = nullptr;
+        double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0')
+          return "'" + text + "' is not a number";
+        if (strictly ? v > 0 : v >= 0)
+          return {};
+        return text + (strictly ? " is not a positive number" : " is not a non-negative number");
+      },
+      strictly ? "POSITIVE" : "NONNEGATIVE");
+}
+inline const CLI::Validator kPositive = signedNumber(true);
+inline const CLI::Validator kNonNegative = signedNumber(false);
 
 /// Prints `error` as `rnnc: error: ...` unless it was reported as located
 /// diagnostics already; returns exit code 1.

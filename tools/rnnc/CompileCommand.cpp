@@ -225,7 +225,7 @@ Command addCompileCommand(CLI::App &parent) {
   app.add_option(
          "--vocab", a->vocab,
          "Vocabulary size V (characters come from a checkpoint at run time)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   app.add_option(
       "--data", a->data,
       "Build the vocabulary from this corpus, as `rnnc train --data` does");

@@ -98,12 +98,12 @@ Command addEmitCommand(CLI::App &parent) {
       ->check(CLI::IsMember({"ast", "ir", "plan", "llvm-lowered", "llvm"}))
       ->capture_default_str();
   c.app->add_option("--vocab", opts->vocab, "Size of the vocab dimensions")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   c.app->add_option("--batch", opts->batch, "Batch size (default: train block)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   c.app->add_option("--seq-len", opts->seqLen,
                     "Sequence length (default: train block)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   c.app
       ->add_option("--passes", opts->passes,
                    "Passes to run instead of the train step's pipeline "

@@ -129,10 +129,10 @@ Command addGenerateCommand(CLI::App &parent) {
       ->check(CLI::Range(int64_t(0), kMaxGenerateCount))
       ->capture_default_str();
   app.add_option("--temperature", a->temperature, "Sample with this temperature (0: greedy)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   app.add_option("--top-k", a->topK, "Sample among the K most likely characters (0: all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   app.add_option("--seed", a->seed, "Seed for sampling")
       ->check(nonNegativeInteger())->capture_default_str();

@@ -128,7 +128,7 @@ Command addOptCommand(CLI::App &parent) {
   c.app
       ->add_option("--vocab", options->vocab,
                    "Vocabulary size for -x rnn models")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   c.app->add_option("FILE", options->file, "IR text (.rnnir), a model, or -")
       ->required();
   c.run = [options] { return runOpt(*options); };

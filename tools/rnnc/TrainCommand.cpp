@@ -334,10 +334,10 @@ Command addTrainCommand(CLI::App &parent) {
   app.add_option("--data", a->data, "Corpus: a UTF-8 text file, a .zip with one, or a fortunes file")
       ->capture_default_str();
   app.add_option("--chars", a->chars, "Keep only the first N characters (0: all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   app.add_option("--max-corpus-bytes", a->maxCorpusBytes,
                  "Refuse a corpus holding more text than this (bytes, after unzipping)")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
   app.add_option("--newlines", a->newlines, "Newlines: space (the d2l recipe) or keep")
       ->check(CLI::IsMember({"space", "keep"}))
@@ -346,16 +346,16 @@ Command addTrainCommand(CLI::App &parent) {
       ->check(CLI::IsMember({"auto", "plain", "fortune"}))
       ->capture_default_str();
   app.add_option("--epochs", a->epochs, "Epochs (overrides the train block)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--batch", a->batch, "Minibatch size B")->check(CLI::PositiveNumber);
-  app.add_option("--seq-len", a->seqLen, "Steps per minibatch T")->check(CLI::PositiveNumber);
+      ->check(kPositive);
+  app.add_option("--batch", a->batch, "Minibatch size B")->check(kPositive);
+  app.add_option("--seq-len", a->seqLen, "Steps per minibatch T")->check(kPositive);
   app.add_option("--sampling", a->sampling, "Minibatch sampling")
       ->check(CLI::IsMember({"random", "consecutive"}));
   app.add_option("--optimizer", a->optimizer, "Optimizer")
       ->check(CLI::IsMember({"sgd", "adam"}));
-  app.add_option("--lr", a->lr, "Learning rate")->check(CLI::PositiveNumber);
+  app.add_option("--lr", a->lr, "Learning rate")->check(kPositive);
   app.add_option("--clip", a->clip, "Clip gradients to this global L2 norm (0: off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   app.add_option("--seed", a->seed, "Seed for initialisation and sampling")
       ->check(nonNegativeInteger())
       ->capture_default_str();
@@ -365,10 +365,10 @@ Command addTrainCommand(CLI::App &parent) {
   app.add_option("--plot", a->plot,
                  "Redraw perplexity against epoch into this SVG file after every epoch");
   app.add_option("--predict-every", a->predictEvery, "Continue the prefixes every K epochs (0: only at the end)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   app.add_option("--predict-length", a->predictLength, "Characters to generate per prefix")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   app.add_option("--prefix", a->prefixes, "A prefix to continue (repeatable)");
   app.add_option("--threads", a->threads,
@@ -379,7 +379,7 @@ Command addTrainCommand(CLI::App &parent) {
                "LLVM module before and after optimisation to stderr");
   app.add_option("--interrupt-after-steps", a->interruptAfterSteps,
                  "Testing: act as on Ctrl-C after N steps")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->group(""); // hidden
   c.run = [a] { return runTrain(*a); };
   return c;
