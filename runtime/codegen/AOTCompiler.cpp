@@ -11,6 +11,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/AOTCompiler.h"
+#include "runtime/codegen/KernelDeclarations.h"
 #include "runtime/codegen/Codegen.h"
 #include "runtime/codegen/CodegenLowering.h"
 #include "runtime/codegen/ModelProgram.h"
@@ -29,34 +30,11 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <cctype>
-#include <type_traits>
 #include <nlohmann/json.hpp>
 
 namespace rnnc::runtime {
 
 namespace {
-
-/// The LLVM type of a C parameter or result of the C API.
-template <typename T> llvm::Type *llvmTypeOf(llvm::LLVMContext &ctx) {
-  if constexpr (std::is_void_v<T>)
-    return llvm::Type::getVoidTy(ctx);
-  else if constexpr (std::is_pointer_v<T>)
-    return llvm::PointerType::get(ctx, 0);
-  else if constexpr (std::is_same_v<T, double>)
-    return llvm::Type::getDoubleTy(ctx);
-  else {
-    static_assert(std::is_integral_v<T>, "a C API type with no LLVM type");
-    return llvm::Type::getIntNTy(ctx, sizeof(T) * 8);
-  }
-}
-
-template <typename F> struct LLVMFunctionType;
-template <typename R, typename... A> struct LLVMFunctionType<R(A...)> {
-  static llvm::FunctionType *get(llvm::LLVMContext &ctx) {
-    return llvm::FunctionType::get(llvmTypeOf<R>(ctx), {llvmTypeOf<A>(ctx)...},
-                                   false);
-  }
-};
 
 /// One entry point of runtime/capi/rnnc_capi.def, its type read off the
 /// rnnc_capi_* prototype (decltype: no reference to the runtime library).

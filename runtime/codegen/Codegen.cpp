@@ -388,6 +388,12 @@ std::optional<std::string> emitLLVMText(const ir::Module &irModule,
       *error = "internal: generated LLVM IR is invalid: " + os.str();
     return std::nullopt;
   }
+  return printLLVMModule(module);
+}
+
+std::string printLLVMModule(const llvm::Module &module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
   module.print(os, nullptr);
   return os.str();
 }
@@ -397,10 +403,7 @@ std::optional<std::string> emitLLVMText(const ir::Function &fn, std::string *err
   std::unique_ptr<llvm::Module> module = lowerToLLVM(fn, context, error);
   if (!module)
     return std::nullopt;
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  module->print(os, nullptr);
-  return os.str();
+  return printLLVMModule(*module);
 }
 
 } // namespace rnnc::runtime

@@ -45,6 +45,9 @@ std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
                                           std::string *error,
                                           int64_t *arenaBytes = nullptr);
 
+/// `module` as LLVM assembly text.
+std::string printLLVMModule(const llvm::Module &module);
+
 /// Lowers `fn` into an existing `module` as the entry `@<fn.name()>` (so
 /// several functions share one module, e.g. for an object file); kernel
 /// declarations are shared. False with `*error` set on unsupported input.

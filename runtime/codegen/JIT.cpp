@@ -152,10 +152,7 @@ std::optional<std::string> emitOptimizedLLVMText(const ir::Function &fn,
   std::unique_ptr<llvm::Module> module = lowerAndOptimise(fn, context, **tm, error, nullptr, nullptr);
   if (!module)
     return std::nullopt;
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  module->print(os, nullptr);
-  return os.str();
+  return printLLVMModule(*module);
 }
 
 std::string hostCPUName() { return llvm::sys::getHostCPUName().str(); }

@@ -6,8 +6,8 @@
 /// go to a temp file in the same directory (`.rnnc-PID-XXXXXX`, the pattern
 /// checkpoint saves use and clean up after a killed process), which is
 /// synced and renamed over the target. An existing non-regular target (a
-/// directory, a FIFO, /dev/full) is refused. Checkpoints keep their own
-/// writer (Checkpoint.cpp), which also removes stale temp files.
+/// directory, a FIFO, /dev/full) is refused. Checkpoints are written with
+/// it too (Checkpoint.cpp first removes stale temp files).
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -19,8 +19,8 @@
 
 namespace rnnc::runtime {
 
-/// Replaces `path` with `bytes`. An Error ("cannot write WHAT 'PATH':
-/// REASON") on any failure; the target is then unchanged and the temp file
+/// Replaces `path` with `bytes`. An Error ("cannot write WHAT'PATH':
+/// REASON"; `what` ends in a space, e.g. "checkpoint ") on any failure; the target is then unchanged and the temp file
 /// removed.
 Expected<void> writeFileAtomically(const std::string &path,
                                    std::string_view bytes,

@@ -10,6 +10,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/data/Checkpoint.h"
+#include "runtime/data/AtomicFile.h"
 
 #include "ir/FileBytes.h"
 #include "ir/Type.h"
@@ -88,19 +89,6 @@ void readDoublesLE(const char *bytes, size_t count, double *out) {
     for (size_t i = 0; i < count * 8; i += 8)
       std::reverse(raw + i, raw + i + 8);
   }
-}
-
-bool writeAll(int fd, const std::string &bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 std::string directoryOf(const std::string &path) {
@@ -246,53 +234,12 @@ void removeStaleTemps(const std::string &dir, const std::string &base) {
 Expected<void> saveCheckpoint(const std::string &path,
                               const CheckpointMetadata &metadata,
                               const std::vector<TensorView> &tensors) {
-  struct stat existing;
-  if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode))
-    return Error(fmt::format("cannot write checkpoint '{}': it exists and is "
-                             "not a regular file",
-                             path));
   Expected<std::string> bytes = serializeCheckpoint(metadata, tensors);
   if (!bytes)
     return bytes.error();
-  std::string dir = directoryOf(path);
-  removeStaleTemps(dir, path.substr(path.rfind('/') == std::string::npos
-                                        ? 0
-                                        : path.rfind('/') + 1));
-  // A short temp name in the same directory (so the rename is atomic and a
-  // name of up to NAME_MAX characters still fits); the pid lets a later save
-  // remove it if this process is killed before the rename.
-  std::string tempPath = (dir == "/" ? "" : dir) + "/.rnnc-" +
-                         std::to_string(::getpid()) + "-XXXXXX";
-  auto fail = [&](const std::string &what) -> Expected<void> {
-    Error error(fmt::format("cannot write checkpoint '{}': {}: {}", path, what,
-                            std::strerror(errno)));
-    ::unlink(tempPath.c_str());
-    return error;
-  };
-  int fd = ::mkostemp(tempPath.data(), O_CLOEXEC);
-  if (fd < 0)
-    return Error(fmt::format("cannot write checkpoint '{}': {}", path,
-                             std::strerror(errno)));
-  mode_t mask = ::umask(0);
-  ::umask(mask);
-  if (::fchmod(fd, 0666 & ~mask) != 0 || !writeAll(fd, *bytes) ||
-      ::fsync(fd) != 0) {
-    int saved = errno;
-    ::close(fd);
-    errno = saved;
-    return fail("write");
-  }
-  if (::close(fd) != 0)
-    return fail("close");
-  if (::rename(tempPath.c_str(), path.c_str()) != 0)
-    return fail("rename");
-  // Make the rename itself durable.
-  int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirFd >= 0) {
-    ::fsync(dirFd);
-    ::close(dirFd);
-  }
-  return {};
+  removeStaleTemps(directoryOf(path),
+                   path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1));
+  return writeFileAtomically(path, *bytes, "checkpoint ");
 }
 
 namespace {

@@ -46,7 +46,7 @@ int runPlot(const PlotArgs &a) {
   if (!rows)
     return reportError(rows.error());
   std::string svg = runtime::renderPerplexityPlot(*rows);
-  if (Expected<void> written = runtime::writeFileAtomically(a.output, svg, "plot");
+  if (Expected<void> written = runtime::writeFileAtomically(a.output, svg, "plot ");
       !written)
     return reportError(written.error());
   return 0;

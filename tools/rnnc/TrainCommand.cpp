@@ -224,7 +224,7 @@ int runTrain(const TrainArgs &a) {
         return false;
       }
       Expected<void> written = runtime::writeFileAtomically(
-          a.plot, runtime::renderPerplexityPlot(*rows), "plot");
+          a.plot, runtime::renderPerplexityPlot(*rows), "plot ");
       if (!written && why)
         *why = written.error().message();
       return bool(written);
