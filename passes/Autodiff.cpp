@@ -406,13 +406,6 @@ Expected<void> buildTrainStep(Module &module) {
   return done(builtWellTyped(builder, err));
 }
 
-bool buildTrainStep(Module &module, std::string *error) {
-  Expected<void> built = buildTrainStep(module);
-  if (!built && error)
-    *error = built.error().message();
-  return bool(built);
-}
-
 namespace {
 class AutodiffPass : public Pass {
 public:

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <optional>
@@ -46,9 +47,9 @@ struct AOTModelFacts {
 /// symbols (letters, digits, '_', not starting with a digit or "rnnc_").
 bool isValidPrefix(const std::string &prefix);
 
-/// True if `cpu` is empty (the host) or an LLVM CPU name for this host's
-/// target; otherwise false with a message naming it.
-bool isKnownTargetCPU(const std::string &cpu, std::string *error);
+/// Success if `cpu` is empty (the host) or an LLVM CPU name for this host's
+/// target; otherwise an Error naming it.
+Expected<void> checkTargetCPU(const std::string &cpu);
 
 /// The prefix derived from a model name: `CharRNN` -> `char_rnn`.
 std::string defaultPrefix(const std::string &modelName);
@@ -57,17 +58,17 @@ std::string defaultPrefix(const std::string &modelName);
 /// ModelContext.h): parameters with shapes and initialisers, states, V, B, T,
 /// train block, vocabulary, source and hash. `forwardModule` holds `@forward`
 /// lowered with B = T = 1, `trainModule` `@train_step`.
-std::optional<std::string> describeModel(const ir::Module &forwardModule,
-                                         const ir::Module &trainModule,
-                                         const AOTModelFacts &facts,
-                                         std::string *error);
+Expected<std::string> describeModel(const ir::Module &forwardModule,
+                                    const ir::Module &trainModule,
+                                    const AOTModelFacts &facts);
 
 /// Writes the object (or assembly / LLVM IR) to `outputPath`. Fails with a
 /// message on an unknown CPU, a codegen error or an unwritable path.
-bool emitCompiledModel(const ir::Function &forward,
-                       const ir::Function &trainStep,
-                       const std::string &modelJson, const AOTOptions &options,
-                       const std::string &outputPath, std::string *error);
+Expected<void> emitCompiledModel(const ir::Function &forward,
+                                 const ir::Function &trainStep,
+                                 const std::string &modelJson,
+                                 const AOTOptions &options,
+                                 const std::string &outputPath);
 
 /// Facts the header documents.
 struct AOTHeaderInfo {

@@ -32,8 +32,7 @@ void initialiseNativeTargetOnce() {
   });
 }
 
-std::optional<TargetDescription> describeTarget(const std::string &cpu,
-                                                std::string *error) {
+Expected<TargetDescription> describeTarget(const std::string &cpu) {
   initialiseNativeTargetOnce();
   TargetDescription target;
   target.triple = llvm::sys::getProcessTriple();
@@ -50,12 +49,10 @@ std::optional<TargetDescription> describeTarget(const std::string &cpu,
       llvm::TargetRegistry::lookupTarget(target.triple, lookupError);
   std::unique_ptr<llvm::MCSubtargetInfo> info(
       found ? found->createMCSubtargetInfo(target.triple, "generic", "") : nullptr);
-  if (!info || !info->isCPUStringValid(cpu)) {
-    *error = "unknown target CPU '" + cpu + "' for " + target.triple +
-             " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` "
-             "lists them)";
-    return std::nullopt;
-  }
+  if (!info || !info->isCPUStringValid(cpu))
+    return Error("unknown target CPU '" + cpu + "' for " + target.triple +
+                 " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` "
+                 "lists them)");
   target.cpu = cpu;
   return target;
 }
@@ -68,20 +65,18 @@ llvm::orc::JITTargetMachineBuilder jitMachineBuilder(const TargetDescription &ta
   return builder;
 }
 
-std::unique_ptr<llvm::TargetMachine>
-createObjectTargetMachine(const TargetDescription &target, std::string *error) {
+Expected<std::unique_ptr<llvm::TargetMachine>>
+createObjectTargetMachine(const TargetDescription &target) {
   std::string lookupError;
   const llvm::Target *found =
       llvm::TargetRegistry::lookupTarget(target.triple, lookupError);
-  if (!found) {
-    *error = "no target for '" + target.triple + "': " + lookupError;
-    return nullptr;
-  }
+  if (!found)
+    return Error("no target for '" + target.triple + "': " + lookupError);
   std::unique_ptr<llvm::TargetMachine> tm(found->createTargetMachine(
       target.triple, target.cpu, llvm::join(target.features, ","), llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!tm)
-    *error = "cannot create a target machine for '" + target.cpu + "'";
+    return Error("cannot create a target machine for '" + target.cpu + "'");
   return tm;
 }
 

@@ -42,12 +42,11 @@ Lowered lowerText(const std::string &text, ModelBindings bindings,
 }
 
 Lowered lowerExample(const std::string &file, ModelBindings bindings) {
-  std::string error;
-  auto buffer = loadSourceFile(fixtures::examplePath(file), &error);
-  EXPECT_TRUE(buffer) << error;
+  auto buffer = loadSourceFile(fixtures::examplePath(file));
+  EXPECT_TRUE(bool(buffer)) << buffer.error().message();
   if (!buffer)
     return {};
-  return lowerText(buffer->text(), bindings, file);
+  return lowerText((*buffer)->text(), bindings, file);
 }
 
 const ir::Operation *onlyScan(const ir::Function &fn) {
@@ -156,12 +155,11 @@ TEST(FrontendLowering, EveryExampleLowersAndVerifies) {
 }
 
 TEST(FrontendLowering, MissingVocabBindingIsAnError) {
-  std::string error;
-  auto buffer = loadSourceFile(fixtures::examplePath("gru.rnn"), &error);
-  ASSERT_TRUE(buffer) << error;
+  auto buffer = loadSourceFile(fixtures::examplePath("gru.rnn"));
+  ASSERT_TRUE(bool(buffer)) << buffer.error().message();
   std::ostringstream os;
-  DiagnosticEngine diags(buffer, os);
-  auto program = parseModel(buffer, diags);
+  DiagnosticEngine diags(*buffer, os);
+  auto program = parseModel(*buffer, diags);
   ASSERT_TRUE(program) << os.str();
   EXPECT_EQ(lowerToIR(*program, {}, diags), nullptr);
   EXPECT_NE(os.str().find("error: no size for vocab dimension 'V'"),
@@ -178,9 +176,10 @@ TEST(FrontendLowering, ParseErrorsReturnNullWithLocation) {
 }
 
 TEST(FrontendLowering, MissingFileIsAnError) {
-  std::string error;
-  EXPECT_FALSE(loadSourceFile("/nonexistent/model.rnn", &error));
-  EXPECT_NE(error.find("cannot open '/nonexistent/model.rnn'"), std::string::npos);
+  auto buffer = loadSourceFile("/nonexistent/model.rnn");
+  ASSERT_FALSE(buffer);
+  EXPECT_NE(buffer.error().message().find("cannot open '/nonexistent/model.rnn'"),
+            std::string::npos);
 }
 
 // A tiny RNN with V=3, H=2, B=1, T=2 through the interpreter, against the
