@@ -410,12 +410,12 @@ namespace {
 class AutodiffPass : public Pass {
 public:
   const char *name() const override { return "autodiff"; }
-  bool run(Module &module, DiagnosticEngine &diag) override {
+  Expected<void> run(Module &module, DiagnosticEngine &diag) override {
     Expected<void> built = buildTrainStep(module);
     if (built)
-      return true;
+      return {};
     diag.error(built.error().location(), "autodiff: " + built.error().message());
-    return false;
+    return Error::diagnosed();
   }
 };
 } // namespace
