@@ -11,6 +11,11 @@
 /// current directory), prints its path and the command that resumes, and
 /// exits 130; a second SIGINT exits at once with 130.
 ///
+/// Started by an MPI launcher (`mpirun -np N rnnc train ...`), each rank
+/// trains on its share of every global minibatch (runtime/train/
+/// DataParallel.h) and rank 0 alone speaks and writes; an error on any rank
+/// ends the whole job (MPI_Abort) after that rank printed it.
+///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 #include "runtime/driver/Driver.h"
@@ -20,6 +25,8 @@
 #include "runtime/data/Corpus.h"
 #include "runtime/data/AtomicFile.h"
 #include "runtime/kernels/KernelsParallel.h"
+#include "runtime/parallel/Launch.h"
+#include "runtime/train/DataParallel.h"
 #include "runtime/train/PlotSvg.h"
 #include "runtime/train/Trainer.h"
 #include "runtime/data/Vocabulary.h"
@@ -122,7 +129,18 @@ std::string resumeCommand(const std::string &path) {
   return out + " --resume " + shellQuote(path);
 }
 
-int runTrain(const TrainArgs &a) {
+/// One line on where a data-parallel run's time went, per update.
+std::string describeParallelTimes(const runtime::ParallelTimes &t, int ranks) {
+  double n = static_cast<double>(std::max<int64_t>(t.updates, 1));
+  return fmt::format("rnnc: data parallel over {} ranks: per update {:.2f} ms "
+                     "compute, {:.2f} ms waiting for the slowest rank, {:.2f} "
+                     "ms all-reduce of {:.2f} MB ({} updates)\n",
+                     ranks, 1e3 * t.computeSeconds / n, 1e3 * t.waitSeconds / n,
+                     1e3 * t.reduceSeconds / n,
+                     static_cast<double>(t.bytesPerUpdate) / 1e6, t.updates);
+}
+
+int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   OutputPaths outputs;
   outputs.addInput(a.model, "the model");
   outputs.addInput(a.data, "the corpus (--data)");
@@ -136,9 +154,9 @@ int runTrain(const TrainArgs &a) {
   }
   if (a.threads > 0)
     runtime::setKernelThreads(a.threads);
-  else if (!std::getenv("RNNC_THREADS"))
-    runtime::setKernelThreads(
-        static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  else if (!std::getenv("RNNC_THREADS")) // ranks on one machine share its cores
+    runtime::setKernelThreads(std::max(
+        1, static_cast<int>(std::thread::hardware_concurrency()) / job.localSize()));
   // Parse-to-ready time: the model's parsing plus the train step's lowering,
   // autodiff, passes and JIT (corpus reading in between is not counted).
   using Clock = std::chrono::steady_clock;
@@ -252,13 +270,37 @@ int runTrain(const TrainArgs &a) {
   meta.extra["model_source"] = model->source->text();
   meta.hyperParametersJson = runtime::hyperParametersJson(train, a.seed);
 
+  // Data-parallel: this rank's step is compiled for its rows of the batch.
+  std::optional<runtime::DataParallel> parallel;
+  int64_t stepBatch = train.batch;
+  if (job.size() > 1) {
+    Expected<runtime::DataParallel> made =
+        runtime::DataParallel::create(job, train.batch);
+    if (!made)
+      return reportError(made.error());
+    parallel.emplace(std::move(*made));
+    options.dataParallel = &*parallel;
+    stepBatch = parallel->share().count;
+    int64_t most = stepBatch, fewest = runtime::rowShareOf(
+                                     train.batch, job.size() - 1, job.size())
+                                     .count;
+    if (job.isRoot())
+      std::cerr << fmt::format(
+          "rnnc: data parallel over {} {} ranks: batch {}, {}\n", job.size(),
+          job.transport(), train.batch,
+          most == fewest
+              ? fmt::format("{} rows per rank", most)
+              : fmt::format("{} rows on ranks 0-{}, {} on the others", most,
+                            train.batch % job.size() - 1, fewest));
+  }
+
   // The train step at B x T and the generation step at B = T = 1: one
   // lowering each.
   driver::CompileOptions compile;
   compile.printAfterAll = a.printAfterAll ? &std::cerr : nullptr;
   auto compileStart = Clock::now();
   auto trainStep =
-      driver::compileModel(*model, {vocab.size(), train.batch, train.seqLen}, compile);
+      driver::compileModel(*model, {vocab.size(), stepBatch, train.seqLen}, compile);
   preparing += Clock::now() - compileStart;
   if (!trainStep)
     return reportError(trainStep.error());
@@ -268,7 +310,8 @@ int runTrain(const TrainArgs &a) {
     return reportError(generateStep.error());
   std::unique_ptr<runtime::TrainStepProgram> step = std::move(trainStep->trainStep);
   std::unique_ptr<runtime::ForwardProgram> generate = std::move(generateStep->forward);
-  std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
+  if (job.isRoot())
+    std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
                            "train step compiled in {:.0f} ms ({:.0f} ms "
                            "from parsing to a ready train step)\n",
                            corpus->name, corpusChars, vocab.size(),
@@ -306,11 +349,15 @@ int runTrain(const TrainArgs &a) {
   sigaction(SIGINT, &action, nullptr);
   runtime::RunResult result = trainer.run(*tokens, std::cout, &error);
   std::cout.flush();
+  if (parallel && job.isRoot() && result != runtime::RunResult::Failed)
+    std::cerr << describeParallelTimes(parallel->times(), job.size());
   if (result == runtime::RunResult::Failed) {
     std::cerr << "rnnc: error: " << error << '\n';
     return 1;
   }
   if (result == runtime::RunResult::Interrupted) {
+    if (!job.isRoot())
+      return 130;
     const runtime::TrainPosition &at = trainer.stoppedAt();
     std::cerr << fmt::format(
         "rnnc: interrupted at epoch {}, step {} of {}; saved a resumable "
@@ -322,6 +369,18 @@ int runTrain(const TrainArgs &a) {
     return 130;
   }
   return 0;
+}
+
+/// One process, or one rank of an MPI job: an error on a rank ends them all.
+int runTrain(const TrainArgs &a) {
+  Expected<std::unique_ptr<parallel::Collective>> job =
+      parallel::joinLaunchedJob();
+  if (!job)
+    return reportError(job.error());
+  int status = trainOnRank(a, **job);
+  if (status != 0 && status != 130 && (*job)->size() > 1)
+    (*job)->abortAll(status); // the others may be waiting for this rank
+  return status;
 }
 } // namespace
 
