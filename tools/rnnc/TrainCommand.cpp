@@ -37,6 +37,7 @@
 #include <fstream>
 #include <unistd.h>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -290,7 +291,7 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
           job.transport(), train.batch,
           most == fewest
               ? fmt::format("{} rows per rank", most)
-              : fmt::format("{} rows on ranks 0-{}, {} on the others", most,
+              : fmt::format("{} rows on ranks 0 to {}, {} on the others", most,
                             train.batch % job.size() - 1, fewest));
   }
 
@@ -377,9 +378,19 @@ int runTrain(const TrainArgs &a) {
       parallel::joinLaunchedJob();
   if (!job)
     return reportError(job.error());
+  if ((*job)->size() > 1) {
+    // Whole lines: the launcher merges every rank's stderr, and an
+    // unbuffered stream interleaves two ranks' messages mid-line.
+    static char lineBuffer[1 << 12];
+    std::setvbuf(stderr, lineBuffer, _IOLBF, sizeof lineBuffer);
+    std::cerr.unsetf(std::ios::unitbuf);
+  }
   int status = trainOnRank(a, **job);
-  if (status != 0 && status != 130 && (*job)->size() > 1)
+  if (status != 0 && status != 130 && (*job)->size() > 1) {
+    std::cerr << fmt::format("rnnc: rank {} of {} failed; ending every rank\n",
+                             (*job)->rank(), (*job)->size());
     (*job)->abortAll(status); // the others may be waiting for this rank
+  }
   return status;
 }
 } // namespace
