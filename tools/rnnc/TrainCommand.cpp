@@ -343,11 +343,16 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
     return 1;
   }
   // From here on Ctrl-C stops after the current step with a checkpoint.
-  struct sigaction action = {};
-  action.sa_handler = onInterrupt;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &action, nullptr);
+  // Not in an MPI job: a rank stopping alone would leave the others in the
+  // all-reduce; there SIGINT ends the rank, and mpirun the job (Ctrl-C on
+  // mpirun ends every rank; the last epoch's checkpoint is kept).
+  if (job.size() == 1) {
+    struct sigaction action = {};
+    action.sa_handler = onInterrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, nullptr);
+  }
   runtime::RunResult result = trainer.run(*tokens, std::cout, &error);
   std::cout.flush();
   if (parallel && job.isRoot() && result != runtime::RunResult::Failed)

@@ -2,7 +2,8 @@
 a time limit, and its output is passed on for FileCheck.
 usage: mpi_fault.py run LIMIT_S CMD...          the command fails by itself
        mpi_fault.py kill LIMIT_S METRICS CMD... SIGKILL rank 1 once METRICS
-                                                 has a line (training runs)"""
+                                                 has a line (training runs)
+       mpi_fault.py interrupt LIMIT_S METRICS CMD...   the same with SIGINT"""
 import os, signal, subprocess, sys, time
 
 mode, limit = sys.argv[1], float(sys.argv[2])
@@ -34,8 +35,9 @@ else:
     victims = [int(c) for c in children if rank_of(int(c)) == 1]
     assert len(victims) == 1, f"rank 1 not found among {children}"
     start = time.monotonic()
-    os.kill(victims[0], signal.SIGKILL)
-    print(f"killed rank 1 (pid {victims[0]})")
+    sig = signal.SIGKILL if mode == "kill" else signal.SIGINT
+    os.kill(victims[0], sig)
+    print(f"sent {sig.name} to rank 1 (pid {victims[0]})")
 try:
     out, _ = p.communicate(timeout=limit)
 except subprocess.TimeoutExpired:
