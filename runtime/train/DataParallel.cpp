@@ -125,4 +125,27 @@ TensorBuffers DataParallel::takeRows(const TensorBuffers &global) const {
   return mine;
 }
 
+std::string DataParallel::describeSplit() const {
+  const int N = ranks();
+  const int64_t most = rowShareOf(globalBatch_, 0, N).count,
+                fewest = rowShareOf(globalBatch_, N - 1, N).count;
+  return fmt::format(
+      "data parallel over {} {} ranks: batch {}, {}", N,
+      collective_->transport(), globalBatch_,
+      most == fewest ? fmt::format("{} rows per rank", most)
+                     : fmt::format("{} rows on ranks 0 to {}, {} on the others",
+                                   most, globalBatch_ % N - 1, fewest));
+}
+
+std::string DataParallel::describeTimes() const {
+  const double n = static_cast<double>(std::max<int64_t>(times_.updates, 1));
+  return fmt::format("data parallel over {} ranks: per update {:.2f} ms "
+                     "compute, {:.2f} ms waiting for the slowest rank, {:.2f} "
+                     "ms all-reduce of {:.2f} MB ({} updates)",
+                     ranks(), 1e3 * times_.computeSeconds / n,
+                     1e3 * times_.waitSeconds / n, 1e3 * times_.reduceSeconds / n,
+                     static_cast<double>(times_.bytesPerUpdate) / 1e6,
+                     times_.updates);
+}
+
 } // namespace rnnc::runtime

@@ -39,6 +39,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace rnnc::runtime {
@@ -84,6 +85,10 @@ public:
   TensorBuffers takeRows(const TensorBuffers &global) const;
 
   const ParallelTimes &times() const { return times_; }
+  /// "data parallel over 2 MPI ranks: batch 32, 16 rows per rank".
+  std::string describeSplit() const;
+  /// Per update: compute, waiting and all-reduce times, and the bytes.
+  std::string describeTimes() const;
 
 private:
   DataParallel(parallel::Collective &collective, int64_t globalBatch);

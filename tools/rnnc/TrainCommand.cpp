@@ -130,17 +130,6 @@ std::string resumeCommand(const std::string &path) {
   return out + " --resume " + shellQuote(path);
 }
 
-/// One line on where a data-parallel run's time went, per update.
-std::string describeParallelTimes(const runtime::ParallelTimes &t, int ranks) {
-  double n = static_cast<double>(std::max<int64_t>(t.updates, 1));
-  return fmt::format("rnnc: data parallel over {} ranks: per update {:.2f} ms "
-                     "compute, {:.2f} ms waiting for the slowest rank, {:.2f} "
-                     "ms all-reduce of {:.2f} MB ({} updates)\n",
-                     ranks, 1e3 * t.computeSeconds / n, 1e3 * t.waitSeconds / n,
-                     1e3 * t.reduceSeconds / n,
-                     static_cast<double>(t.bytesPerUpdate) / 1e6, t.updates);
-}
-
 int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   OutputPaths outputs;
   outputs.addInput(a.model, "the model");
@@ -282,17 +271,8 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
     parallel.emplace(std::move(*made));
     options.dataParallel = &*parallel;
     stepBatch = parallel->share().count;
-    int64_t most = stepBatch, fewest = runtime::rowShareOf(
-                                     train.batch, job.size() - 1, job.size())
-                                     .count;
     if (job.isRoot())
-      std::cerr << fmt::format(
-          "rnnc: data parallel over {} {} ranks: batch {}, {}\n", job.size(),
-          job.transport(), train.batch,
-          most == fewest
-              ? fmt::format("{} rows per rank", most)
-              : fmt::format("{} rows on ranks 0 to {}, {} on the others", most,
-                            train.batch % job.size() - 1, fewest));
+      std::cerr << "rnnc: " << parallel->describeSplit() << '\n';
   }
 
   // The train step at B x T and the generation step at B = T = 1: one
@@ -356,7 +336,7 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   runtime::RunResult result = trainer.run(*tokens, std::cout, &error);
   std::cout.flush();
   if (parallel && job.isRoot() && result != runtime::RunResult::Failed)
-    std::cerr << describeParallelTimes(parallel->times(), job.size());
+    std::cerr << "rnnc: " << parallel->describeTimes() << '\n';
   if (result == runtime::RunResult::Failed) {
     std::cerr << "rnnc: error: " << error << '\n';
     return 1;
