@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev libopenblas-pthread-dev libgtest-dev libzip-dev pkg-config
   libcli11-dev nlohmann-json3-dev libfmt-dev
   python3 unzip fortunes-zh zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev libncurses-dev
+  openmpi-bin libopenmpi-dev
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -65,6 +65,8 @@ StepResult TrainSession::update(const int32_t *x, const int32_t *y,
     *error = step_.arenaShortfall();
     return result;
   }
+  if (parallel_)
+    parallel_->sumAcrossRanks(result.loss, grads_);
   if (!std::isfinite(result.loss)) {
     result.status = StepStatus::NonFiniteLoss;
     return result;
@@ -88,6 +90,10 @@ StepResult TrainSession::update(const int32_t *x, const int32_t *y,
   return result;
 }
 
+int64_t TrainSession::globalBatch() const {
+  return parallel_ ? parallel_->globalBatch() : step_.layout().batch;
+}
+
 void TrainSession::startEpoch(Sampler &sampler, EpochTally &tally) {
   sampler.startEpoch();
   zeroStates(); // consecutive: zeroed once per epoch
@@ -98,13 +104,16 @@ StepResult TrainSession::trainEpoch(Sampler &sampler, double lossBound,
                                     EpochTally &tally,
                                     const std::function<bool()> &afterStep,
                                     std::string *error) {
-  const int64_t tokensPerBatch = step_.layout().batch * step_.layout().seqLen;
+  const int64_t tokensPerBatch = globalBatch() * step_.layout().seqLen;
   StepResult result;
   Minibatch batch;
   while (sampler.next(batch)) {
     if (sampler.resetsStateEveryBatch())
       zeroStates();
-    result = update(batch.inputs.data(), batch.labels.data(), lossBound, error);
+    if (parallel_)
+      parallel_->takeRows(batch, rows_);
+    const Minibatch &mine = parallel_ ? rows_ : batch;
+    result = update(mine.inputs.data(), mine.labels.data(), lossBound, error);
     ++tally.steps;
     if (result.status != StepStatus::Updated)
       return result;

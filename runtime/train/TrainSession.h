@@ -11,12 +11,15 @@
 /// step's final state is carried. Detaching is structural: the train step
 /// takes the state as an input and returns the next one, so no gradient can
 /// flow into the previous minibatch. Nothing is updated when a check fails.
+/// Data-parallel (DataParallel.h): the step runs on this rank's rows, and
+/// its loss and gradients are summed across ranks before the checks.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include "ir/IR.h"
 #include "runtime/train/CompiledStep.h"
+#include "runtime/train/DataParallel.h"
 #include "runtime/train/Optimizer.h"
 #include "runtime/train/Progress.h"
 #include "runtime/train/Sampler.h"
@@ -78,6 +81,13 @@ public:
   const OptimizerConfig &optimizerConfig() const { return config_; }
   void setLearningRate(double lr);
 
+  /// Train on this rank's share of every minibatch (null: all of it). The
+  /// step must be compiled for the share's rows.
+  void setDataParallel(DataParallel *parallel) { parallel_ = parallel; }
+  DataParallel *dataParallel() const { return parallel_; }
+  /// Rows of the minibatches the sampler draws: the global batch.
+  int64_t globalBatch() const;
+
   /// One update on the time-major minibatch x, y (T*B ids each); a loss
   /// above `lossBound` is refused like a non-finite one. Needs the
   /// optimizer (ensureOptimizer).
@@ -101,6 +111,8 @@ private:
   OptimizerConfig config_;
   double clip_;
   std::unique_ptr<Optimizer> optimizer_;
+  DataParallel *parallel_ = nullptr;
+  Minibatch rows_; ///< this rank's share of the minibatch
   TensorBuffers params_, grads_, states_, nextStates_;
 };
 

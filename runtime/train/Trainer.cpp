@@ -39,7 +39,9 @@ Trainer::Trainer(const TrainStep &step, const ForwardStep *generate,
                  const Vocabulary &vocab, TrainOptions options)
     : step_(step), generate_(generate), vocab_(vocab),
       options_(std::move(options)),
-      session_(step, options_.optimizer, options_.clip) {}
+      session_(step, options_.optimizer, options_.clip) {
+  session_.setDataParallel(options_.dataParallel);
+}
 
 bool Trainer::initParameters(const std::map<std::string, ir::ParamInit> &inits,
                              std::string *error) {
@@ -165,12 +167,17 @@ bool Trainer::resumeFrom(const Checkpoint &checkpoint, std::string *error) {
   data->normSum = *norm;
   const ModelLayout &layout = step_.layout();
   if (data->position.batchesDone > 0) {
+    // The state of all B rows; a data-parallel rank keeps its own.
     for (const TensorSlot &slot : layout.states) {
+      std::vector<int64_t> shape = slot.shape;
+      shape[0] = session_.globalBatch();
       const NamedTensor *t = checkpoint.find(kStatePrefix + slot.name);
-      if (!t || t->isF64 || t->shape != slot.shape)
+      if (!t || t->isF64 || t->shape != shape)
         return fail("no carried state '" + slot.name + "' of the model's shape");
       data->states.push_back(t->data);
     }
+    if (options_.dataParallel)
+      data->states = options_.dataParallel->takeRows(data->states);
   }
   if (data->optimizer == "adam" && steps > 0) {
     for (size_t i = 0; i < layout.params.size(); ++i) {
@@ -214,7 +221,7 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
   if (!step_.reserveArena(error))
     return RunResult::Failed;
   const ModelLayout &layout = step_.layout();
-  auto sampler = Sampler::create(tokens, options_.sampling, layout.batch,
+  auto sampler = Sampler::create(tokens, options_.sampling, session_.globalBatch(),
                                  layout.seqLen, options_.seed, error);
   if (!sampler)
     return RunResult::Failed;
@@ -233,10 +240,12 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
     const ResumeData &r = *resume_;
     firstEpoch = r.position.epochsDone + 1;
     bool sameSampler = r.sampling == samplingName(options_.sampling) &&
-                       r.batch == layout.batch && r.seqLen == layout.seqLen &&
+                       r.batch == session_.globalBatch() && r.seqLen == layout.seqLen &&
                        r.seed == options_.seed &&
                        r.corpusTokens == static_cast<int64_t>(tokens.size());
-    if (!r.hasState)
+    if (!speaks()) {
+      // rank 0 gives the notes
+    } else if (!r.hasState)
       std::cerr << "rnnc: note: the checkpoint carries no run state (an older "
                    "rnnc); training continues from its parameters and epoch, "
                    "with a fresh sampler and optimizer\n";
@@ -260,7 +269,7 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
     if (r.optimizer == options_.optimizer.kind)
       optimizer.restoreStepCount(r.optimizerSteps);
     if (r.optimizer != options_.optimizer.kind) {
-      if (r.hasState)
+      if (r.hasState && speaks())
         std::cerr << "rnnc: note: the checkpoint was trained with "
                   << r.optimizer << ", this run uses " << options_.optimizer.kind
                   << "; its optimizer state starts afresh\n";
@@ -270,7 +279,8 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
         return RunResult::Failed;
     }
     if (firstEpoch > options_.epochs) {
-      std::cerr << fmt::format("rnnc: note: the checkpoint has {} epochs and "
+      if (speaks())
+        std::cerr << fmt::format("rnnc: note: the checkpoint has {} epochs and "
                                "--epochs {} is the total; nothing to train\n",
                                r.position.epochsDone, options_.epochs);
       return RunResult::Finished;
@@ -287,7 +297,7 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
   state.epoch = firstEpoch;
   state.batchesDone = tally.steps;
   state.startFraction = progressFraction(state);
-  const int64_t tokensPerBatch = layout.batch * layout.seqLen;
+  const int64_t tokensPerBatch = session_.globalBatch() * layout.seqLen;
   auto trainStart = std::chrono::steady_clock::now();
 
   auto runState = [&](int64_t epochsDone, int64_t batchesDone) {
@@ -337,7 +347,8 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
       state.elapsedSeconds = elapsed;
       state.tokensPerSecond = static_cast<double>(stepsThisRun * tokensPerBatch) /
                               std::max(elapsed, 1e-9);
-      progress.update(state);
+      if (speaks())
+        progress.update(state);
       stopped = stopNow() && tally.steps < batchesPerEpoch_;
       return !stopped;
     };
@@ -391,7 +402,8 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
     bool last = epoch == options_.epochs;
     bool predictNow = last || (options_.predictEvery > 0 &&
                                epoch % options_.predictEvery == 0);
-    if (predictNow || epoch == 1 || epoch == firstEpoch || epoch % 10 == 0) {
+    if (speaks() &&
+        (predictNow || epoch == 1 || epoch == firstEpoch || epoch % 10 == 0)) {
       progress.clear();
       log << fmt::format("epoch {}, perplexity {:.3f}, grad norm {:.3f}, "
                          "{:.0f} tokens/s, {:.2f} s\n",
@@ -399,7 +411,7 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
                          m.seconds);
       log.flush();
     }
-    if (predictNow)
+    if (predictNow && speaks())
       predict(log);
     if (stopNow() && !last)
       return interrupt(epoch, 0);
@@ -422,7 +434,8 @@ void Trainer::predict(std::ostream &log) const {
 }
 
 bool Trainer::appendMetrics(const EpochMetrics &m, std::string *error) const {
-  if (options_.metricsJsonPath.empty() && !options_.onEpochMetrics)
+  if ((options_.metricsJsonPath.empty() && !options_.onEpochMetrics) ||
+      !speaks())
     return true;
   nlohmann::json j = {{"epoch", m.epoch},
                       {"loss", m.loss},
@@ -447,6 +460,15 @@ bool Trainer::appendMetrics(const EpochMetrics &m, std::string *error) const {
 
 bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
                              std::string *error) {
+  // Every rank gives its rows of a carried state; rank 0 alone writes.
+  TensorBuffers allStates;
+  const TensorBuffers *states = &session_.states();
+  if (options_.dataParallel && run.position.batchesDone > 0) {
+    options_.dataParallel->gatherRows(session_.states(), allStates);
+    states = &allStates;
+  }
+  if (!speaks())
+    return true;
   const Optimizer *optimizer = session_.optimizer();
   CheckpointMetadata meta = options_.checkpoint;
   meta.epoch = run.position.epochsDone;
@@ -473,9 +495,12 @@ bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
     views.push_back({layout.params[i].name, layout.params[i].shape,
                      session_.parameters()[i].data()});
   if (run.position.batchesDone > 0)
-    for (size_t i = 0; i < layout.states.size(); ++i)
-      views.push_back({kStatePrefix + layout.states[i].name,
-                       layout.states[i].shape, session_.states()[i].data()});
+    for (size_t i = 0; i < layout.states.size(); ++i) {
+      std::vector<int64_t> shape = layout.states[i].shape;
+      shape[0] = session_.globalBatch();
+      views.push_back({kStatePrefix + layout.states[i].name, shape,
+                       (*states)[i].data()});
+    }
   if (auto *adam = dynamic_cast<const AdamOptimizer *>(optimizer);
       adam && adam->momentCount() == layout.params.size()) {
     for (size_t i = 0; i < layout.params.size(); ++i) {

@@ -17,6 +17,12 @@
 /// state (mid-epoch), "__adam__.m.<param>" / "__adam__.v.<param>" Adam's
 /// moments (F64, as the optimizer keeps them).
 ///
+/// Data-parallel (DataParallel.h, `mpirun -np N rnnc train`): every rank
+/// runs this loop on its rows of the same global minibatches; rank 0 alone
+/// logs, predicts, appends metrics and writes checkpoints. A mid-epoch
+/// checkpoint holds the carried state of all B rows (gathered from the
+/// ranks), so a checkpoint of an N-rank run resumes on any number of ranks.
+///
 /// Divergence: a step whose loss is not finite or above 10 ln V + 100
 /// (see kDivergence* in Trainer.cpp), a non-finite gradient, or parameters
 /// that are no longer finite when a checkpoint is due stop the run before
@@ -75,6 +81,8 @@ struct TrainOptions {
   std::string interruptPath;
   /// The checkpoint resumed from (for messages), if any.
   std::string resumePath;
+  /// Train on this rank's share of each minibatch (null: one process).
+  DataParallel *dataParallel = nullptr;
 };
 
 /// Where a run stands: `epochsDone` full epochs, then `batchesDone`
@@ -138,6 +146,10 @@ private:
   std::string keptCheckpoint() const;
   bool appendMetrics(const EpochMetrics &m, std::string *error) const;
   void predict(std::ostream &log) const;
+  /// One process, or rank 0 of a data-parallel job: the one that speaks.
+  bool speaks() const {
+    return !options_.dataParallel || options_.dataParallel->isRoot();
+  }
 
   const TrainStep &step_;
   const ForwardStep *generate_;

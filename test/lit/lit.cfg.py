@@ -24,3 +24,12 @@ config.substitutions.append(("%capi_link", capi_lib + " " + config.openblas_libr
 config.substitutions.append(("%capi_include", os.path.join(config.rnnc_src_root, "runtime", "capi")))
 config.substitutions.append(("%cc", getattr(config, "c_compiler", "cc")))
 config.substitutions.append(("%build_root", config.rnnc_obj_root))
+# Data-parallel tests (REQUIRES: mpi) run where rnnc was built with MPI; they
+# are reported UNSUPPORTED elsewhere. Loopback, more ranks than cores, and
+# root allowed (CI runs as root).
+if config.rnnc_mpi.upper() in ("ON", "1", "TRUE", "YES") and config.mpiexec:
+    config.available_features.add("mpi")
+    config.substitutions.append(("%mpirun", config.mpiexec +
+                                 " --oversubscribe --allow-run-as-root"))
+else:
+    lit_config.note("rnnc was built without MPI: the data-parallel tests are skipped")

@@ -11,6 +11,11 @@
 /// current directory), prints its path and the command that resumes, and
 /// exits 130; a second SIGINT exits at once with 130.
 ///
+/// Started by an MPI launcher (`mpirun -np N rnnc train ...`), each rank
+/// trains on its share of every global minibatch (runtime/train/
+/// DataParallel.h) and rank 0 alone speaks and writes; an error on any rank
+/// ends the whole job (MPI_Abort) after that rank printed it.
+///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 #include "runtime/driver/Driver.h"
@@ -20,6 +25,8 @@
 #include "runtime/data/Corpus.h"
 #include "runtime/data/AtomicFile.h"
 #include "runtime/kernels/KernelsParallel.h"
+#include "runtime/parallel/Launch.h"
+#include "runtime/train/DataParallel.h"
 #include "runtime/train/PlotSvg.h"
 #include "runtime/train/Trainer.h"
 #include "runtime/data/Vocabulary.h"
@@ -30,6 +37,7 @@
 #include <fstream>
 #include <unistd.h>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -122,7 +130,7 @@ std::string resumeCommand(const std::string &path) {
   return out + " --resume " + shellQuote(path);
 }
 
-int runTrain(const TrainArgs &a) {
+int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   OutputPaths outputs;
   outputs.addInput(a.model, "the model");
   outputs.addInput(a.data, "the corpus (--data)");
@@ -136,9 +144,9 @@ int runTrain(const TrainArgs &a) {
   }
   if (a.threads > 0)
     runtime::setKernelThreads(a.threads);
-  else if (!std::getenv("RNNC_THREADS"))
-    runtime::setKernelThreads(
-        static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  else if (!std::getenv("RNNC_THREADS")) // ranks on one machine share its cores
+    runtime::setKernelThreads(std::max(
+        1, static_cast<int>(std::thread::hardware_concurrency()) / job.localSize()));
   // Parse-to-ready time: the model's parsing plus the train step's lowering,
   // autodiff, passes and JIT (corpus reading in between is not counted).
   using Clock = std::chrono::steady_clock;
@@ -252,13 +260,28 @@ int runTrain(const TrainArgs &a) {
   meta.extra["model_source"] = model->source->text();
   meta.hyperParametersJson = runtime::hyperParametersJson(train, a.seed);
 
+  // Data-parallel: this rank's step is compiled for its rows of the batch.
+  std::optional<runtime::DataParallel> parallel;
+  int64_t stepBatch = train.batch;
+  if (job.size() > 1) {
+    Expected<runtime::DataParallel> made =
+        runtime::DataParallel::create(job, train.batch);
+    if (!made)
+      return reportError(made.error());
+    parallel.emplace(std::move(*made));
+    options.dataParallel = &*parallel;
+    stepBatch = parallel->share().count;
+    if (job.isRoot())
+      std::cerr << "rnnc: " << parallel->describeSplit() << '\n';
+  }
+
   // The train step at B x T and the generation step at B = T = 1: one
   // lowering each.
   driver::CompileOptions compile;
   compile.printAfterAll = a.printAfterAll ? &std::cerr : nullptr;
   auto compileStart = Clock::now();
   auto trainStep =
-      driver::compileModel(*model, {vocab.size(), train.batch, train.seqLen}, compile);
+      driver::compileModel(*model, {vocab.size(), stepBatch, train.seqLen}, compile);
   preparing += Clock::now() - compileStart;
   if (!trainStep)
     return reportError(trainStep.error());
@@ -268,7 +291,8 @@ int runTrain(const TrainArgs &a) {
     return reportError(generateStep.error());
   std::unique_ptr<runtime::TrainStepProgram> step = std::move(trainStep->trainStep);
   std::unique_ptr<runtime::ForwardProgram> generate = std::move(generateStep->forward);
-  std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
+  if (job.isRoot())
+    std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
                            "train step compiled in {:.0f} ms ({:.0f} ms "
                            "from parsing to a ready train step)\n",
                            corpus->name, corpusChars, vocab.size(),
@@ -299,18 +323,27 @@ int runTrain(const TrainArgs &a) {
     return 1;
   }
   // From here on Ctrl-C stops after the current step with a checkpoint.
-  struct sigaction action = {};
-  action.sa_handler = onInterrupt;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &action, nullptr);
+  // Not in an MPI job: a rank stopping alone would leave the others in the
+  // all-reduce; there SIGINT ends the rank, and mpirun the job (Ctrl-C on
+  // mpirun ends every rank; the last epoch's checkpoint is kept).
+  if (job.size() == 1) {
+    struct sigaction action = {};
+    action.sa_handler = onInterrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, nullptr);
+  }
   runtime::RunResult result = trainer.run(*tokens, std::cout, &error);
   std::cout.flush();
+  if (parallel && job.isRoot() && result != runtime::RunResult::Failed)
+    std::cerr << "rnnc: " << parallel->describeTimes() << '\n';
   if (result == runtime::RunResult::Failed) {
     std::cerr << "rnnc: error: " << error << '\n';
     return 1;
   }
   if (result == runtime::RunResult::Interrupted) {
+    if (!job.isRoot())
+      return 130;
     const runtime::TrainPosition &at = trainer.stoppedAt();
     std::cerr << fmt::format(
         "rnnc: interrupted at epoch {}, step {} of {}; saved a resumable "
@@ -322,6 +355,28 @@ int runTrain(const TrainArgs &a) {
     return 130;
   }
   return 0;
+}
+
+/// One process, or one rank of an MPI job: an error on a rank ends them all.
+int runTrain(const TrainArgs &a) {
+  Expected<std::unique_ptr<parallel::Collective>> job =
+      parallel::joinLaunchedJob();
+  if (!job)
+    return reportError(job.error());
+  if ((*job)->size() > 1) {
+    // Whole lines: the launcher merges every rank's stderr, and an
+    // unbuffered stream interleaves two ranks' messages mid-line.
+    static char lineBuffer[1 << 12];
+    std::setvbuf(stderr, lineBuffer, _IOLBF, sizeof lineBuffer);
+    std::cerr.unsetf(std::ios::unitbuf);
+  }
+  int status = trainOnRank(a, **job);
+  if (status != 0 && status != 130 && (*job)->size() > 1) {
+    std::cerr << fmt::format("rnnc: rank {} of {} failed; ending every rank\n",
+                             (*job)->rank(), (*job)->size());
+    (*job)->abortAll(status); // the others may be waiting for this rank
+  }
+  return status;
 }
 } // namespace
 
