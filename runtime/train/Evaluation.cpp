@@ -22,8 +22,8 @@ Expected<size_t> heldOutStart(size_t chars, double fraction) {
     return chars;
   auto held = static_cast<size_t>(std::floor(fraction * static_cast<double>(chars)));
   if (held < 2)
-    return Error(fmt::format("holding out {} of {} characters leaves {} held "
-                             "out; at least 2 are needed to score one",
+    return Error(fmt::format("{} of {} characters is {}; at least 2 must be "
+                             "held out to score one",
                              fraction, chars, held));
   return chars - held;
 }

@@ -80,6 +80,7 @@ Command addEmitCommand(CLI::App &parent);
 Command addOptCommand(CLI::App &parent);
 Command addTrainCommand(CLI::App &parent);
 Command addGenerateCommand(CLI::App &parent);
+Command addEvalCommand(CLI::App &parent);
 Command addCompileCommand(CLI::App &parent);
 Command addPlotCommand(CLI::App &parent);
 

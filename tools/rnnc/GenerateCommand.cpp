@@ -8,13 +8,10 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
-#include "runtime/driver/Driver.h"
+#include "tools/rnnc/TrainedModel.h"
 
-#include "runtime/data/Checkpoint.h"
 #include "runtime/train/Decoding.h"
 #include "runtime/train/Generator.h"
-#include "runtime/train/Trainer.h"
-#include "runtime/data/Vocabulary.h"
 
 #include <algorithm>
 #include <cmath>
@@ -38,55 +35,11 @@ struct GenerateArgs {
 };
 
 int runGenerate(const GenerateArgs &a) {
-  Expected<runtime::Checkpoint> ckpt = runtime::loadCheckpoint(a.checkpoint);
-  if (!ckpt)
-    return reportError(ckpt.error());
-  auto source = ckpt->metadata.extra.find("model_source");
-  if (source == ckpt->metadata.extra.end()) {
-    std::cerr << "rnnc: error: " << a.checkpoint
-              << ": the checkpoint does not carry its model source\n";
-    return 1;
-  }
-  if (runtime::hashModelSource(source->second) != ckpt->metadata.modelHash) {
-    std::cerr << "rnnc: error: " << a.checkpoint
-              << ": the model source does not match its hash (corrupt checkpoint)\n";
-    return 1;
-  }
-  Expected<runtime::Vocabulary> vocab =
-      runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary);
-  if (!vocab) {
-    std::cerr << "rnnc: error: " << a.checkpoint << ": "
-              << vocab.error().message() << '\n';
-    return 1;
-  }
-  auto model = driver::checkModelText(a.checkpoint + ":model", source->second,
-                                     std::cerr);
+  Expected<TrainedModel> model =
+      loadTrainedModel(a.checkpoint, 1, 1, "generate text");
   if (!model)
     return reportError(model.error());
-  driver::CompileOptions compile;
-  compile.entry = driver::EntryPoint::Forward;
-  compile.checkpoint = &*ckpt;
-  compile.checkpointName = a.checkpoint;
-  auto compiled = driver::compileModel(*model, {vocab->size(), 1, 1}, compile);
-  if (!compiled)
-    return reportError(compiled.error());
-  std::unique_ptr<runtime::ForwardProgram> step = std::move(compiled->forward);
-  runtime::TensorBuffers params;
   std::string error;
-  if (!runtime::loadFromCheckpoint(*ckpt, step->layout().params, params, &error)) {
-    std::cerr << "rnnc: error: " << a.checkpoint << ": " << error << '\n';
-    return 1;
-  }
-  const auto &slots = step->layout().params;
-  for (size_t i = 0; i < slots.size(); ++i)
-    if (!std::all_of(params[i].begin(), params[i].end(),
-                     [](float v) { return std::isfinite(v); })) {
-      std::cerr << "rnnc: error: " << a.checkpoint << ": parameter '"
-                << slots[i].name
-                << "' holds non-finite values (NaN or infinity); the model "
-                   "cannot generate text\n";
-      return 1;
-    }
   runtime::SamplingOptions sampling{a.temperature, a.topK};
   if (Expected<void> valid = runtime::validateSamplingOptions(sampling); !valid) {
     std::cerr << "rnnc: error: " << valid.error().message() << '\n';
@@ -95,7 +48,7 @@ int runGenerate(const GenerateArgs &a) {
   runtime::TokenChooser chooser = a.temperature > 0 || a.topK > 0
                                       ? runtime::TokenChooser(sampling, a.seed)
                                       : runtime::TokenChooser();
-  runtime::TextGenerator generator(*step, params, *vocab);
+  runtime::TextGenerator generator(*model->step, model->params, model->vocab);
   // Each character is written as it is chosen; a failed write stops it.
   bool written = generator.streamText(
       a.prefix, a.count, chooser,
