@@ -4,16 +4,20 @@
 /// Continues a prefix with a trained model. The checkpoint carries the model
 /// source (checked against its hash) and the vocabulary, so nothing else is
 /// needed. Greedy by default, as in the book; --temperature / --top-k sample
-/// with a seeded generator.
+/// with a seeded generator; --beam K searches for the most probable
+/// continuation.
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 #include "tools/rnnc/TrainedModel.h"
 
+#include "runtime/train/BeamSearch.h"
 #include "runtime/train/Decoding.h"
 #include "runtime/train/Generator.h"
 
 #include <algorithm>
+#include <fmt/format.h>
+#include <optional>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -24,6 +28,8 @@ namespace {
 /// The most characters one `generate` writes (memory does not grow with it;
 /// the limit catches a mistyped count).
 constexpr int64_t kMaxGenerateCount = 1000000000;
+/// A beam search keeps K back-pointers per character until it is done.
+constexpr int64_t kMaxBeamCount = 1000000;
 
 struct GenerateArgs {
   std::string checkpoint;
@@ -32,13 +38,65 @@ struct GenerateArgs {
   double temperature = 0;
   int64_t topK = 0;
   uint64_t seed = 0;
+  int64_t beam = 0; ///< 0: greedy or sampled, one character at a time
+  std::string stopAt;
 };
 
+/// --beam K: the continuation with the best mean log-probability
+/// (runtime/train/BeamSearch.h), written once the search is done.
+int runBeamSearch(const GenerateArgs &a, const TrainedModel &model) {
+  Expected<std::vector<int32_t>> prefix = model.vocab.encodeUtf8(a.prefix);
+  if (!prefix) {
+    std::cerr << "rnnc: error: prefix: " << prefix.error().message() << '\n';
+    return 1;
+  }
+  std::optional<int32_t> stop;
+  if (!a.stopAt.empty()) {
+    Expected<std::vector<int32_t>> ids = model.vocab.encodeUtf8(a.stopAt);
+    if (!ids || ids->size() != 1) {
+      std::cerr << "rnnc: error: --stop-at: '" << a.stopAt
+                << (ids ? "' is not one character" : "': " + ids.error().message())
+                << '\n';
+      return 2;
+    }
+    stop = (*ids)[0];
+  }
+  Expected<runtime::BeamResult> best =
+      runtime::beamSearch(*model.step, model.params, *prefix, a.count, a.beam, stop);
+  if (!best) {
+    std::cerr << "rnnc: error: " << best.error().message() << '\n';
+    return 1;
+  }
+  std::cout << a.prefix << model.vocab.decode(best->tokens) << '\n';
+  std::cerr << fmt::format("beam {}: {} characters, mean log-probability {:.6f} "
+                           "per character (perplexity {:.4f})\n",
+                           a.beam, best->tokens.size(), best->meanLogProb(),
+                           std::exp(-best->meanLogProb()));
+  return 0;
+}
+
 int runGenerate(const GenerateArgs &a) {
+  if (a.beam > 0 && (a.temperature > 0 || a.topK > 0)) {
+    std::cerr << "rnnc: error: --beam searches for the most probable "
+                 "continuation and does not sample; drop --temperature and --top-k\n";
+    return 2;
+  }
+  if (!a.stopAt.empty() && a.beam == 0) {
+    std::cerr << "rnnc: error: --stop-at ends beam hypotheses; it needs --beam K\n";
+    return 2;
+  }
+  if (a.beam > 0 && a.count > kMaxBeamCount) {
+    std::cerr << "rnnc: error: --beam keeps its hypotheses' characters in "
+                 "memory; generate at most " << kMaxBeamCount
+              << " characters with it, not " << a.count << '\n';
+    return 2;
+  }
   Expected<TrainedModel> model =
       loadTrainedModel(a.checkpoint, 1, 1, "generate text");
   if (!model)
     return reportError(model.error());
+  if (a.beam > 0)
+    return runBeamSearch(a, *model);
   std::string error;
   runtime::SamplingOptions sampling{a.temperature, a.topK};
   if (Expected<void> valid = runtime::validateSamplingOptions(sampling); !valid) {
@@ -87,6 +145,13 @@ Command addGenerateCommand(CLI::App &parent) {
   app.add_option("--top-k", a->topK, "Sample among the K most likely characters (0: all)")
       ->check(kNonNegative)
       ->capture_default_str();
+  app.add_option("--beam", a->beam,
+                 "Beam search with K hypotheses: the continuation with the best "
+                 "mean log-probability per character (1: greedy)")
+      ->check(CLI::Range(int64_t(1), int64_t(1000)));
+  app.add_option("--stop-at", a->stopAt,
+                 "With --beam: a hypothesis that emits this character ends "
+                 "there (its mean log-probability then competes)");
   app.add_option("--seed", a->seed, "Seed for sampling")
       ->check(nonNegativeInteger())->capture_default_str();
   c.run = [a] { return runGenerate(*a); };
