@@ -421,6 +421,7 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
       m.valPerplexity = held->perplexity();
       m.valBitsPerChar = held->bitsPerChar();
       improved = validation_.observe(epoch, *m.valPerplexity);
+      state.valPerplexity = *m.valPerplexity;
     }
     history_.push_back(m);
     if (!appendMetrics(m, error))
