@@ -314,6 +314,7 @@ int runTrain(const TrainArgs &a) {
   std::unique_ptr<runtime::ForwardProgram> generate = std::move(generateStep->forward);
   // Validation: one stream of the held-out text (Evaluation.h).
   std::unique_ptr<runtime::ForwardProgram> evaluate;
+  std::string validationNote;
   if (validating) {
     auto evaluateStep = driver::compileModel(
         *model, {vocab.size(), runtime::kEvaluationBatch, runtime::kEvaluationSeqLen},
@@ -323,7 +324,7 @@ int runTrain(const TrainArgs &a) {
     evaluate = std::move(evaluateStep->forward);
     options.validationStep = evaluate.get();
     options.validationTokens = std::move(validation.tokens);
-    std::cerr << fmt::format(
+    validationNote = fmt::format(
         "validation: {} characters held out ({}){}; perplexity after every "
         "epoch over all of them, one stream (B = {}, T = {}), state carried\n",
         options.validationTokens.size() + validation.outOfVocabulary,
@@ -348,6 +349,7 @@ int runTrain(const TrainArgs &a) {
                            }(),
                            step->compileMillis(),
                            std::chrono::duration<double, std::milli>(preparing).count());
+  std::cerr << validationNote;
 
   runtime::Trainer trainer(*step, generate.get(), vocab, options);
   std::string error;
