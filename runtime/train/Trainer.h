@@ -142,7 +142,6 @@ public:
 
   const TensorBuffers &parameters() const { return session_.parameters(); }
   const std::vector<EpochMetrics> &history() const { return history_; }
-  const ValidationRecord &validationRecord() const { return validation_; }
 
 private:
   /// Everything `run` keeps between steps that a checkpoint must carry.
