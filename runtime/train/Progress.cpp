@@ -65,6 +65,8 @@ std::string formatProgressLine(const ProgressState &state) {
   std::string ppl = std::isfinite(state.perplexity)
                         ? fmt::format("{:.2f}", state.perplexity)
                         : "-";
+  if (std::isfinite(state.valPerplexity))
+    ppl += fmt::format(" val {:.2f}", state.valPerplexity);
   return fmt::format("epoch {}/{} [{}/{}] ppl {} | {} tok/s | ETA {}",
                      state.epoch, state.totalEpochs, state.batchesDone,
                      state.batchesPerEpoch, ppl, formatRate(state.tokensPerSecond),

@@ -52,6 +52,7 @@ struct ProgressState {
   int64_t batchesDone = 0;     ///< in the current epoch
   int64_t batchesPerEpoch = 1;
   double perplexity = NAN;     ///< of the current epoch so far
+  double valPerplexity = NAN;  ///< held-out, after the last epoch (NaN: none)
   double tokensPerSecond = 0;
   double elapsedSeconds = 0;   ///< since training started
   /// Fraction already done when this run started (a resumed run): the ETA
@@ -66,7 +67,8 @@ std::string formatDuration(double seconds);
 double progressFraction(const ProgressState &state);
 
 /// "epoch 3/250 [5/8] ppl 12.34 | 45.6k tok/s | ETA 3m05s" (ETA from the
-/// elapsed time and the fraction done; "?" until something is done).
+/// elapsed time and the fraction done; "?" until something is done), with
+/// "val 15.20" after the perplexity once a held-out figure exists.
 std::string formatProgressLine(const ProgressState &state);
 
 class ProgressDisplay {

@@ -64,6 +64,7 @@ namespace {
 constexpr double kDivergenceScale = 10, kDivergenceOffset = 100;
 
 const char *const kTrainStateKey = "train_state";
+const char *const kValidationKey = "validation";
 const char *const kStatePrefix = "__state__.";
 const char *const kAdamMPrefix = "__adam__.m.";
 const char *const kAdamVPrefix = "__adam__.v.";
@@ -113,6 +114,7 @@ struct Trainer::ResumeData {
   int64_t tokens = 0;
   TensorBuffers states;
   std::vector<std::vector<double>> adamM, adamV;
+  std::optional<ValidationRecord> validation;
 };
 
 bool Trainer::resumeFrom(const Checkpoint &checkpoint, std::string *error) {
@@ -160,6 +162,24 @@ bool Trainer::resumeFrom(const Checkpoint &checkpoint, std::string *error) {
       !text("sampling", data->sampling) || !text("optimizer", data->optimizer) ||
       seed == j.end() || !seed->is_number_unsigned() || !loss || !norm)
     return fail("a field is missing or has the wrong type");
+  if (auto v = j.find(kValidationKey); v != j.end()) {
+    ValidationRecord record;
+    auto best = v->is_object() ? v->find("best") : v->end();
+    std::optional<double> bestValue =
+        v->is_object() && best != v->end() ? parseHexDouble(*best) : std::nullopt;
+    auto field = [&](const char *key, int64_t &out) {
+      auto f = v->find(key);
+      if (f == v->end() || !f->is_number_integer() || f->get<int64_t>() < 0)
+        return false;
+      out = f->get<int64_t>();
+      return true;
+    };
+    if (!bestValue || !field("best_epoch", record.bestEpoch) ||
+        !field("epochs_since_best", record.epochsSinceBest))
+      return fail("the validation record is incomplete");
+    record.best = *bestValue;
+    data->validation = record;
+  }
   data->hasState = true;
   data->seed = seed->get<uint64_t>();
   data->optimizerSteps = steps;
@@ -278,6 +298,16 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
       if (!adam->restoreState(r.optimizerSteps, r.adamM, r.adamV, error))
         return RunResult::Failed;
     }
+    if (options_.validationStep && r.validation)
+      validation_ = *r.validation;
+    if (options_.patience > 0 && validation_.epochsSinceBest >= options_.patience) {
+      if (speaks())
+        std::cerr << fmt::format("rnnc: note: the checkpoint's validation "
+                               "perplexity has not improved for {} epochs "
+                               "(--patience {}); nothing to train\n",
+                               validation_.epochsSinceBest, options_.patience);
+      return RunResult::Finished;
+    }
     if (firstEpoch > options_.epochs) {
       if (speaks())
         std::cerr << fmt::format("rnnc: note: the checkpoint has {} epochs and "
@@ -391,6 +421,20 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
         static_cast<double>(tally.meter.tokens()) / std::max(m.seconds, 1e-9);
     if (!std::isfinite(m.perplexity))
       return diverged(epoch, "non-finite perplexity");
+    bool improved = false;
+    if (options_.validationStep) {
+      Expected<EvaluationResult> held = evaluateText(
+          *options_.validationStep, session_.parameters(), options_.validationTokens);
+      if (!held) {
+        progress.clear();
+        *error = "validation: " + held.error().message();
+        return RunResult::Failed;
+      }
+      m.valPerplexity = held->perplexity();
+      m.valBitsPerChar = held->bitsPerChar();
+      improved = validation_.observe(epoch, *m.valPerplexity);
+      state.valPerplexity = *m.valPerplexity;
+    }
     history_.push_back(m);
     if (!appendMetrics(m, error))
       return RunResult::Failed;
@@ -399,24 +443,45 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
         return RunResult::Failed;
       saved_ = TrainPosition{epoch, 0};
     }
-    bool last = epoch == options_.epochs;
+    if (improved && !options_.saveBestPath.empty() &&
+        !saveCheckpoint(options_.saveBestPath, runState(epoch, 0), error))
+      return RunResult::Failed;
+    const bool outOfPatience = options_.patience > 0 &&
+                               validation_.epochsSinceBest >= options_.patience;
+    bool last = epoch == options_.epochs || outOfPatience;
     bool predictNow = last || (options_.predictEvery > 0 &&
                                epoch % options_.predictEvery == 0);
     if (speaks() &&
         (predictNow || epoch == 1 || epoch == firstEpoch || epoch % 10 == 0)) {
       progress.clear();
-      log << fmt::format("epoch {}, perplexity {:.3f}, grad norm {:.3f}, "
+      log << fmt::format("epoch {}, perplexity {:.3f}{}, grad norm {:.3f}, "
                          "{:.0f} tokens/s, {:.2f} s\n",
-                         epoch, m.perplexity, m.gradNorm, m.tokensPerSecond,
-                         m.seconds);
+                         epoch, m.perplexity,
+                         m.valPerplexity ? fmt::format(", val perplexity {:.3f}",
+                                                       *m.valPerplexity)
+                                         : "",
+                         m.gradNorm, m.tokensPerSecond, m.seconds);
       log.flush();
     }
     if (predictNow && speaks())
       predict(log);
+    if (outOfPatience) {
+      if (speaks())
+        log << fmt::format("stopping early: no better validation perplexity in "
+                           "{} epochs (--patience {})\n",
+                           validation_.epochsSinceBest, options_.patience);
+      break;
+    }
     if (stopNow() && !last)
       return interrupt(epoch, 0);
   }
   progress.clear();
+  if (options_.validationStep && validation_.best && speaks())
+    log << fmt::format("best validation perplexity {:.3f} at epoch {}{}\n",
+                       *validation_.best, validation_.bestEpoch,
+                       options_.saveBestPath.empty()
+                           ? ""
+                           : fmt::format(" (saved to '{}')", options_.saveBestPath));
   return RunResult::Finished;
 }
 
@@ -443,6 +508,10 @@ bool Trainer::appendMetrics(const EpochMetrics &m, std::string *error) const {
                       {"grad_norm", m.gradNorm},
                       {"tokens_per_s", m.tokensPerSecond},
                       {"seconds", m.seconds}};
+  if (m.valPerplexity) {
+    j["val_perplexity"] = *m.valPerplexity;
+    j["val_bits_per_char"] = *m.valBitsPerChar;
+  }
   const std::string line = j.dump();
   if (!options_.metricsJsonPath.empty()) {
     std::ofstream out(options_.metricsJsonPath, std::ios::app);
@@ -489,6 +558,10 @@ bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
        run.position.batchesDone ? run.tally->meter.tokens() : 0},
       {"epoch_grad_norm_sum",
        hexDouble(run.position.batchesDone ? run.tally->normSum : 0)}};
+  if (validation_.best)
+    state[kValidationKey] = {{"best", hexDouble(*validation_.best)},
+                             {"best_epoch", validation_.bestEpoch},
+                             {"epochs_since_best", validation_.epochsSinceBest}};
   meta.extra[kTrainStateKey] = state.dump();
   std::vector<TensorView> views;
   for (size_t i = 0; i < layout.params.size(); ++i)

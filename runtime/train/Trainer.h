@@ -15,7 +15,9 @@
 /// random sampler's shuffles are replayed from the seed). Tensors under
 /// reserved names hold the rest: "__state__.<state>" the carried hidden
 /// state (mid-epoch), "__adam__.m.<param>" / "__adam__.v.<param>" Adam's
-/// moments (F64, as the optimizer keeps them).
+/// moments (F64, as the optimizer keeps them). With validation, train_state
+/// also holds "validation": the best validation perplexity so far, its
+/// epoch and the epochs since, so --save-best and --patience go on exactly.
 ///
 /// Data-parallel (DataParallel.h, `mpirun -np N rnnc train`): every rank
 /// runs this loop on its rows of the same global minibatches; rank 0 alone
@@ -34,6 +36,7 @@
 #include "runtime/data/Checkpoint.h"
 #include "runtime/data/Vocabulary.h"
 #include "runtime/train/CompiledStep.h"
+#include "runtime/train/Evaluation.h"
 #include "runtime/train/Optimizer.h"
 #include "runtime/train/Sampler.h"
 #include "runtime/train/TrainSession.h"
@@ -83,6 +86,15 @@ struct TrainOptions {
   std::string resumePath;
   /// Train on this rank's share of each minibatch (null: one process).
   DataParallel *dataParallel = nullptr;
+  /// Held-out evaluation after every epoch (Evaluation.h): a B = 1 forward
+  /// step and the held-out text. Null: none.
+  const ForwardStep *validationStep = nullptr;
+  std::vector<int32_t> validationTokens;
+  /// With validation: the checkpoint of the epoch with the best validation
+  /// perplexity is written here (empty: none), and the run stops after
+  /// `patience` epochs without a better one (0: never).
+  std::string saveBestPath;
+  int64_t patience = 0;
 };
 
 /// Where a run stands: `epochsDone` full epochs, then `batchesDone`
@@ -98,6 +110,8 @@ struct EpochMetrics {
   int64_t epoch = 0;
   double loss = 0, perplexity = 0, gradNorm = 0; ///< gradNorm: mean pre-clip
   double tokensPerSecond = 0, seconds = 0;
+  /// With validation: on the held-out text after the epoch.
+  std::optional<double> valPerplexity, valBitsPerChar;
 };
 
 /// The "hyper_parameters" JSON a checkpoint carries: `train`'s optimizer,
@@ -157,6 +171,7 @@ private:
   TrainOptions options_;
   TrainSession session_;
   std::vector<EpochMetrics> history_;
+  ValidationRecord validation_;
   std::shared_ptr<const ResumeData> resume_;
   /// The last checkpoint this run wrote to savePath.
   std::optional<TrainPosition> saved_;

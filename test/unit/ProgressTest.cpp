@@ -71,6 +71,9 @@ TEST(Progress, LineShowsEpochPerplexityRateAndEta) {
   s.perplexity = NAN;
   s.tokensPerSecond = 900;
   EXPECT_EQ(formatProgressLine(s), "epoch 1/4 [0/10] ppl - | 900 tok/s | ETA ?");
+  // Held-out perplexity of the last epoch, once there is one.
+  s.valPerplexity = 15.204;
+  EXPECT_EQ(formatProgressLine(s), "epoch 1/4 [0/10] ppl - val 15.20 | 900 tok/s | ETA ?");
 }
 
 TEST(Progress, SilentWhenNotATerminal) {

@@ -54,6 +54,19 @@ inline CLI::Validator signedNumber(bool strictly) {
 inline const CLI::Validator kPositive = signedNumber(true);
 inline const CLI::Validator kNonNegative = signedNumber(false);
 
+/// A number in [0, 1): the held-out fraction of a corpus.
+inline const CLI::Validator kFraction = CLI::Validator(
+    [](std::string &text) -> std::string {
+      char *end = nullptr;
+      double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0')
+        return "'" + text + "' is not a number";
+      if (v >= 0 && v < 1)
+        return {};
+      return text + " is not in [0, 1)";
+    },
+    "FRACTION");
+
 /// Prints `error` as `rnnc: error: ...` unless it was reported as located
 /// diagnostics already; returns exit code 1.
 inline int reportError(const Error &error) {
@@ -67,6 +80,7 @@ Command addEmitCommand(CLI::App &parent);
 Command addOptCommand(CLI::App &parent);
 Command addTrainCommand(CLI::App &parent);
 Command addGenerateCommand(CLI::App &parent);
+Command addEvalCommand(CLI::App &parent);
 Command addCompileCommand(CLI::App &parent);
 Command addPlotCommand(CLI::App &parent);
 

@@ -4,19 +4,20 @@
 /// Continues a prefix with a trained model. The checkpoint carries the model
 /// source (checked against its hash) and the vocabulary, so nothing else is
 /// needed. Greedy by default, as in the book; --temperature / --top-k sample
-/// with a seeded generator.
+/// with a seeded generator; --beam K searches for the most probable
+/// continuation.
 ///
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
-#include "runtime/driver/Driver.h"
+#include "tools/rnnc/TrainedModel.h"
 
-#include "runtime/data/Checkpoint.h"
+#include "runtime/train/BeamSearch.h"
 #include "runtime/train/Decoding.h"
 #include "runtime/train/Generator.h"
-#include "runtime/train/Trainer.h"
-#include "runtime/data/Vocabulary.h"
 
 #include <algorithm>
+#include <fmt/format.h>
+#include <optional>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -27,6 +28,8 @@ namespace {
 /// The most characters one `generate` writes (memory does not grow with it;
 /// the limit catches a mistyped count).
 constexpr int64_t kMaxGenerateCount = 1000000000;
+/// A beam search keeps K back-pointers per character until it is done.
+constexpr int64_t kMaxBeamCount = 1000000;
 
 struct GenerateArgs {
   std::string checkpoint;
@@ -35,58 +38,66 @@ struct GenerateArgs {
   double temperature = 0;
   int64_t topK = 0;
   uint64_t seed = 0;
+  int64_t beam = 0; ///< 0: greedy or sampled, one character at a time
+  std::string stopAt;
 };
 
+/// --beam K: the continuation with the best mean log-probability
+/// (runtime/train/BeamSearch.h), written once the search is done.
+int runBeamSearch(const GenerateArgs &a, const TrainedModel &model) {
+  Expected<std::vector<int32_t>> prefix = model.vocab.encodeUtf8(a.prefix);
+  if (!prefix) {
+    std::cerr << "rnnc: error: prefix: " << prefix.error().message() << '\n';
+    return 1;
+  }
+  std::optional<int32_t> stop;
+  if (!a.stopAt.empty()) {
+    Expected<std::vector<int32_t>> ids = model.vocab.encodeUtf8(a.stopAt);
+    if (!ids || ids->size() != 1) {
+      std::cerr << "rnnc: error: --stop-at: '" << a.stopAt
+                << (ids ? "' is not one character" : "': " + ids.error().message())
+                << '\n';
+      return 2;
+    }
+    stop = (*ids)[0];
+  }
+  Expected<runtime::BeamResult> best =
+      runtime::beamSearch(*model.step, model.params, *prefix, a.count, a.beam, stop);
+  if (!best) {
+    std::cerr << "rnnc: error: " << best.error().message() << '\n';
+    return 1;
+  }
+  std::cout << a.prefix << model.vocab.decode(best->tokens) << '\n';
+  std::cerr << fmt::format("beam {}: {} characters, mean log-probability {:.6f} "
+                           "per character (perplexity {:.4f})\n",
+                           a.beam, best->tokens.size(), best->meanLogProb(),
+                           std::exp(-best->meanLogProb()));
+  return 0;
+}
+
 int runGenerate(const GenerateArgs &a) {
-  Expected<runtime::Checkpoint> ckpt = runtime::loadCheckpoint(a.checkpoint);
-  if (!ckpt)
-    return reportError(ckpt.error());
-  auto source = ckpt->metadata.extra.find("model_source");
-  if (source == ckpt->metadata.extra.end()) {
-    std::cerr << "rnnc: error: " << a.checkpoint
-              << ": the checkpoint does not carry its model source\n";
-    return 1;
+  if (a.beam > 0 && (a.temperature > 0 || a.topK > 0)) {
+    std::cerr << "rnnc: error: --beam searches for the most probable "
+                 "continuation and does not sample; drop --temperature and --top-k\n";
+    return 2;
   }
-  if (runtime::hashModelSource(source->second) != ckpt->metadata.modelHash) {
-    std::cerr << "rnnc: error: " << a.checkpoint
-              << ": the model source does not match its hash (corrupt checkpoint)\n";
-    return 1;
+  if (!a.stopAt.empty() && a.beam == 0) {
+    std::cerr << "rnnc: error: --stop-at ends beam hypotheses; it needs --beam K\n";
+    return 2;
   }
-  Expected<runtime::Vocabulary> vocab =
-      runtime::Vocabulary::fromChars(ckpt->metadata.vocabulary);
-  if (!vocab) {
-    std::cerr << "rnnc: error: " << a.checkpoint << ": "
-              << vocab.error().message() << '\n';
-    return 1;
+  if (a.beam > 0 && a.count > kMaxBeamCount) {
+    std::cerr << "rnnc: error: --beam keeps its hypotheses' characters in "
+                 "memory; generate at most " << kMaxBeamCount
+              << " characters with it, not " << a.count << '\n';
+    return 2;
   }
-  auto model = driver::checkModelText(a.checkpoint + ":model", source->second,
-                                     std::cerr);
+  Expected<TrainedModel> model =
+      loadTrainedModel(a.checkpoint, 1, 1, "generate text");
   if (!model)
     return reportError(model.error());
-  driver::CompileOptions compile;
-  compile.entry = driver::EntryPoint::Forward;
-  compile.checkpoint = &*ckpt;
-  compile.checkpointName = a.checkpoint;
-  auto compiled = driver::compileModel(*model, {vocab->size(), 1, 1}, compile);
-  if (!compiled)
-    return reportError(compiled.error());
-  std::unique_ptr<runtime::ForwardProgram> step = std::move(compiled->forward);
-  runtime::TensorBuffers params;
+  if (a.beam > 0)
+    return runBeamSearch(a, *model);
   std::string error;
-  if (!runtime::loadFromCheckpoint(*ckpt, step->layout().params, params, &error)) {
-    std::cerr << "rnnc: error: " << a.checkpoint << ": " << error << '\n';
-    return 1;
-  }
-  const auto &slots = step->layout().params;
-  for (size_t i = 0; i < slots.size(); ++i)
-    if (!std::all_of(params[i].begin(), params[i].end(),
-                     [](float v) { return std::isfinite(v); })) {
-      std::cerr << "rnnc: error: " << a.checkpoint << ": parameter '"
-                << slots[i].name
-                << "' holds non-finite values (NaN or infinity); the model "
-                   "cannot generate text\n";
-      return 1;
-    }
   runtime::SamplingOptions sampling{a.temperature, a.topK};
   if (Expected<void> valid = runtime::validateSamplingOptions(sampling); !valid) {
     std::cerr << "rnnc: error: " << valid.error().message() << '\n';
@@ -95,7 +106,7 @@ int runGenerate(const GenerateArgs &a) {
   runtime::TokenChooser chooser = a.temperature > 0 || a.topK > 0
                                       ? runtime::TokenChooser(sampling, a.seed)
                                       : runtime::TokenChooser();
-  runtime::TextGenerator generator(*step, params, *vocab);
+  runtime::TextGenerator generator(*model->step, model->params, model->vocab);
   // Each character is written as it is chosen; a failed write stops it.
   bool written = generator.streamText(
       a.prefix, a.count, chooser,
@@ -134,6 +145,13 @@ Command addGenerateCommand(CLI::App &parent) {
   app.add_option("--top-k", a->topK, "Sample among the K most likely characters (0: all)")
       ->check(kNonNegative)
       ->capture_default_str();
+  app.add_option("--beam", a->beam,
+                 "Beam search with K hypotheses: the continuation with the best "
+                 "mean log-probability per character (1: greedy)")
+      ->check(CLI::Range(int64_t(1), int64_t(1000)));
+  app.add_option("--stop-at", a->stopAt,
+                 "With --beam: a hypothesis that emits this character ends "
+                 "there (its mean log-probability then competes)");
   app.add_option("--seed", a->seed, "Seed for sampling")
       ->check(nonNegativeInteger())->capture_default_str();
   c.run = [a] { return runGenerate(*a); };

@@ -27,6 +27,7 @@
 #include "runtime/kernels/KernelsParallel.h"
 #include "runtime/parallel/Launch.h"
 #include "runtime/train/DataParallel.h"
+#include "runtime/train/Evaluation.h"
 #include "runtime/train/PlotSvg.h"
 #include "runtime/train/Trainer.h"
 #include "runtime/data/Vocabulary.h"
@@ -62,6 +63,9 @@ struct TrainArgs {
   int64_t interruptAfterSteps = 0; ///< testing: as if Ctrl-C came then
   bool printAfterAll = false;
   std::vector<std::string> prefixes;
+  double valFraction = 0;
+  std::string valData, saveBest;
+  int64_t patience = 0;
 };
 
 /// The d2l prefixes when the corpus has them, else a Tang-poem opening, else
@@ -138,6 +142,19 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   outputs.addOutput(a.save, "--save");
   outputs.addOutput(a.metricsJson, "--metrics-json");
   outputs.addOutput(a.plot, "--plot");
+  outputs.addInput(a.valData, "the held-out text (--val-data)");
+  outputs.addOutput(a.saveBest, "--save-best");
+  const bool validating = a.valFraction > 0 || !a.valData.empty();
+  if (a.valFraction > 0 && !a.valData.empty()) {
+    std::cerr << "rnnc: error: --val-fraction and --val-data both name a "
+                 "held-out text; give one\n";
+    return 2;
+  }
+  if (!validating && (!a.saveBest.empty() || a.patience > 0)) {
+    std::cerr << "rnnc: error: " << (a.saveBest.empty() ? "--patience" : "--save-best")
+              << " needs a held-out text: add --val-fraction F or --val-data FILE\n";
+    return 2;
+  }
   if (std::string why; !outputs.check(&why)) {
     std::cerr << "rnnc: error: " << why << '\n';
     return 2;
@@ -190,6 +207,31 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
                           "checkpoint)\n");
       return 1;
     }
+  }
+  // The vocabulary above is the whole corpus's, so a --val-fraction part
+  // has no character the model lacks.
+  std::u32string heldOut;
+  if (a.valFraction > 0) {
+    Expected<std::u32string> part = runtime::takeHeldOutPart(corpus->text, a.valFraction);
+    if (!part) {
+      std::cerr << "rnnc: error: --val-fraction: " << part.error().message() << '\n';
+      return 2;
+    }
+    heldOut = std::move(*part);
+  } else if (!a.valData.empty()) {
+    runtime::CorpusOptions heldOutOptions = corpusOptions;
+    heldOutOptions.maxChars = 0; // --chars limits the training corpus only
+    Expected<runtime::Corpus> file = runtime::loadCorpus(a.valData, heldOutOptions);
+    if (!file)
+      return reportError(file.error());
+    heldOut = std::move(file->text);
+  }
+  runtime::EncodedText validation = runtime::encodeKnownCharacters(heldOut, vocab);
+  if (validating && validation.tokens.size() < 2) {
+    std::cerr << "rnnc: error: the held-out text has "
+              << validation.tokens.size()
+              << " characters in the model's vocabulary; at least 2 are needed\n";
+    return 1;
   }
   Expected<std::vector<int32_t>> tokens = vocab.encode(corpus->text);
   if (!tokens) {
@@ -251,6 +293,8 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   }
   options.stopRequested = &interruptRequested;
   options.stopAfterSteps = a.interruptAfterSteps;
+  options.saveBestPath = a.saveBest;
+  options.patience = a.patience;
   const size_t corpusChars = corpus->text.size();
   std::u32string().swap(corpus->text); // the token ids hold it from here
 
@@ -291,6 +335,31 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
     return reportError(generateStep.error());
   std::unique_ptr<runtime::TrainStepProgram> step = std::move(trainStep->trainStep);
   std::unique_ptr<runtime::ForwardProgram> generate = std::move(generateStep->forward);
+  // Validation: one stream of the held-out text (Evaluation.h).
+  std::unique_ptr<runtime::ForwardProgram> evaluate;
+  std::string validationNote;
+  if (validating) {
+    auto evaluateStep = driver::compileModel(
+        *model, {vocab.size(), runtime::kEvaluationBatch, runtime::kEvaluationSeqLen},
+        compile);
+    if (!evaluateStep)
+      return reportError(evaluateStep.error());
+    evaluate = std::move(evaluateStep->forward);
+    options.validationStep = evaluate.get();
+    options.validationTokens = std::move(validation.tokens);
+    validationNote = fmt::format(
+        "validation: {} characters held out ({}){}; perplexity after every "
+        "epoch over all of them, one stream (B = {}, T = {}), state carried\n",
+        options.validationTokens.size() + validation.outOfVocabulary,
+        a.valData.empty() ? fmt::format("the last {} of the corpus", a.valFraction)
+                          : "'" + a.valData + "'",
+        validation.outOfVocabulary
+            ? fmt::format(", {} of them outside the vocabulary and skipped "
+                          "(neither fed nor scored)",
+                          validation.outOfVocabulary)
+            : "",
+        runtime::kEvaluationBatch, runtime::kEvaluationSeqLen);
+  }
   if (job.isRoot())
     std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
                            "train step compiled in {:.0f} ms ({:.0f} ms "
@@ -304,6 +373,8 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
                            }(),
                            step->compileMillis(),
                            std::chrono::duration<double, std::milli>(preparing).count());
+  if (job.isRoot())
+    std::cerr << validationNote;
 
   runtime::Trainer trainer(*step, generate.get(), vocab, options);
   std::string error;
@@ -426,6 +497,21 @@ Command addTrainCommand(CLI::App &parent) {
       ->check(kNonNegative)
       ->capture_default_str();
   app.add_option("--prefix", a->prefixes, "A prefix to continue (repeatable)");
+  app.add_option("--val-fraction", a->valFraction,
+                 "Hold out the last F of the corpus (after --chars) and report "
+                 "its perplexity after every epoch (0: none)")
+      ->check(kFraction)
+      ->capture_default_str();
+  app.add_option("--val-data", a->valData,
+                 "Report the perplexity of this held-out text after every epoch");
+  app.add_option("--save-best", a->saveBest,
+                 "Write the checkpoint of the epoch with the best validation "
+                 "perplexity here");
+  app.add_option("--patience", a->patience,
+                 "Stop after N epochs without a better validation perplexity "
+                 "(0: never)")
+      ->check(nonNegativeInteger())
+      ->capture_default_str();
   app.add_option("--threads", a->threads,
                  "Threads for large matrix products (default: RNNC_THREADS, else every core)")
       ->check(CLI::Range(1, 64));

@@ -50,6 +50,7 @@ int main(int argc, char **argv) {
       addOptCommand(app),
       addTrainCommand(app),
       addGenerateCommand(app),
+      addEvalCommand(app),
       addCompileCommand(app),
       addPlotCommand(app),
   };
