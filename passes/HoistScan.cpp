@@ -68,6 +68,9 @@ std::optional<AttributeMap> batchedAttrs(const Operation *op,
     ok = !varying[0] && varying[1];
   else if (k == OpKind::Concat)
     ok = all;
+  else if (k == OpKind::RowSum || k == OpKind::RowMax || k == OpKind::RowBroadcast ||
+           k == OpKind::LayerNorm || k == OpKind::RowMaxGrad || k == OpKind::LayerNormGrad)
+    ok = all; // row by row: more leading rows change nothing
   else if (k == OpKind::ReduceSum && varying[0]) {
     std::vector<int64_t> axes = op->intListAttr("axes");
     for (int64_t &a : axes)
