@@ -41,7 +41,8 @@ Value *IRGen::lowerRowFunction(const ast::Expr &e) {
   const ir::TensorType &t = args[0]->type();
   ir::Builder b(*body_);
   b.setLoc(e.loc);
-  Value *scale = b.constant(ir::TensorType::f32({}), 1.0 / static_cast<double>(t.dim(t.rank() - 1)));
+  double width = static_cast<double>(t.dim(t.rank() - 1));
+  Value *scale = b.constant(ir::TensorType::f32({}), 1.0 / width);
   return emit(OpKind::Mul, {sum, scale}, e);
 }
 

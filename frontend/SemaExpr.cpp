@@ -8,8 +8,9 @@
 /// operands broadcast when one shape is a suffix of the other (a scalar
 /// literal included); `@` takes [..., K] x [K, N]; concat sums the last
 /// axes; a kept reduction axis (`sum(x)`: [B, 1]) broadcasts against any
-/// last axis (SemaRowFunctions.cpp); `slice(a, b, e)` has last axis e - b, and 0 <= b < e <= size must be
-/// provable for every binding; a token input is read only as
+/// last axis (SemaRowFunctions.cpp); `slice(a, b, e)` has last axis e - b,
+/// and 0 <= b < e <= size must be provable for every binding; a token
+/// input is read only as
 /// `embed(TABLE, x)`. Each accepted expression's shape is recorded for
 /// lowering. Errors return nullopt after reporting ("already reported").
 ///

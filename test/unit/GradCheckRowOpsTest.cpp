@@ -108,21 +108,21 @@ TEST(GradCheckRowOps, RowMaxTiesGoToTheFirstMaximum) {
   std::vector<Tensor> jit = rnnc::fixtures::runJIT(ts, args);
   ASSERT_EQ(jit.size(), out->size());
   for (const std::vector<Tensor> *results : {&*out, &jit}) {
-  SCOPED_TRACE(results == &jit ? "jit" : "interpreter");
-  const Tensor *grad = nullptr;
-  for (unsigned i = 0; i < ts.resultNames.size(); ++i)
-    if (ts.resultNames[i] == "grad.p0")
-      grad = &(*results)[i];
-  ASSERT_NE(grad, nullptr);
-  for (int64_t r = 0; r < rows; ++r) {
-    double total = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      double g = grad->data[r * n + j];
-      total += std::fabs(g);
-      if (j != r % 4)
-        EXPECT_EQ(g, 0.0) << "row " << r << " column " << j;
+    SCOPED_TRACE(results == &jit ? "jit" : "interpreter");
+    const Tensor *grad = nullptr;
+    for (unsigned i = 0; i < ts.resultNames.size(); ++i)
+      if (ts.resultNames[i] == "grad.p0")
+        grad = &(*results)[i];
+    ASSERT_NE(grad, nullptr);
+    for (int64_t r = 0; r < rows; ++r) {
+      double total = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        double g = grad->data[r * n + j];
+        total += std::fabs(g);
+        if (j != r % 4)
+          EXPECT_EQ(g, 0.0) << "row " << r << " column " << j;
+      }
+      EXPECT_GT(total, 0.0) << "row " << r << ": the first maximum gets the gradient";
     }
-    EXPECT_GT(total, 0.0) << "row " << r << ": the first maximum gets the gradient";
-  }
   }
 }
