@@ -50,6 +50,11 @@ private:
   Value *lowerExpr(const ast::Expr &e);
   Value *lowerName(const ast::Expr &e);
   Value *lowerCall(const ast::Expr &e);
+  /// sum, mean, max, layer_norm; `a @ transpose(P)`; an elementwise op
+  /// whose operand has a kept reduction axis (IRGenRowFunctions.cpp).
+  Value *lowerRowFunction(const ast::Expr &e);
+  Value *lowerTransposedProduct(const ast::Expr &e);
+  Value *lowerElementwise(OpKind kind, Value *lhs, Value *rhs, const ast::Expr &e);
   /// The op for `e`, typed by ir::Builder.
   Value *emit(OpKind kind, std::vector<Value *> operands, const ast::Expr &e,
               ir::AttributeMap attrs = {});

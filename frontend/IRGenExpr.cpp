@@ -63,7 +63,10 @@ Value *IRGen::lowerName(const ast::Expr &e) {
 Value *IRGen::lowerCall(const ast::Expr &e) {
   static const std::map<std::string, OpKind> kUnary = {
       {"tanh", OpKind::Tanh}, {"sigmoid", OpKind::Sigmoid},
-      {"relu", OpKind::Relu}, {"exp", OpKind::Exp}, {"log", OpKind::Log}};
+      {"relu", OpKind::Relu}, {"exp", OpKind::Exp}, {"log", OpKind::Log},
+      {"sqrt", OpKind::Sqrt}, {"abs", OpKind::Abs}};
+  if (isRowFunction(e.text))
+    return lowerRowFunction(e);
   if (e.text == "embed")
     return emit(OpKind::Gather, {values_.at(e.operands[0]->text), inputSlice_}, e);
   std::vector<Value *> args;
@@ -103,6 +106,9 @@ Value *IRGen::lowerExpr(const ast::Expr &e) {
     return x ? emit(OpKind::Neg, {x}, e) : nullptr;
   }
   case ast::ExprKind::Binary: {
+    if (e.op == '@' && e.operands[1]->kind == ast::ExprKind::Call &&
+        e.operands[1]->text == "transpose")
+      return lowerTransposedProduct(e);
     Value *lhs = lowerExpr(*e.operands[0]);
     Value *rhs = lowerExpr(*e.operands[1]);
     if (!lhs || !rhs)
@@ -112,7 +118,8 @@ Value *IRGen::lowerExpr(const ast::Expr &e) {
                   : e.op == '-' ? OpKind::Sub
                   : e.op == '*' ? OpKind::Mul
                                 : OpKind::Div;
-    return emit(kind, {lhs, rhs}, e);
+    return kind == OpKind::MatMul ? emit(kind, {lhs, rhs}, e)
+                                  : lowerElementwise(kind, lhs, rhs, e);
   }
   case ast::ExprKind::Call:
     return lowerCall(e);

@@ -64,6 +64,10 @@ struct CheckedModel {
   std::string shapeStr(const SymShape &shape) const;
 };
 
+/// The functions of SemaRowFunctions.cpp: sum, mean, max, layer_norm,
+/// transpose (checked there, lowered by IRGenRowFunctions.cpp).
+bool isRowFunction(const std::string &name);
+
 /// Checks `program` for every binding. Null (with diagnostics) on error.
 std::unique_ptr<CheckedModel> checkProgram(const ast::Program &program,
                                            DiagnosticEngine &diags);

@@ -7,8 +7,10 @@
 /// is one even when H = 256 (a note names the coincidence). Elementwise
 /// operands broadcast when one shape is a suffix of the other (a scalar
 /// literal included); `@` takes [..., K] x [K, N]; concat sums the last
-/// axes; `slice(a, b, e)` has last axis e - b, and 0 <= b < e <= size must be
-/// provable for every binding; a token input is read only as
+/// axes; a kept reduction axis (`sum(x)`: [B, 1]) broadcasts against any
+/// last axis (SemaRowFunctions.cpp); `slice(a, b, e)` has last axis e - b,
+/// and 0 <= b < e <= size must be provable for every binding; a token
+/// input is read only as
 /// `embed(TABLE, x)`. Each accepted expression's shape is recorded for
 /// lowering. Errors return nullopt after reporting ("already reported").
 ///
@@ -95,8 +97,11 @@ std::optional<SymShape> Sema::checkName(const ast::Expr &e) {
 }
 
 std::optional<SymShape> Sema::checkBinary(const ast::Expr &e) {
+  const ast::Expr &right = *e.operands[1];
+  bool transposed = e.op == '@' && right.kind == ast::ExprKind::Call &&
+                    right.text == "transpose";
   auto lhs = checkExpr(*e.operands[0]);
-  auto rhs = checkExpr(*e.operands[1]);
+  auto rhs = transposed ? checkTransposed(right) : checkExpr(right);
   if (!lhs || !rhs)
     return std::nullopt;
   const SymShape &a = *lhs, &b = *rhs;
@@ -117,6 +122,8 @@ std::optional<SymShape> Sema::checkBinary(const ast::Expr &e) {
     return record(e, a);
   if (isSuffix(a, b))
     return record(e, b);
+  if (auto rows = rowBroadcastShape(a, b))
+    return record(e, *rows);
   diags_.error(e.loc, mismatch);
   noteCoincidences(e.loc, a, b);
   return std::nullopt;
@@ -264,7 +271,9 @@ std::optional<SymShape> Sema::checkEmbed(const ast::Expr &e) {
 
 std::optional<SymShape> Sema::checkCall(const ast::Expr &e) {
   static const std::set<std::string> kUnary = {"tanh", "sigmoid", "relu", "exp",
-                                               "log"};
+                                               "log",  "sqrt",    "abs"};
+  if (isRowFunction(e.text))
+    return checkRowFunction(e);
   size_t arity = e.operands.size();
   bool unary = kUnary.count(e.text) != 0;
   size_t want = unary                ? 1
@@ -275,7 +284,8 @@ std::optional<SymShape> Sema::checkCall(const ast::Expr &e) {
   if (want == 0) {
     diags_.error(e.loc, "unknown function '" + e.text +
                             "' (expected tanh, sigmoid, relu, exp, log, "
-                            "concat, slice or embed)");
+                            "sqrt, abs, sum, mean, max, layer_norm, "
+                            "concat, slice, embed or transpose)");
     return std::nullopt;
   }
   bool atLeast = e.text == "concat";

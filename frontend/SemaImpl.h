@@ -22,6 +22,10 @@ struct SemaBinding {
   int symbol = -1; ///< Dimension: its symbol (-1 if its declaration failed).
 };
 
+/// The shape of an elementwise op whose operands are equal but for the
+/// last axis, where one has size 1 (a kept reduction axis); else nullopt.
+std::optional<SymShape> rowBroadcastShape(const SymShape &a, const SymShape &b);
+
 class Sema {
 public:
   Sema(const ast::Program &program, DiagnosticEngine &diags)
@@ -47,6 +51,10 @@ private:
   std::optional<SymShape> checkCall(const ast::Expr &e);
   std::optional<SymShape> checkEmbed(const ast::Expr &e);
   std::optional<SymShape> checkSlice(const ast::Expr &e, const SymShape &x);
+  /// sum, mean, max, layer_norm, and transpose outside `@` (an error);
+  /// transpose as the right operand of `@` (SemaRowFunctions.cpp).
+  std::optional<SymShape> checkRowFunction(const ast::Expr &e);
+  std::optional<SymShape> checkTransposed(const ast::Expr &e);
   std::optional<SymShape> record(const ast::Expr &e, SymShape shape);
   /// Notes each pair of different dimensions whose sizes coincide today.
   void noteCoincidences(SourceLocation at, const SymShape &a, const SymShape &b);

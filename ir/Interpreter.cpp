@@ -188,6 +188,17 @@ Result runOp(const Operation &op, const std::vector<const Tensor *> &in,
     return sliceOrPad(*in[0], op.intAttr("begin"), op.intAttr("size"), true, err);
   case OpKind::ReduceSum:
     return reduceSum(*in[0], op.intListAttr("axes"), err);
+  case OpKind::RowSum:
+  case OpKind::RowMax:
+    return rowReduce(k, *in[0], err);
+  case OpKind::RowMaxGrad:
+    return rowMaxGrad(*in[0], *in[1], err);
+  case OpKind::RowBroadcast:
+    return rowBroadcast(*in[0], op.intAttr("size"), err);
+  case OpKind::LayerNorm:
+    return layerNorm(*in[0], nullptr, op.realAttr("epsilon"), err);
+  case OpKind::LayerNormGrad:
+    return layerNorm(*in[0], in[1], op.realAttr("epsilon"), err);
   case OpKind::CrossEntropy:
     return crossEntropy(*in[0], *in[1], nullptr, err);
   case OpKind::CrossEntropyGrad:

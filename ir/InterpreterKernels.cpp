@@ -53,6 +53,12 @@ static double applyUnary(OpKind k, double x) {
     return std::log(x);
   case OpKind::Step:
     return x > 0 ? 1.0 : 0.0;
+  case OpKind::Sqrt:
+    return std::sqrt(x);
+  case OpKind::Abs:
+    return std::fabs(x);
+  case OpKind::Sign:
+    return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
   default:
     return x;
   }

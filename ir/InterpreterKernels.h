@@ -39,6 +39,13 @@ Result sliceOrPad(const Tensor &x, int64_t begin, int64_t extent, bool isPad,
                   std::string &err);
 Result reduceSum(const Tensor &x, const std::vector<int64_t> &axes,
                  std::string &err);
+/// row_sum or row_max (ir/InterpreterRowKernels.cpp, like the three below).
+Result rowReduce(OpKind k, const Tensor &x, std::string &err);
+/// dy at the first maximum of each row of x (lowest index among ties).
+Result rowMaxGrad(const Tensor &x, const Tensor &dy, std::string &err);
+Result rowBroadcast(const Tensor &x, int64_t size, std::string &err);
+/// layer_norm of each row; with `dy`, layer_norm_grad.
+Result layerNorm(const Tensor &x, const Tensor *dy, double eps, std::string &err);
 /// Mean softmax cross-entropy; with `dloss`, its gradient w.r.t. the logits.
 Result crossEntropy(const Tensor &logits, const Tensor &labels,
                     const Tensor *dloss, std::string &err);

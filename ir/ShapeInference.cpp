@@ -327,6 +327,13 @@ inferResultTypes(OpKind kind, const std::vector<TensorType> &t,
     return inferIndexing(kind, t, attrs, error);
   case OpKind::Concat:
     return inferConcat(t, error);
+  case OpKind::RowSum:
+  case OpKind::RowMax:
+  case OpKind::RowMaxGrad:
+  case OpKind::RowBroadcast:
+  case OpKind::LayerNorm:
+  case OpKind::LayerNormGrad:
+    return inferRowOpTypes(kind, t, attrs, error);
   case OpKind::CrossEntropy:
   case OpKind::CrossEntropyGrad:
     return inferLoss(kind, t, error);

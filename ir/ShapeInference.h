@@ -50,6 +50,13 @@ std::optional<std::vector<TensorType>> inferScanResultTypes(
 std::optional<std::vector<TensorType>> inferResultTypes(const Operation &op,
                                                         std::string *error);
 
+/// The typing rule of the row ops (row_sum, row_max, row_max_grad,
+/// row_broadcast, layer_norm, layer_norm_grad; ir/ShapeInferenceRowOps.cpp),
+/// called by inferResultTypes after the operand count is checked.
+std::optional<std::vector<TensorType>>
+inferRowOpTypes(OpKind kind, const std::vector<TensorType> &operandTypes,
+                const AttributeMap &attrs, std::string *error);
+
 /// The first attribute of `attrs` that `kind` does not take, or nullptr.
 const std::string *unknownAttribute(OpKind kind, const AttributeMap &attrs);
 

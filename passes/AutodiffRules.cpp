@@ -42,6 +42,8 @@ std::set<const Value *> activeValues(const Block &block,
 std::string missingAdjointRule(const Operation &op) {
   switch (op.kind()) {
   case OpKind::CrossEntropyGrad:
+  case OpKind::RowMaxGrad:
+  case OpKind::LayerNormGrad:
   case OpKind::Scan:
   case OpKind::Yield:
   case OpKind::Return:
@@ -156,6 +158,16 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
     return true;
   case OpKind::Step: // zero almost everywhere
     return true;
+  case OpKind::Sqrt: { // dy * 0.5 / y
+    Value *half = b_.constant(TensorType::f32({}), 0.5);
+    addInto(a, b_.div(b_.mul(dy, half), fy()));
+    return true;
+  }
+  case OpKind::Abs: // dy * sign(x): 0 at x = 0
+    addInto(a, b_.mul(dy, b_.create(OpKind::Sign, {fa()})));
+    return true;
+  case OpKind::Sign: // zero almost everywhere
+    return true;
 
   // --- elementwise binary, broadcasting ---------------------------------
   case OpKind::Add:
@@ -238,6 +250,22 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
     addInto(a, b_.add(b_.constant(a->type(), 0.0), dy));
     return true;
   }
+
+  // --- row ops (the last axis is a row) ---------------------------------
+  case OpKind::RowSum: // every element of the row gets the row's adjoint
+    addInto(a, b_.create(OpKind::RowBroadcast, {dy},
+                         {{"size", a->type().dims().back().size}}));
+    return true;
+  case OpKind::RowMax: // all to the first maximum (ties: lowest index)
+    addInto(a, b_.create(OpKind::RowMaxGrad, {fa(), dy}));
+    return true;
+  case OpKind::RowBroadcast:
+    addInto(a, b_.create(OpKind::RowSum, {dy}));
+    return true;
+  case OpKind::LayerNorm: // one fused kernel
+    addInto(a, b_.create(OpKind::LayerNormGrad, {fa(), dy},
+                         {{"epsilon", op.realAttr("epsilon")}}));
+    return true;
 
   // --- loss -------------------------------------------------------------
   case OpKind::CrossEntropy: {

@@ -12,7 +12,9 @@
 ///  3. A per-step output that yields a sequence argument is the sequence.
 ///  4. Time sums: reduce_sum{axes=[0]} of a per-step output computed by
 ///     matmul_tn / scatter_add / reduce_sum becomes ONE such op over the
-///     stacked [T, ...] operands after the scan (all T·B rows at once).
+///     stacked [T, ...] operands after the scan (all T·B rows at once); a
+///     time sum of two outputs added (a param read twice) is first split
+///     into two time sums.
 ///  5. Sink out: body ops whose results feed only per-step outputs (h_t·W_hq
 ///     + b_q) run once after the scan on stacked operands, which become new
 ///     per-step outputs where they are not already.
@@ -68,6 +70,9 @@ std::optional<AttributeMap> batchedAttrs(const Operation *op,
     ok = !varying[0] && varying[1];
   else if (k == OpKind::Concat)
     ok = all;
+  else if (k == OpKind::RowSum || k == OpKind::RowMax || k == OpKind::RowBroadcast ||
+           k == OpKind::LayerNorm || k == OpKind::RowMaxGrad || k == OpKind::LayerNormGrad)
+    ok = all; // row by row: more leading rows change nothing
   else if (k == OpKind::ReduceSum && varying[0]) {
     std::vector<int64_t> axes = op->intListAttr("axes");
     for (int64_t &a : axes)
@@ -271,6 +276,49 @@ Operation *stackValues(Operation *scan, const std::vector<Value *> &values,
   return scan;
 }
 
+/// Step 4, first: the time sum of two per-step outputs added after the scan
+/// (the adjoint of a param the step reads twice, e.g. a tied embedding's
+/// scatter_add and matmul_tn, once sunk out) becomes the sum of their time
+/// sums, which step 4 then batches one by one.
+bool splitSummedAdds(Operation *scan) {
+  bool changed = false;
+  for (unsigned r = scan->scanNumCarried(); r < scan->numResults(); ++r) {
+    Value *res = scan->result(r);
+    if (res->users().size() != 1)
+      continue;
+    Operation *add = res->users()[0];
+    if (add->kind() != OpKind::Add || add->result()->users().size() != 1)
+      continue;
+    Operation *sum = add->result()->users()[0];
+    Value *a = add->operand(0), *b = add->operand(1);
+    const TensorType &t = add->result()->type();
+    if (sum->kind() != OpKind::ReduceSum ||
+        sum->intListAttr("axes") != std::vector<int64_t>{0} || a == b ||
+        a->definingOp() != scan || b->definingOp() != scan || a->type() != t ||
+        b->type() != t || a->users().size() != 1 || b->users().size() != 1)
+      continue;
+    // Two copies of one op (a product written twice) are left alone: cse
+    // makes them one value yielded twice, which the plan copies row by row.
+    const Operation *yield = scan->body().terminator();
+    const Operation *pa = yield->operand(a->resultIndex())->definingOp();
+    const Operation *pb = yield->operand(b->resultIndex())->definingOp();
+    if (pa == pb || (pa && pb && pa->kind() == pb->kind() && pa->operands() == pb->operands()))
+      continue;
+    Builder before = Builder::before(sum);
+    Value *sumA = before.reduceSum(a, {0});
+    Value *sumB = before.reduceSum(b, {0});
+    Value *total = sumA && sumB ? before.add(sumA, sumB) : nullptr;
+    if (!total)
+      continue;
+    total->setDimNames(sum->result()->type());
+    sum->result()->replaceAllUsesWith(total);
+    sum->parentBlock()->erase(sum);
+    add->parentBlock()->erase(add);
+    changed = true;
+  }
+  return changed;
+}
+
 /// Step 4: time sums of per-step products become one product.
 Operation *batchTimeSums(Operation *scan) {
   auto info = analyse(scan);
@@ -414,6 +462,7 @@ public:
         Operation *scan = hoistIn(*it);
         changed = changed || scan != *it;
         changed = forwardSequences(scan) || changed;
+        changed = splitSummedAdds(scan) || changed;
         Operation *summed = batchTimeSums(scan);
         changed = changed || summed != scan;
         changed = sinkOut(summed) != summed || changed;

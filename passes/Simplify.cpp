@@ -88,6 +88,9 @@ std::optional<double> fold(OpKind kind, double a, double b) {
   case OpKind::Exp: return std::exp(a);
   case OpKind::Log: return std::log(a);
   case OpKind::Step: return a > 0 ? 1.0 : 0.0;
+  case OpKind::Sqrt: return std::sqrt(a);
+  case OpKind::Abs: return std::fabs(a);
+  case OpKind::Sign: return a > 0 ? 1.0 : a < 0 ? -1.0 : 0.0;
   case OpKind::Add: return a + b;
   case OpKind::Sub: return a - b;
   case OpKind::Mul: return a * b;

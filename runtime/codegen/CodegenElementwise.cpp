@@ -70,6 +70,15 @@ llvm::Value *emitUnary(llvm::IRBuilder<> &b, OpKind kind, llvm::Value *x) {
     return b.CreateUnaryIntrinsic(llvm::Intrinsic::exp, x);
   case OpKind::Log:
     return b.CreateUnaryIntrinsic(llvm::Intrinsic::log, x);
+  case OpKind::Sqrt:
+    return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x);
+  case OpKind::Abs:
+    return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  case OpKind::Sign: { // 1, -1, or 0 at 0 (and NaN)
+    llvm::Value *minusOne = llvm::ConstantFP::get(b.getFloatTy(), -1.0);
+    llvm::Value *neg = b.CreateSelect(b.CreateFCmpOLT(x, zero), minusOne, zero);
+    return b.CreateSelect(b.CreateFCmpOGT(x, zero), one, neg, "sign");
+  }
   default: // Step
     return b.CreateSelect(b.CreateFCmpOGT(x, zero), one, zero, "step");
   }

@@ -59,6 +59,7 @@ public:
   bool lowerIndexOp(const ir::Operation &op);
   bool lowerShapeOp(const ir::Operation &op);
   bool lowerLossOp(const ir::Operation &op);
+  bool lowerRowOp(const ir::Operation &op); ///< CodegenRowOps.cpp
   bool lowerConstant(const ir::Operation &op);
   bool lowerScan(const ir::Operation &op);
   /// A `fusion` op: one rnnc_matmul_bias call, or its leading product (if

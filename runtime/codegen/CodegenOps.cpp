@@ -53,6 +53,13 @@ bool FunctionLowering::lowerOp(const ir::Operation &op) {
   case OpKind::CrossEntropy:
   case OpKind::CrossEntropyGrad:
     return lowerLossOp(op);
+  case OpKind::RowSum:
+  case OpKind::RowMax:
+  case OpKind::RowMaxGrad:
+  case OpKind::RowBroadcast:
+  case OpKind::LayerNorm:
+  case OpKind::LayerNormGrad:
+    return lowerRowOp(op);
   case OpKind::Scan:
     return lowerScan(op);
   case OpKind::Fusion:

@@ -169,6 +169,18 @@ const char *kernelFor(const ir::Operation &op, const LoweringPlan &plan) {
     return "rnnc_copy_columns";
   case OpKind::ReduceSum:
     return "rnnc_reduce_sum";
+  case OpKind::RowSum:
+    return "rnnc_row_sum";
+  case OpKind::RowMax:
+    return "rnnc_row_max";
+  case OpKind::RowMaxGrad:
+    return "rnnc_row_max_grad";
+  case OpKind::RowBroadcast:
+    return "rnnc_row_broadcast";
+  case OpKind::LayerNorm: // one fused kernel, both passes over each row
+    return "rnnc_layer_norm";
+  case OpKind::LayerNormGrad:
+    return "rnnc_layer_norm_grad";
   case OpKind::CrossEntropy:
     return d.lossPartner ? nullptr : "rnnc_cross_entropy";
   case OpKind::CrossEntropyGrad:

@@ -195,6 +195,9 @@ TEST_P(NoAllocation, TrainStepMakesNoHeapCallsAfterWarmUp) {
 
 INSTANTIATE_TEST_SUITE_P(D2LModels, NoAllocation,
                          ::testing::Values("char_rnn.rnn", "gru.rnn", "lstm.rnn"));
+// The row kernels (layer_norm) and a tied table's transposed product too.
+INSTANTIATE_TEST_SUITE_P(NormalisedModels, NoAllocation,
+                         ::testing::Values("lstm_layernorm.rnn", "tied_gru.rnn"));
 
 /// The counter itself works: a std::vector growing inside the window is seen.
 TEST(NoAllocationCounter, SeesAnAllocation) {

@@ -84,6 +84,13 @@ private:
   Expr linear(const DimSum &target);
   Expr leaf(const DimSum &target);
   Expr gen(const DimSum &target, int depth);
+  Expr normalised(const DimSum &target, int depth);
+  Expr transposed(const std::string &param) {
+    Expr t = node(Expr::Call, {ref(param, {}, false)}, {});
+    t.name = "transpose";
+    t.batched = false;
+    return t;
+  }
   std::vector<Expr> slicesOf(const DimSum &target);
   DimSum someDim();
 };
@@ -150,6 +157,8 @@ Expr Generator::gen(const DimSum &target, int depth) {
   if (depth <= 0)
     return leaf(target);
   auto sub = [&] { return gen(target, depth - 1); };
+  if (options_.normalisation && coin(0.15))
+    return normalised(target, depth);
   int64_t form = uniform(0, 13);
   if (!options_.repeats && (form == 8 || form == 9 || form == 10))
     form = 0;
@@ -224,6 +233,44 @@ Expr Generator::gen(const DimSum &target, int depth) {
   }
 }
 
+/// The normalisation functions; every reduction keeps a [.., 1] axis that
+/// broadcasts back against the row it came from. Denominators stay >= 1.
+Expr Generator::normalised(const DimSum &target, int depth) {
+  auto sub = [&] { return gen(target, depth - 1); };
+  auto reduce = [&](const char *fn, Expr a) {
+    Expr r = call(fn, std::move(a));
+    r.dim = target;
+    return r;
+  };
+  switch (uniform(0, 5)) {
+  case 0: { // layer_norm(a, g, b)
+    Expr e = node(Expr::Call, {sub(), bias(target), bias(target)}, target);
+    e.name = "layer_norm";
+    return e;
+  }
+  case 1: { // a - mean(a)
+    Expr a = sub();
+    return binary(Expr::Sub, a, reduce("mean", a));
+  }
+  case 2: { // a / sqrt(mean(a * a) + 1)
+    Expr a = sub();
+    Expr ms = reduce("mean", binary(Expr::Mul, a, a));
+    return binary(Expr::Div, a, call("sqrt", binary(Expr::Add, ms, num(1))));
+  }
+  case 3: { // softmax: exp(a - max(a)) / sum(exp(a - max(a)))
+    Expr a = sub();
+    Expr e = call("exp", binary(Expr::Sub, a, reduce("max", a)));
+    return binary(Expr::Div, e, reduce("sum", e));
+  }
+  case 4: // sqrt(1 + abs(a))
+    return call("sqrt", binary(Expr::Add, num(1), call("abs", sub())));
+  default: { // src @ transpose(W), W: [target, src]
+    Expr src = source();
+    return node(Expr::MatMul, {src, transposed(newParam("W", {target, src.dim}))}, target);
+  }
+  }
+}
+
 RandomModel Generator::run() {
   m_.vocab = uniform(3, 9);
   m_.batch = uniform(1, 4);
@@ -285,6 +332,9 @@ RandomModel Generator::run() {
     m_.body.push_back({Stmt::Assign, st.name, std::move(value)});
   }
   Expr out = coin(0.5) ? linear({"V"}) : gen({"V"}, depth);
+  if (options_.normalisation && m_.tokenInput && coin(0.4)) // tied embeddings
+    out = binary(Expr::Add, out,
+                 node(Expr::MatMul, {gen({"E"}, depth), transposed(input_.name)}, {"V"}));
   m_.body.push_back({Stmt::Return, "", std::move(out)});
   return m_;
 }

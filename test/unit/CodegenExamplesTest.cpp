@@ -78,7 +78,13 @@ INSTANTIATE_TEST_SUITE_P(
                       Example{"gru.rnn", 0.5, true, true},
                       Example{"lstm.rnn", 0.5, true, true},
                       Example{"lstm2.rnn", 0.5, true, true},
-                      Example{"embed_gru.rnn", 0.5, true, true}),
+                      Example{"embed_gru.rnn", 0.5, true, true},
+                      Example{"lstm_layernorm.rnn", 0.5, false},
+                      Example{"lstm_layernorm.rnn", 0.5, true},
+                      Example{"lstm_layernorm.rnn", 0.5, true, true},
+                      Example{"tied_gru.rnn", 0.5, false},
+                      Example{"tied_gru.rnn", 0.5, true},
+                      Example{"tied_gru.rnn", 0.5, true, true}),
     [](const auto &info) {
       std::string n = info.param.file;
       return n.substr(0, n.find('.')) + (info.param.optimised ? "_optimised" : "") +

@@ -35,6 +35,8 @@ TEST(GradCheckCells, TwoLayerLstmExample) { checkExample("lstm2.rnn", {kSmallH})
 TEST(GradCheckCells, EmbeddingGruExample) {
   checkExample("embed_gru.rnn", {kSmallH, {"E = 64", "E = 4"}});
 }
+TEST(GradCheckCells, LayerNormLstmExample) { checkExample("lstm_layernorm.rnn", {kSmallH}); }
+TEST(GradCheckCells, TiedEmbeddingGruExample) { checkExample("tied_gru.rnn", {kSmallH}); }
 
 namespace {
 /// The char RNN in its time-batched form: the input projection runs before

@@ -90,7 +90,8 @@ TEST_P(ThreadCountBits, TrainStep) {
 
 INSTANTIATE_TEST_SUITE_P(Examples, ThreadCountBits,
                          ::testing::Values("char_rnn.rnn", "gru.rnn", "lstm.rnn",
-                                           "embed_gru.rnn", "lstm2.rnn"),
+                                           "embed_gru.rnn", "lstm2.rnn",
+                                           "lstm_layernorm.rnn", "tied_gru.rnn"),
                          [](const auto &info) {
                            std::string n = info.param;
                            return n.substr(0, n.find('.'));
