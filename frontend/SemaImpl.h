@@ -47,6 +47,8 @@ private:
   std::optional<SymShape> checkCall(const ast::Expr &e);
   std::optional<SymShape> checkEmbed(const ast::Expr &e);
   std::optional<SymShape> checkSlice(const ast::Expr &e, const SymShape &x);
+  /// dropout(x, p): x has the batch axis, p a literal in [0, 1).
+  std::optional<SymShape> checkDropout(const ast::Expr &e, const SymShape &x);
   std::optional<SymShape> record(const ast::Expr &e, SymShape shape);
   /// Notes each pair of different dimensions whose sizes coincide today.
   void noteCoincidences(SourceLocation at, const SymShape &a, const SymShape &b);

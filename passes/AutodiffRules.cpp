@@ -239,6 +239,11 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
     return true;
   }
 
+  // --- regularisation ---------------------------------------------------
+  case OpKind::Dropout: // y = mask·scale·x: dx = mask·scale·dy, the same mask
+    addInto(a, b_.create(OpKind::Dropout, {dy, fb()}, op.attrs()));
+    return true;
+
   // --- loss -------------------------------------------------------------
   case OpKind::CrossEntropy: {
     Value *logits = fa(), *labels = fb();

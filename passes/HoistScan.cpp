@@ -66,8 +66,8 @@ std::optional<AttributeMap> batchedAttrs(const Operation *op,
     ok = varying[0] && !varying[1];
   else if (k == OpKind::Gather)
     ok = !varying[0] && varying[1];
-  else if (k == OpKind::Concat)
-    ok = all;
+  else if (k == OpKind::Concat || k == OpKind::Dropout)
+    ok = all; // dropout: x and its key row, both per step
   else if (k == OpKind::ReduceSum && varying[0]) {
     std::vector<int64_t> axes = op->intListAttr("axes");
     for (int64_t &a : axes)

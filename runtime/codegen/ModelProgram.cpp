@@ -28,6 +28,9 @@ std::optional<ModelLayout> readLayout(const ir::Function &fn,
       break;
     case ir::ArgRole::Label:
       break;
+    case ir::ArgRole::Key:
+      layout.dropoutKey = true;
+      break;
     }
   }
   if (!haveInput) {

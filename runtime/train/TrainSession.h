@@ -78,6 +78,13 @@ public:
   const OptimizerConfig &optimizerConfig() const { return config_; }
   void setLearningRate(double lr);
 
+  /// Dropout masks (a model with dropout): drawn from `seed` (`rnnc train
+  /// --seed`), the optimizer's step count and `rowOffset`, the global batch
+  /// row of this process's row 0 (0 but for data-parallel ranks).
+  void setDropoutSeed(uint64_t seed) { dropoutSeed_ = seed; }
+  void setDropoutRowOffset(int64_t rowOffset) { dropoutRowOffset_ = rowOffset; }
+  DropoutCounter dropoutCounter() const;
+
   /// One update on the time-major minibatch x, y (T*B ids each); a loss
   /// above `lossBound` is refused like a non-finite one. Needs the
   /// optimizer (ensureOptimizer).
@@ -102,6 +109,8 @@ private:
   double clip_;
   std::unique_ptr<Optimizer> optimizer_;
   TensorBuffers params_, grads_, states_, nextStates_;
+  uint64_t dropoutSeed_ = 0;
+  int64_t dropoutRowOffset_ = 0;
 };
 
 } // namespace rnnc::runtime

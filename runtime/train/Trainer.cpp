@@ -39,7 +39,9 @@ Trainer::Trainer(const TrainStep &step, const ForwardStep *generate,
                  const Vocabulary &vocab, TrainOptions options)
     : step_(step), generate_(generate), vocab_(vocab),
       options_(std::move(options)),
-      session_(step, options_.optimizer, options_.clip) {}
+      session_(step, options_.optimizer, options_.clip) {
+  session_.setDropoutSeed(options_.seed);
+}
 
 bool Trainer::initParameters(const std::map<std::string, ir::ParamInit> &inits,
                              std::string *error) {

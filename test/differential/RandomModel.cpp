@@ -136,8 +136,12 @@ std::string printExpr(const Expr &e) {
                                            : " @ ";
     return child(e.args[0], p) + op + child(e.args[1], p + 1);
   }
-  case Expr::Call:
-    return e.name + "(" + printExpr(e.args[0]) + ")";
+  case Expr::Call: { // dropout(x, p) has a second argument, the rate
+    std::string s = e.name + "(" + printExpr(e.args[0]);
+    for (size_t i = 1; i < e.args.size(); ++i)
+      s += ", " + printExpr(e.args[i]);
+    return s + ")";
+  }
   case Expr::Concat: {
     std::string s = "concat(";
     for (size_t i = 0; i < e.args.size(); ++i)
