@@ -28,6 +28,10 @@ namespace rnnc::frontend {
 /// batch and seqLen default to the train block's values.
 struct ModelBindings {
   std::optional<int64_t> vocab, batch, seqLen;
+  /// Lower for training: `dropout(x, p)` with p > 0 becomes a `dropout` op
+  /// and `@forward` takes the dropout key (role key, i32[T, 5]) after the
+  /// tokens. Otherwise (generation, evaluation) dropout is the identity.
+  bool training = false;
 };
 
 /// Reads `path` into a buffer named `path`; an Error on failure (e.g.

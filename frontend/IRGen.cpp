@@ -14,12 +14,18 @@
 ///   3. one `scan` op: carried = the states, sequence = x, invariants = the
 ///      params the step uses (declaration order); its body lowers the step's
 ///      statements, giving each state name its newest value;
+///   3b. training with dropout (ModelBindings::training): `@forward` also
+///      takes `dropout_key: i32[T, 5]` (role key), a second scan sequence
+///      whose per-step row every `dropout` op reads; otherwise dropout
+///      lowers to its operand;
 ///   4. the body yields the new states and the logits; `@forward` returns
 ///      the stacked logits [T,B,V] and the final states.
 /// Tests: test/lit/frontend, test/lit/diagnostics, test/unit/FrontendLoweringTest.cpp.
 ///
 //===----------------------------------------------------------------------===//
 #include "frontend/IRGen.h"
+
+#include "ir/DropoutMask.h"
 
 namespace rnnc::frontend {
 namespace detail {
@@ -105,6 +111,15 @@ void IRGen::lowerStep(ir::Function &fn) {
   Dim vocab = dimOf(DimPoly::symbol(model_.inputVocab), step.loc);
   Value *x = fn.addArgument(ir::ArgRole::Input, step.inputName,
                             TensorType::i32({time, batch}));
+  // Training a model with dropout: the key of each time step is a second
+  // sequence (ir/DropoutMask.h).
+  bool dropout = false;
+  for (const ast::Stmt &s : step.body)
+    dropout = dropout || (bindings_.training && hasActiveDropout(*s.value));
+  Dim keyWords{ir::kKeyWords, ""};
+  Value *key = dropout ? fn.addArgument(ir::ArgRole::Key, "dropout_key",
+                                        TensorType::i32({time, keyWords}))
+                       : nullptr;
 
   // The params the step reads become scan invariants, in declaration order.
   std::set<std::string> used;
@@ -114,6 +129,8 @@ void IRGen::lowerStep(ir::Function &fn) {
   for (const CheckedVar &s : model_.states)
     operands.push_back(fn.argumentNamed(s.decl->name));
   operands.push_back(x);
+  if (key)
+    operands.push_back(key);
   std::vector<const CheckedVar *> invariants;
   for (const CheckedVar &p : model_.params)
     if (used.count(p.decl->name)) {
@@ -129,6 +146,8 @@ void IRGen::lowerStep(ir::Function &fn) {
     values_[name] = body_->addArgument(fn.argumentNamed(name)->type(), name);
   }
   inputSlice_ = body_->addArgument(TensorType::i32({batch}), step.inputName);
+  if (key)
+    dropoutKey_ = body_->addArgument(TensorType::i32({keyWords}), "dropout_key");
   for (const CheckedVar *p : invariants)
     values_[p->decl->name] = body_->addArgument(
         fn.argumentNamed(p->decl->name)->type(), p->decl->name);
@@ -148,7 +167,7 @@ void IRGen::lowerStep(ir::Function &fn) {
   b.setLoc(step.loc);
   ir::Operation *scan = b.scan(operands,
                                {{"carried", static_cast<int64_t>(model_.states.size())},
-                                {"sequences", int64_t{1}},
+                                {"sequences", int64_t{key ? 2 : 1}},
                                 {"reverse", int64_t{0}}},
                                std::move(body));
   if (!scan) {

@@ -46,6 +46,9 @@ private:
                      SourceLocation loc);
   void lowerStep(ir::Function &fn);
   void collectNames(const ast::Expr &e, std::set<std::string> &names);
+  /// Whether `e` holds a `dropout` call with a rate above 0.
+  static bool hasActiveDropout(const ast::Expr &e);
+  Value *lowerDropout(const ast::Expr &e);
 
   Value *lowerExpr(const ast::Expr &e);
   Value *lowerName(const ast::Expr &e);
@@ -75,6 +78,8 @@ private:
   Value *inputSlice_ = nullptr; ///< i32[B] token ids of this step.
   Value *onehot_ = nullptr;     ///< f32[B,V], made at first use.
   Value *logits_ = nullptr;
+  Value *dropoutKey_ = nullptr; ///< i32[5] key of this step, when training.
+  int64_t dropoutSalt_ = 0;     ///< Dropout calls lowered so far.
 };
 
 } // namespace rnnc::frontend::detail

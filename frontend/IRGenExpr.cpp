@@ -45,6 +45,26 @@ void IRGen::collectNames(const ast::Expr &e, std::set<std::string> &names) {
     collectNames(*operand, names);
 }
 
+bool IRGen::hasActiveDropout(const ast::Expr &e) {
+  if (e.kind == ast::ExprKind::Call && e.text == "dropout" &&
+      e.operands[1]->number > 0)
+    return true;
+  for (const auto &operand : e.operands)
+    if (hasActiveDropout(*operand))
+      return true;
+  return false;
+}
+
+Value *IRGen::lowerDropout(const ast::Expr &e) {
+  Value *x = lowerExpr(*e.operands[0]);
+  double p = e.operands[1]->number; // a literal in [0, 1) (Sema)
+  ++dropoutSalt_;
+  if (!x || !dropoutKey_ || p == 0)
+    return x; // not training, or p = 0: the identity
+  return emit(OpKind::Dropout, {x, dropoutKey_}, e,
+              {{"p", p}, {"salt", dropoutSalt_}});
+}
+
 Value *IRGen::lowerName(const ast::Expr &e) {
   if (e.text != model_.step->inputName || model_.tokenInput ||
       values_.count(e.text))
@@ -69,6 +89,8 @@ Value *IRGen::lowerCall(const ast::Expr &e) {
     return lowerRowFunction(e);
   if (e.text == "embed")
     return emit(OpKind::Gather, {values_.at(e.operands[0]->text), inputSlice_}, e);
+  if (e.text == "dropout")
+    return lowerDropout(e);
   std::vector<Value *> args;
   for (const auto &operand : e.operands) {
     if (e.text == "slice" && !args.empty())

@@ -19,6 +19,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace rnnc::frontend::detail {
 
 namespace {
@@ -269,6 +271,26 @@ std::optional<SymShape> Sema::checkEmbed(const ast::Expr &e) {
   return record(e, {DimPoly::symbol(kBatchSymbol), t[1]});
 }
 
+std::optional<SymShape> Sema::checkDropout(const ast::Expr &e,
+                                           const SymShape &x) {
+  if (x.size() < 2 || x[0] != DimPoly::symbol(kBatchSymbol)) {
+    diags_.error(e.operands[0]->begin,
+                 "dropout needs a value with the batch axis and at least one "
+                 "more, got " + shapeStr(x));
+    return std::nullopt;
+  }
+  const ast::Expr &rate = *e.operands[1];
+  if (rate.kind != ast::ExprKind::Number || !(rate.number >= 0 && rate.number < 1)) {
+    diags_.error(rate.begin, "dropout rate must be a number in [0, 1)" +
+                                 std::string(rate.kind == ast::ExprKind::Number
+                                                 ? ", got " + fmt::format("{:g}", rate.number)
+                                                 : ""));
+    return std::nullopt;
+  }
+  record(rate, {});
+  return record(e, x);
+}
+
 std::optional<SymShape> Sema::checkCall(const ast::Expr &e) {
   static const std::set<std::string> kUnary = {"tanh", "sigmoid", "relu", "exp",
                                                "log",  "sqrt",    "abs"};
@@ -280,12 +302,13 @@ std::optional<SymShape> Sema::checkCall(const ast::Expr &e) {
                 : e.text == "embed"  ? 2
                 : e.text == "slice"  ? 3
                 : e.text == "concat" ? 2
+                : e.text == "dropout" ? 2
                                      : 0;
   if (want == 0) {
     diags_.error(e.loc, "unknown function '" + e.text +
                             "' (expected tanh, sigmoid, relu, exp, log, "
                             "sqrt, abs, sum, mean, max, layer_norm, "
-                            "concat, slice, embed or transpose)");
+                            "concat, slice, embed, transpose or dropout)");
     return std::nullopt;
   }
   bool atLeast = e.text == "concat";
@@ -310,6 +333,8 @@ std::optional<SymShape> Sema::checkCall(const ast::Expr &e) {
     return record(e, *first);
   if (e.text == "slice")
     return checkSlice(e, *first);
+  if (e.text == "dropout")
+    return checkDropout(e, *first);
   // concat: equal leading axes, summed last axis.
   SymShape dims = *first;
   for (size_t i = 1; i < arity; ++i) {

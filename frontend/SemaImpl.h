@@ -55,6 +55,8 @@ private:
   /// transpose as the right operand of `@` (SemaRowFunctions.cpp).
   std::optional<SymShape> checkRowFunction(const ast::Expr &e);
   std::optional<SymShape> checkTransposed(const ast::Expr &e);
+  /// dropout(x, p): x has the batch axis, p a literal in [0, 1).
+  std::optional<SymShape> checkDropout(const ast::Expr &e, const SymShape &x);
   std::optional<SymShape> record(const ast::Expr &e, SymShape shape);
   /// Notes each pair of different dimensions whose sizes coincide today.
   void noteCoincidences(SourceLocation at, const SymShape &a, const SymShape &b);

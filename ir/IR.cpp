@@ -65,12 +65,15 @@ const char *argRoleName(ArgRole r) {
     return "input";
   case ArgRole::Label:
     return "label";
+  case ArgRole::Key:
+    return "key";
   }
   return "input";
 }
 
 bool argRoleFromName(const std::string &s, ArgRole &r) {
-  for (ArgRole c : {ArgRole::Param, ArgRole::State, ArgRole::Input, ArgRole::Label})
+  for (ArgRole c : {ArgRole::Param, ArgRole::State, ArgRole::Input, ArgRole::Label,
+                    ArgRole::Key})
     if (s == argRoleName(c)) {
       r = c;
       return true;

@@ -208,7 +208,9 @@ private:
 };
 
 /// What a function argument stands for; the runtime binds buffers by role.
-enum class ArgRole { Param, State, Input, Label };
+/// Key: the dropout key `i32[T, 5]` (ir/DropoutMask.h) of a train step whose
+/// model uses dropout; no other function has one.
+enum class ArgRole { Param, State, Input, Label, Key };
 const char *argRoleName(ArgRole r);
 bool argRoleFromName(const std::string &s, ArgRole &r);
 

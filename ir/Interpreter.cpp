@@ -203,6 +203,8 @@ Result runOp(const Operation &op, const std::vector<const Tensor *> &in,
     return crossEntropy(*in[0], *in[1], nullptr, err);
   case OpKind::CrossEntropyGrad:
     return crossEntropy(*in[0], *in[1], in[2], err);
+  case OpKind::Dropout:
+    return dropout(*in[0], *in[1], op.realAttr("p"), op.intAttr("salt"), err);
   default:
     return fail(err, std::string("cannot interpret op '") + op.name() + "'");
   }

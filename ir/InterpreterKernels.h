@@ -50,4 +50,8 @@ Result layerNorm(const Tensor &x, const Tensor *dy, double eps, std::string &err
 Result crossEntropy(const Tensor &logits, const Tensor &labels,
                     const Tensor *dloss, std::string &err);
 
+/// Inverted dropout with ir/DropoutMask.h's mask (InterpreterDropout.cpp).
+Result dropout(const Tensor &x, const Tensor &key, double p, int64_t salt,
+               std::string &err);
+
 } // namespace rnnc::ir::kernels

@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "ir/ShapeInference.h"
 
+#include "ir/DropoutMask.h"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -242,6 +244,32 @@ Result inferConcat(const Types &t, std::string *error) {
   return Types{TensorType(first.elementType(), std::move(dims))};
 }
 
+/// dropout(x: f32[L..., B, C...], key: i32[L..., kKeyWords]) -> x.
+Result inferDropout(const Types &t, const AttributeMap &attrs, std::string *error) {
+  const OpKind kind = OpKind::Dropout;
+  const TensorType &x = t[0], &key = t[1];
+  std::string why;
+  int64_t salt;
+  if (!getInt(attrs, "salt", salt, why))
+    return fail(kind, error, why);
+  auto p = attrs.find("p");
+  const double *pv = p == attrs.end() ? nullptr : std::get_if<double>(&p->second);
+  if (!pv || !(*pv >= 0.0 && *pv < 1.0))
+    return fail(kind, error, "attribute 'p' must be a real in [0, 1)");
+  if (x.elementType() != ElementType::F32)
+    return fail(kind, error, "operand must be f32, got " + show(x));
+  if (key.elementType() != ElementType::I32 || key.rank() < 1 ||
+      key.dims().back().size != kKeyWords)
+    return fail(kind, error,
+                "key must be i32[..., " + std::to_string(kKeyWords) + "], got " +
+                    show(key));
+  if (x.rank() < key.rank() + 1 || !samePrefix(x, key, key.rank() - 1))
+    return fail(kind, error,
+                "operand must be the key's leading axes + [B, ...], got " +
+                    x.shapeStr() + " and " + key.shapeStr());
+  return Types{x};
+}
+
 Result inferLoss(OpKind kind, const Types &t, std::string *error) {
   const TensorType &logits = t[0], &labels = t[1];
   if (logits.elementType() != ElementType::F32)
@@ -337,6 +365,8 @@ inferResultTypes(OpKind kind, const std::vector<TensorType> &t,
   case OpKind::CrossEntropy:
   case OpKind::CrossEntropyGrad:
     return inferLoss(kind, t, error);
+  case OpKind::Dropout:
+    return inferDropout(t, attrs, error);
   case OpKind::Yield:
   case OpKind::Return:
     return Types{};

@@ -217,10 +217,10 @@ private:
           report(&op, "leading '" + std::string(inner.name()) + "' has type " +
                           inner.result()->type().str() +
                           ", not the shape of the fused loop");
-      } else if (k != OpKind::Constant && !isElementwise(k)) {
+      } else if (k != OpKind::Constant && k != OpKind::Dropout && !isElementwise(k)) {
         report(&op, std::string("body may not hold '") + inner.name() +
-                        "' (only constants and elementwise ops after an "
-                        "optional leading matrix product)");
+                        "' (only constants, elementwise ops and dropout "
+                        "after an optional leading matrix product)");
       }
     }
     for (unsigned i = 1; i < yield->numOperands(); ++i)

@@ -266,6 +266,10 @@ bool BlockAdjoints::emitOpAdjoint(const Operation &op, Value *dy,
     addInto(a, b_.create(OpKind::LayerNormGrad, {fa(), dy},
                          {{"epsilon", op.realAttr("epsilon")}}));
     return true;
+  // --- regularisation ---------------------------------------------------
+  case OpKind::Dropout: // y = mask·scale·x: dx = mask·scale·dy, the same mask
+    addInto(a, b_.create(OpKind::Dropout, {dy, fb()}, op.attrs()));
+    return true;
 
   // --- loss -------------------------------------------------------------
   case OpKind::CrossEntropy: {

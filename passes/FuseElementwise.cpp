@@ -21,7 +21,7 @@
 ///     feeds group B while B feeds one that feeds A): on the graph whose
 ///     nodes are the groups and the other ops, while a cycle remains, the
 ///     group on it that starts latest is dissolved back into single ops.
-///  4. Each group of two or more ops becomes one `fusion` op: operands = the
+///  4. Each group of two or more ops (or holding a dropout) becomes one `fusion` op: operands = the
 ///     values it reads from outside (splat constants are copied in), body =
 ///     the product first, constants, then the members in program order,
 ///     results = the member values used outside it (several for a gated
@@ -89,7 +89,11 @@ bool allF32(const Operation &op) {
   return op.numResults() == 1 && op.result()->type().elementType() == ElementType::F32;
 }
 
+/// Dropout counts as elementwise over its f32 operand; its i32 key row
+/// enters the kernel as an operand (CodegenFusion.cpp draws the mask there).
 bool isFusibleElementwise(const Operation &op) {
+  if (op.kind() == OpKind::Dropout)
+    return op.operand(0)->type().elementType() == ElementType::F32;
   return isElementwise(op.kind()) && allF32(op);
 }
 
@@ -101,6 +105,10 @@ struct Group {
   std::vector<size_t> members; ///< positions in the block
   BitSet memberBits, ancestorBits;
   int product = -1; ///< position of the leading product, if any
+  bool hasDropout = false;
+  /// Two or more ops share a kernel; a dropout is a kernel even alone (its
+  /// mask is drawn only inside fused loops).
+  bool becomesFusion() const { return members.size() >= 2 || hasDropout; }
 };
 
 class BlockFuser {
@@ -126,7 +134,7 @@ public:
       int g = groupOf_[i];
       if (g < 0 || !seen.insert(static_cast<size_t>(g)).second)
         continue;
-      if (groups_[g]->members.size() >= 2)
+      if (groups_[g]->becomesFusion())
         fusible.push_back(groups_[g].get());
     }
     for (Group *g : fusible)
@@ -212,8 +220,10 @@ private:
       groupOf_[m] = id;
       into.members.push_back(m);
     }
-    if (add)
+    if (add) {
+      into.hasDropout = into.hasDropout || add->hasDropout;
       add->members.clear();
+    }
     if (dropped >= 0) {
       groupOf_[dropped] = -1;
       into.members.erase(
@@ -233,6 +243,7 @@ private:
       group->memberBits = BitSet(ops_.size());
       group->memberBits.set(i);
       group->ancestorBits = ancestors_[i];
+      group->hasDropout = op.kind() == OpKind::Dropout;
       groupOf_[i] = static_cast<int>(groups_.size());
       groups_.push_back(std::move(group));
       Group &mine = *groups_.back();
@@ -253,7 +264,7 @@ private:
   /// Step 3: the node of op i in the graph of groups and single ops.
   size_t nodeOf(size_t i) const {
     int g = groupOf_[i];
-    bool grouped = g >= 0 && groups_[g]->members.size() >= 2;
+    bool grouped = g >= 0 && groups_[g]->becomesFusion();
     return grouped ? ops_.size() + static_cast<size_t>(g) : i;
   }
 
@@ -310,9 +321,18 @@ private:
     }
     if (latest < 0)
       return false;
-    for (size_t m : groups_[latest]->members)
-      groupOf_[m] = -1;
+    std::vector<size_t> members = std::move(groups_[latest]->members);
     groups_[latest]->members.clear();
+    for (size_t m : members) {
+      groupOf_[m] = -1;
+      if (ops_[m]->kind() != OpKind::Dropout)
+        continue;
+      auto alone = std::make_unique<Group>(); // a dropout stays a kernel
+      alone->members = {m};
+      alone->hasDropout = true;
+      groupOf_[m] = static_cast<int>(groups_.size());
+      groups_.push_back(std::move(alone));
+    }
     return true;
   }
 

@@ -67,6 +67,7 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
           init.at("b").get<double>()};
     }
     d.train.states = slotsFrom(j.at("train_states"));
+    d.train.dropoutKey = j.value("dropout_key", false);
     d.step.states = slotsFrom(j.at("step_states"));
     const auto &train = j.at("train");
     d.optimizer.kind = train.at("optimizer").get<std::string>();
@@ -113,6 +114,7 @@ bool ModelContext::initParams(uint64_t seed) {
   if (!session_.initParameters(model_.inits, seed, &error))
     return false;
   session_.resetOptimizer();
+  session_.setDropoutSeed(seed); // as `rnnc train --seed`
   epochsDone_ = 0;
   paramsReady_ = true;
   return true;

@@ -80,6 +80,7 @@ bool ModelContext::setTrainingData(const int32_t *tokens, int64_t count,
       return fail("set_training_data: token id " + std::to_string(tokens[i]) +
                   " at index " + std::to_string(i) + " is out of range");
   sampler_.reset();
+  session_.setDropoutSeed(seed); // as `rnnc train --seed`
   auto sampler = Sampler::create(std::vector<int32_t>(tokens, tokens + count),
                                  model_.sampling, model_.train.batch,
                                  model_.train.seqLen, seed, &error);

@@ -187,6 +187,8 @@ Expected<std::string> describeModel(const ir::Module &forwardModule,
                       {"hyper_parameters", facts.hyperParametersJson}};
   if (facts.vocabulary)
     j["vocabulary"] = encodeUtf8(*facts.vocabulary);
+  if (train->dropoutKey) // the train step takes the dropout key after x
+    j["dropout_key"] = true;
   return j.dump();
 }
 

@@ -15,6 +15,8 @@
 ///      many body ops read it — and stores every yielded value.
 ///      Single-element operands are loaded and constants taken once, before
 ///      the loop;
+///      A dropout draws its mask there from its key operand
+///      (emitDropoutElement, CodegenDropout.cpp); no mask is stored.
 ///   4. the loop lives in a function of its own over a range of rows, run by
 ///      rnnc_parallel_for with the plan's flop estimate; every pointer it
 ///      needs travels in one array.
@@ -50,6 +52,8 @@ struct FusionLoop {
   /// Values read per element (body arguments, the product, pass-through
   /// yields) and single-element values loaded once, in first-read order.
   std::vector<const ir::Value *> arrays, scalars;
+  /// The i32 key operands of dropout ops, read by key row.
+  std::vector<const ir::Value *> keys;
   /// Row stride of the body arguments that are slice views.
   std::unordered_map<const ir::Value *, int64_t> rowStride;
   /// Values the same at every element: constants and loaded scalars.
@@ -68,9 +72,19 @@ bool FunctionLowering::collectFusionReads(FusionLoop &loop) {
       loop.uniform[node.result()] = f32(node.realAttr("value"));
       continue;
     }
-    if (!ir::isElementwise(node.kind()))
+    bool dropout = node.kind() == OpKind::Dropout;
+    if (!ir::isElementwise(node.kind()) && !dropout)
       return fail(std::string("codegen: fusion body holds '") + node.name() + "'");
+    if (dropout) {
+      const ir::Value *key = node.operand(1);
+      if (key->definingOp() || key->type().elementType() != ir::ElementType::I32)
+        return fail("codegen: a dropout key must be an i32 fusion operand");
+      if (std::find(loop.keys.begin(), loop.keys.end(), key) == loop.keys.end())
+        loop.keys.push_back(key);
+    }
     for (const ir::Value *v : node.operands()) {
+      if (dropout && v == node.operand(1))
+        continue;
       const ir::Operation *def = v->definingOp();
       bool fromMemory = !def || (loop.first == 1 && def == ops[0].get());
       if (!fromMemory || loop.uniform.count(v) || !seen.insert(v).second)
@@ -124,6 +138,11 @@ void FunctionLowering::emitFusionElement(const FusionLoop &loop, llvm::Value *fu
     const ir::Operation &node = *ops[i];
     if (node.kind() == OpKind::Constant)
       continue;
+    if (node.kind() == OpKind::Dropout) {
+      at[node.result()] =
+          emitDropoutElement(b_, node, ptr(node.operand(1)), valueOf(node.operand(0)), full);
+      continue;
+    }
     std::vector<llvm::Value *> in;
     for (const ir::Value *v : node.operands())
       in.push_back(valueOf(v));
@@ -186,6 +205,7 @@ llvm::Function *FunctionLowering::emitFusionLoopFunction(
 void FunctionLowering::emitFusionLoop(FusionLoop &loop) {
   std::vector<const ir::Value *> passed = loop.arrays;
   passed.insert(passed.end(), loop.scalars.begin(), loop.scalars.end());
+  passed.insert(passed.end(), loop.keys.begin(), loop.keys.end());
   for (const ir::Value *r : loop.op->results())
     passed.push_back(r);
   // One slot per distinct caller pointer: a product computed in place in its

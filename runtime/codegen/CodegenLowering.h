@@ -42,6 +42,12 @@ struct FusionLoop; // CodegenFusion.cpp
 llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &b, ir::OpKind kind,
                                    const std::vector<llvm::Value *> &in);
 
+/// One element of a `dropout` op in a fused loop: x kept (and scaled) or 0,
+/// by the mask at flat index `full` of its operand; `key` points at the key
+/// operand (CodegenDropout.cpp).
+llvm::Value *emitDropoutElement(llvm::IRBuilder<> &b, const ir::Operation &dropout,
+                                llvm::Value *key, llvm::Value *x, llvm::Value *full);
+
 class FunctionLowering {
 public:
   /// `plan` must be `fn`'s verified plan and outlive the lowering.
@@ -62,6 +68,8 @@ public:
   bool lowerRowOp(const ir::Operation &op); ///< CodegenRowOps.cpp
   bool lowerConstant(const ir::Operation &op);
   bool lowerScan(const ir::Operation &op);
+  /// A dropout outside any fusion (before fuse-elementwise): its own loop.
+  bool lowerDropout(const ir::Operation &op);
   /// A `fusion` op: one rnnc_matmul_bias call, or its leading product (if
   /// any) then one loop computing every yielded value (CodegenFusion.cpp).
   bool lowerFusion(const ir::Operation &op);

@@ -64,6 +64,8 @@ bool FunctionLowering::lowerOp(const ir::Operation &op) {
     return lowerScan(op);
   case OpKind::Fusion:
     return lowerFusion(op);
+  case OpKind::Dropout:
+    return lowerDropout(op);
   default:
     return fail(std::string("codegen does not support op '") + op.name() + "'");
   }

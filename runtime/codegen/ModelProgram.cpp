@@ -26,6 +26,9 @@ Expected<ModelLayout> readLayout(const ir::Function &fn) {
       break;
     case ir::ArgRole::Label:
       break;
+    case ir::ArgRole::Key:
+      layout.dropoutKey = true;
+      break;
     }
   }
   if (!haveInput)

@@ -80,7 +80,11 @@ Expected<CompiledModel> compileModel(const CheckedModel &model,
   CompiledModel compiled;
 
   // 1. Lower, once, with the bindings.
-  compiled.module = frontend::lowerToIR(*model.program, bindings, diags);
+  // The train step's form has dropout active; every other entry point has
+  // none (generation and evaluation run @forward without it).
+  frontend::ModelBindings lowering = bindings;
+  lowering.training = options.entry == EntryPoint::TrainStep;
+  compiled.module = frontend::lowerToIR(*model.program, lowering, diags);
   if (!compiled.module)
     return Error::diagnosed();
   if (print) {

@@ -63,7 +63,8 @@ double fusionFlopsPerElement(const ir::Block &body, size_t first) {
     OpKind k = ops[i]->kind();
     bool heavy = k == OpKind::Tanh || k == OpKind::Sigmoid || k == OpKind::Exp ||
                  k == OpKind::Log;
-    perElement += heavy ? 24 : (k == OpKind::Constant ? 0 : 1);
+    // Dropout: Philox's 10 rounds of two 32x32 products and a few xors.
+    perElement += k == OpKind::Dropout ? 60 : heavy ? 24 : (k == OpKind::Constant ? 0 : 1);
   }
   return perElement;
 }
@@ -78,6 +79,8 @@ int64_t fusionInnerWidth(const ir::Block &body, size_t first, int64_t n) {
     if (ops[i]->kind() == OpKind::Constant)
       continue;
     for (const ir::Value *v : ops[i]->operands()) {
+      if (ops[i]->kind() == OpKind::Dropout && v == ops[i]->operand(1))
+        continue; // the key is read per key row, not broadcast
       const ir::Operation *def = v->definingOp();
       bool readFromMemory = !def || (first == 1 && def == ops[0].get());
       int64_t m = v->type().numElements();
@@ -140,6 +143,8 @@ FusionPlan planFusionLoop(const ir::Operation &fusion, const LoweringPlan &plan,
   fp.work = static_cast<int64_t>(2 * fusionFlopsPerElement(body, first) *
                                  static_cast<double>(n));
   fp.chunks = chunkCount(nest->rows, static_cast<double>(fp.work));
+  for (size_t i = first; i < ops.size(); ++i)
+    fp.dropoutMasks += ops[i]->kind() == OpKind::Dropout;
   return fp;
 }
 

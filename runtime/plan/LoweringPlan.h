@@ -81,6 +81,9 @@ struct FusionPlan {
   /// thread count.
   int64_t work = 0;
   int64_t chunks = 1;
+  /// `dropout` ops in the body: each draws its mask inside the loop from
+  /// its counter (ir/DropoutMask.h); no mask is stored.
+  int64_t dropoutMasks = 0;
 };
 
 /// Everything decided about one op.

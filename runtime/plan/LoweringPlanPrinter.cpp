@@ -155,6 +155,9 @@ std::string PlanPrinter::fusionText(const ir::Operation &fusion,
     if (fp.rowStride[i])
       text += "; reads " + name(fusion.operand(static_cast<unsigned>(i))) + " rows " +
               std::to_string(fp.rowStride[i]) + " apart";
+  if (fp.dropoutMasks)
+    text += "; " + std::to_string(fp.dropoutMasks) + " dropout mask" +
+            (fp.dropoutMasks == 1 ? "" : "s") + " drawn in the loop (philox), not stored";
   return text + "; " + loopText(plan_.op(&fusion).loop) + ", work " +
          std::to_string(fp.work) + ", " + std::to_string(fp.chunks) +
          (fp.chunks == 1 ? " chunk" : " chunks");
@@ -181,7 +184,9 @@ std::string PlanPrinter::decisions(const ir::Operation &op) const {
   } else {
     text = std::to_string(op.numResults()) + " results"; // one line each, below
   }
-  if (ir::isElementwise(op.kind()))
+  if (op.kind() == OpKind::Dropout)
+    text += "; mask drawn in the loop (philox), not stored";
+  if (ir::isElementwise(op.kind()) || op.kind() == OpKind::Dropout)
     text += "; " + loopText(d.loop);
   if (const FusionPlan *fp = plan_.fusion(&op))
     text += fusionText(op, *fp);

@@ -228,6 +228,11 @@ LoweringPlan Planner::run() {
       case OpKind::Fusion:
         planFusion(op);
         break;
+      case OpKind::Dropout: { // outside a fusion: one flat loop
+        int64_t n = op.result()->type().numElements();
+        plan_.ops[&op].loop = LoopNest{n, 0};
+        break;
+      }
       default:
         if (ir::isElementwise(op.kind()))
           plan_.ops[&op].loop = elementwiseLoop(op);

@@ -1,6 +1,8 @@
 //===- CompiledStep.cpp - The compiled step training calls ----------------===//
 #include "runtime/train/CompiledStep.h"
 
+#include "ir/DropoutMask.h"
+
 #include "runtime/kernels/Kernels.h"
 
 #include <algorithm>
@@ -58,17 +60,37 @@ std::string CompiledStep::arenaShortfall() const {
   return what_ + " " + describeArenaShortfall(arenaBytes_) + advice_;
 }
 
+std::vector<int32_t> dropoutKeyWords(const DropoutCounter &counter, int64_t seqLen) {
+  std::vector<int32_t> words;
+  words.reserve(static_cast<size_t>(seqLen) * ir::kKeyWords);
+  auto bits = [](uint64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(v)); };
+  for (int64_t t = 0; t < seqLen; ++t) {
+    words.push_back(bits(counter.seed));
+    words.push_back(bits(counter.seed >> 32));
+    words.push_back(bits(counter.step));
+    words.push_back(bits(static_cast<uint64_t>(counter.rowOffset)));
+    words.push_back(bits(static_cast<uint64_t>(t)));
+  }
+  return words;
+}
+
 bool TrainStep::run(const TensorBuffers &params, const TensorBuffers &states,
                     const int32_t *x, const int32_t *y,
                     TensorBuffers &nextStates, TensorBuffers &grads,
-                    float *loss) const {
-  // Arguments: params, states, x, y. Results: loss, states, grads.
+                    float *loss, const DropoutCounter &dropout) const {
+  // Arguments: params, states, x, [dropout key,] y. Results: loss, states,
+  // grads.
   std::vector<void *> args, results;
   for (auto &p : params)
     args.push_back(const_cast<float *>(p.data()));
   for (auto &s : states)
     args.push_back(const_cast<float *>(s.data()));
   args.push_back(const_cast<int32_t *>(x));
+  std::vector<int32_t> key;
+  if (layout().dropoutKey) {
+    key = dropoutKeyWords(dropout, layout().seqLen);
+    args.push_back(key.data());
+  }
   args.push_back(const_cast<int32_t *>(y));
   results.push_back(loss);
   for (auto &s : nextStates)

@@ -34,7 +34,24 @@ struct ModelLayout {
   std::vector<TensorSlot> params;
   std::vector<TensorSlot> states; ///< shape [B, ...]
   int64_t vocab = 0, batch = 0, seqLen = 0;
+  /// The train step takes the dropout key (i32[T, 5], role key) after the
+  /// tokens: the model uses dropout.
+  bool dropoutKey = false;
 };
+
+/// What a train step's dropout masks are drawn from (ir/DropoutMask.h):
+/// the run's seed, the number of updates before this one (the optimizer's
+/// step count, which a checkpoint carries, so a resumed run continues the
+/// same masks) and the global batch row of this step's row 0 (a
+/// data-parallel rank taking rows [r0, r0 + b) passes r0).
+struct DropoutCounter {
+  uint64_t seed = 0;
+  uint64_t step = 0;
+  int64_t rowOffset = 0;
+};
+
+/// The key words of `counter` for each of `seqLen` time steps, [T, 5].
+std::vector<int32_t> dropoutKeyWords(const DropoutCounter &counter, int64_t seqLen);
 
 /// Plain float buffers for every parameter (and per-state buffers).
 using TensorBuffers = std::vector<std::vector<float>>;
@@ -87,10 +104,12 @@ public:
   /// `states`; writes the final states into `nextStates` and the gradients
   /// into `grads` (same layout as params) and the mean loss into `*loss`.
   /// False, with nothing written, when the arena cannot be had.
+  /// A model with dropout draws its masks from `dropout`.
   [[nodiscard]] bool run(const TensorBuffers &params,
                          const TensorBuffers &states, const int32_t *x,
                          const int32_t *y, TensorBuffers &nextStates,
-                         TensorBuffers &grads, float *loss) const;
+                         TensorBuffers &grads, float *loss,
+                         const DropoutCounter &dropout = {}) const;
 };
 
 /// A compiled `@forward`: logits for T x B tokens, states carried.

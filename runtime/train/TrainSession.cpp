@@ -57,10 +57,16 @@ void TrainSession::setLearningRate(double lr) {
     optimizer_->setLearningRate(lr);
 }
 
+DropoutCounter TrainSession::dropoutCounter() const {
+  uint64_t steps = optimizer_ ? static_cast<uint64_t>(optimizer_->stepCount()) : 0;
+  return {dropoutSeed_, steps, dropoutRowOffset_};
+}
+
 StepResult TrainSession::update(const int32_t *x, const int32_t *y,
                                 double lossBound, std::string *error) {
   StepResult result;
-  if (!step_.run(params_, states_, x, y, nextStates_, grads_, &result.loss)) {
+  if (!step_.run(params_, states_, x, y, nextStates_, grads_, &result.loss,
+                 dropoutCounter())) {
     result.status = StepStatus::OutOfMemory;
     *error = step_.arenaShortfall();
     return result;

@@ -87,6 +87,12 @@ public:
   DataParallel *dataParallel() const { return parallel_; }
   /// Rows of the minibatches the sampler draws: the global batch.
   int64_t globalBatch() const;
+  /// Dropout masks (a model with dropout): drawn from `seed` (`rnnc train
+  /// --seed`), the optimizer's step count and `rowOffset`, the global batch
+  /// row of this process's row 0 (0 but for data-parallel ranks).
+  void setDropoutSeed(uint64_t seed) { dropoutSeed_ = seed; }
+  void setDropoutRowOffset(int64_t rowOffset) { dropoutRowOffset_ = rowOffset; }
+  DropoutCounter dropoutCounter() const;
 
   /// One update on the time-major minibatch x, y (T*B ids each); a loss
   /// above `lossBound` is refused like a non-finite one. Needs the
@@ -114,6 +120,8 @@ private:
   DataParallel *parallel_ = nullptr;
   Minibatch rows_; ///< this rank's share of the minibatch
   TensorBuffers params_, grads_, states_, nextStates_;
+  uint64_t dropoutSeed_ = 0;
+  int64_t dropoutRowOffset_ = 0;
 };
 
 } // namespace rnnc::runtime

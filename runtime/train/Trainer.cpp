@@ -41,6 +41,7 @@ Trainer::Trainer(const TrainStep &step, const ForwardStep *generate,
       options_(std::move(options)),
       session_(step, options_.optimizer, options_.clip) {
   session_.setDataParallel(options_.dataParallel);
+  session_.setDropoutSeed(options_.seed);
 }
 
 bool Trainer::initParameters(const std::map<std::string, ir::ParamInit> &inits,

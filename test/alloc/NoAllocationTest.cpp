@@ -5,8 +5,9 @@
 /// a train step. This executable replaces malloc, calloc, realloc, free,
 /// aligned_alloc, posix_memalign, memalign and every operator new with
 /// counting versions (forwarding to glibc's __libc_* functions), JIT-compiles
-/// the char_rnn, gru and lstm train steps at the d2l sizes (V = 1027, B = 32,
-/// T = 35, compiled by driver::compileModel, as `rnnc train` does),
+/// the char_rnn, gru, lstm and gru_dropout train steps at the d2l sizes
+/// (V = 1027, B = 32, T = 35, compiled by driver::compileModel, as `rnnc
+/// train` does; dropout masks are drawn in the loops, nothing allocated),
 /// warms each up with two calls, and then requires zero heap calls, on any
 /// thread, across three more calls with 1 and with 2 kernel threads.
 ///
@@ -194,7 +195,8 @@ TEST_P(NoAllocation, TrainStepMakesNoHeapCallsAfterWarmUp) {
 }
 
 INSTANTIATE_TEST_SUITE_P(D2LModels, NoAllocation,
-                         ::testing::Values("char_rnn.rnn", "gru.rnn", "lstm.rnn"));
+                         ::testing::Values("char_rnn.rnn", "gru.rnn", "lstm.rnn",
+                                           "gru_dropout.rnn"));
 // The row kernels (layer_norm) and a tied table's transposed product too.
 INSTANTIATE_TEST_SUITE_P(NormalisedModels, NoAllocation,
                          ::testing::Values("lstm_layernorm.rnn", "tied_gru.rnn"));

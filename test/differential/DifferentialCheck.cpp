@@ -97,7 +97,9 @@ std::unique_ptr<ir::Module> lower(const frontend::ast::Program &program, int64_t
                                   int64_t T, bool train, bool optimise, DiagnosticEngine &diags,
                                   std::string *error,
                                   const std::vector<std::string> &pipeline = {}) {
-  auto module = frontend::lowerToIR(program, {V, B, T}, diags);
+  frontend::ModelBindings bindings{V, B, T};
+  bindings.training = train; // dropout is active in the train step only
+  auto module = frontend::lowerToIR(program, bindings, diags);
   if (!module) {
     *error = "lowering failed";
     return nullptr;

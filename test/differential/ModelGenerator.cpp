@@ -228,8 +228,16 @@ Expr Generator::gen(const DimSum &target, int depth) {
       s.end = inner.dim;
     return s;
   }
-  default:
-    return leaf(target);
+  default: { // dropout of a batched value (a train-step-only op)
+    if (!coin(0.4))
+      return leaf(target);
+    Expr x = sub();
+    if (!x.batched)
+      return x;
+    Expr e = call("dropout", std::move(x));
+    e.args.push_back(num(pick(std::vector<double>{0.1, 0.25, 0.5})));
+    return e;
+  }
   }
 }
 

@@ -84,7 +84,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Example{"lstm_layernorm.rnn", 0.5, true, true},
                       Example{"tied_gru.rnn", 0.5, false},
                       Example{"tied_gru.rnn", 0.5, true},
-                      Example{"tied_gru.rnn", 0.5, true, true}),
+                      Example{"tied_gru.rnn", 0.5, true, true},
+                      Example{"gru_dropout.rnn", 0.5, false},
+                      Example{"gru_dropout.rnn", 0.5, true},
+                      Example{"gru_dropout.rnn", 0.5, true, true}),
     [](const auto &info) {
       std::string n = info.param.file;
       return n.substr(0, n.find('.')) + (info.param.optimised ? "_optimised" : "") +

@@ -5,7 +5,7 @@
 /// fused loops, reductions and loss are split across the kernel threads
 /// (V = 64 and 28, B = 32, T = 35; and odd sizes), run with 1, 2 and 3 kernel threads on the same
 /// inputs: every result (loss, final states, every gradient) must have the
-/// same bits. Before the chunks stopped depending on the thread count, the
+/// same bits (gru_dropout.rnn: its masks too). Before the chunks stopped depending on the thread count, the
 /// gradients differed in their last bits (a product split into two column
 /// halves went to a different GEMM path per half, or to OpenBLAS edge
 /// kernels at different columns).
@@ -91,7 +91,8 @@ TEST_P(ThreadCountBits, TrainStep) {
 INSTANTIATE_TEST_SUITE_P(Examples, ThreadCountBits,
                          ::testing::Values("char_rnn.rnn", "gru.rnn", "lstm.rnn",
                                            "embed_gru.rnn", "lstm2.rnn",
-                                           "lstm_layernorm.rnn", "tied_gru.rnn"),
+                                           "lstm_layernorm.rnn", "tied_gru.rnn",
+                                           "gru_dropout.rnn"),
                          [](const auto &info) {
                            std::string n = info.param;
                            return n.substr(0, n.find('.'));

@@ -20,6 +20,7 @@
 #include "runtime/driver/Driver.h"
 #include "runtime/plan/LoweringPlan.h"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -35,6 +36,7 @@ struct EmitOptions {
   std::optional<int64_t> vocab, batch, seqLen;
   std::optional<std::vector<std::string>> passes;
   bool printAfterAll = false;
+  bool training = false;
 };
 
 int runEmit(const EmitOptions &o) {
@@ -51,8 +53,13 @@ int runEmit(const EmitOptions &o) {
     return 2;
   }
   driver::CompileOptions compile;
-  compile.entry = o.stage == "ir" ? driver::EntryPoint::Forward
-                                  : driver::EntryPoint::TrainStep;
+  // --stage=ir shows @forward as generation lowers it (no dropout) unless
+  // --training or an autodiff pass asks for the train step's form.
+  bool autodiff = o.passes && std::find(o.passes->begin(), o.passes->end(),
+                                        "autodiff") != o.passes->end();
+  compile.entry = o.stage == "ir" && !o.training && !autodiff
+                      ? driver::EntryPoint::Forward
+                      : driver::EntryPoint::TrainStep;
   compile.lastStage = driver::LastStage::Passes;
   compile.pipeline = o.passes;
   // --stage=ir is the lowering itself: no pass unless --passes names some.
@@ -110,6 +117,9 @@ Command addEmitCommand(CLI::App &parent) {
       ->delimiter(',');
   c.app->add_flag("--print-after-all", opts->printAfterAll,
                   "Print the IR after lowering and after every pass to stderr");
+  c.app->add_flag("--training", opts->training,
+                  "--stage=ir: lower as the train step does (dropout active, "
+                  "with its key input); implied by --passes with autodiff");
   c.run = [opts] { return runEmit(*opts); };
   return c;
 }

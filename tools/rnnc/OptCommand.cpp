@@ -20,6 +20,7 @@
 #include "passes/Pass.h"
 #include "passes/Pipeline.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -74,6 +75,9 @@ std::unique_ptr<ir::Module> loadModule(const OptOptions &o,
   frontend::ModelBindings bindings;
   if (o.vocab > 0)
     bindings.vocab = o.vocab;
+  // A pipeline that builds the train step lowers the train step's form.
+  bindings.training = std::find(o.passes.begin(), o.passes.end(), "autodiff") !=
+                      o.passes.end();
   return frontend::lowerToIR(*program, bindings, diag);
 }
 
