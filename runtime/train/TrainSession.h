@@ -82,8 +82,12 @@ public:
   void setLearningRate(double lr);
 
   /// Train on this rank's share of every minibatch (null: all of it). The
-  /// step must be compiled for the share's rows.
-  void setDataParallel(DataParallel *parallel) { parallel_ = parallel; }
+  /// step must be compiled for the share's rows. Dropout masks follow the
+  /// global row, so N ranks draw the masks one process would.
+  void setDataParallel(DataParallel *parallel) {
+    parallel_ = parallel;
+    dropoutRowOffset_ = parallel ? parallel->share().first : 0;
+  }
   DataParallel *dataParallel() const { return parallel_; }
   /// Rows of the minibatches the sampler draws: the global batch.
   int64_t globalBatch() const;
