@@ -5,14 +5,16 @@
 /// on this workload's products); single rows and thin products go to
 /// Eigen's, which packs into per-thread buffers kept between calls, so a
 /// warmed-up train step never allocates. (A scan's per-step products by a
-/// packed weight are in KernelsPacked.cpp.) The softmax has its own AVX2
-/// exp; the rest are plain loops. Everything here is `extern "C"` with no
+/// packed weight are in KernelsPacked.cpp.) The softmax has its own exp,
+/// vectorised per instruction set (SimdKernelsImpl.h); the rest are plain
+/// loops, built for baseline x86-64. Everything here is `extern "C"` with no
 /// exceptions escaping (nothing here throws except allocation in the arena,
 /// which is caught and reported as a null pointer).
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Kernels.h"
 #include "runtime/kernels/KernelsParallel.h"
+#include "runtime/kernels/SimdKernels.h"
 
 #include <Eigen/Core>
 #include <cblas.h>
@@ -26,10 +28,6 @@
 #include <unistd.h>
 #include <new>
 #include <vector>
-
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#endif
 
 // OpenBLAS's pthread build starts its own worker threads when it loads, and
 // they spin (sched_yield) for about 0.1 s before sleeping: on two cores that
@@ -66,55 +64,11 @@ double softmaxWork(int64_t rows, int64_t classes) {
 
 bool inRange(int32_t id, int64_t limit) { return id >= 0 && id < limit; }
 
-#if defined(__AVX2__) && defined(__FMA__)
-/// exp(x) for x <= 0, Cephes' expf in AVX2: x = n ln2 + r with ln2 split in
-/// two so r is exact, e^r by a degree-7 polynomial, times 2^n. Twice as fast
-/// as Eigen's vector exp, which made the softmax half the loss kernel's time.
-/// Inputs below -87 give about 1.6e-38 instead of a denormal; NaN stays NaN.
-__m256 expNonPositive(__m256 x) {
-  x = _mm256_max_ps(_mm256_set1_ps(-87.0f), x); // NaN in x passes through
-  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  __m256i scale = _mm256_slli_epi32(
-      _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
-}
-#endif
-
 /// Sum over j of exp(row[j] - shift), also written to out[j] unless `out` is
-/// null; shift is the row maximum, so every exponent is <= 0.
+/// null; shift is the row maximum, so every exponent is <= 0. Vectorised for
+/// the CPU's instruction set (SimdKernelsImpl.h).
 float sumExpShifted(const float *row, int64_t n, float shift, float *out) {
-  int64_t j = 0;
-  float sum = 0;
-#if defined(__AVX2__) && defined(__FMA__)
-  __m256 shift8 = _mm256_set1_ps(shift), sum8 = _mm256_setzero_ps();
-  for (; j + 8 <= n; j += 8) {
-    __m256 e = expNonPositive(_mm256_sub_ps(_mm256_loadu_ps(row + j), shift8));
-    if (out)
-      _mm256_storeu_ps(out + j, e);
-    sum8 = _mm256_add_ps(sum8, e);
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, sum8);
-  for (float lane : lanes)
-    sum += lane;
-#endif
-  for (; j < n; ++j) {
-    float e = std::exp(row[j] - shift);
-    if (out)
-      out[j] = e;
-    sum += e;
-  }
-  return sum;
+  return rnnc::runtime::simdKernels().sumExpShifted(row, n, shift, out);
 }
 
 float rowMax(const float *row, int64_t n) {

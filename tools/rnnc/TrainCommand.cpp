@@ -19,6 +19,7 @@
 #include "runtime/data/Checkpoint.h"
 #include "runtime/data/Corpus.h"
 #include "runtime/data/AtomicFile.h"
+#include "runtime/kernels/KernelIsa.h"
 #include "runtime/kernels/KernelsParallel.h"
 #include "runtime/train/PlotSvg.h"
 #include "runtime/train/Trainer.h"
@@ -270,7 +271,8 @@ int runTrain(const TrainArgs &a) {
   std::unique_ptr<runtime::ForwardProgram> generate = std::move(generateStep->forward);
   std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
                            "train step compiled in {:.0f} ms ({:.0f} ms "
-                           "from parsing to a ready train step)\n",
+                           "from parsing to a ready train step); kernels {}, "
+                           "{} thread{}\n",
                            corpus->name, corpusChars, vocab.size(),
                            [&] {
                              int64_t n = 0;
@@ -279,7 +281,10 @@ int runTrain(const TrainArgs &a) {
                              return n;
                            }(),
                            step->compileMillis(),
-                           std::chrono::duration<double, std::milli>(preparing).count());
+                           std::chrono::duration<double, std::milli>(preparing).count(),
+                           runtime::kernelIsaName(runtime::kernelIsa()),
+                           runtime::kernelThreads(),
+                           runtime::kernelThreads() == 1 ? "" : "s");
 
   runtime::Trainer trainer(*step, generate.get(), vocab, options);
   std::string error;
