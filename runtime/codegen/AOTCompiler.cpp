@@ -100,8 +100,9 @@ void addEntryPoints(llvm::Module &module, const std::string &prefix,
 
 } // namespace
 
-bool isKnownTargetCPU(const std::string &cpu, std::string *error) {
-  return describeTarget(cpu, error).has_value();
+bool isKnownTarget(const std::string &cpu, const std::string &features,
+                   std::string *error) {
+  return describeTarget(cpu, features, error).has_value();
 }
 
 bool isValidPrefix(const std::string &prefix) {
@@ -198,7 +199,7 @@ bool emitCompiledModel(const ir::Function &forward,
              "': a C identifier not starting with 'rnnc_'";
     return false;
   }
-  auto target = describeTarget(options.targetCPU, error);
+  auto target = describeTarget(options.targetCPU, options.targetFeatures, error);
   if (!target)
     return false;
   std::unique_ptr<llvm::TargetMachine> tm = createObjectTargetMachine(*target, error);

@@ -31,6 +31,7 @@ enum class AOTEmitKind { Object, Assembly, LLVM };
 struct AOTOptions {
   std::string prefix;    ///< C identifier prefixed to every entry point
   std::string targetCPU; ///< empty: the host CPU and its features
+  std::string targetFeatures; ///< "+avx2,-avx512f", added to the CPU's
   AOTEmitKind emit = AOTEmitKind::Object;
 };
 
@@ -47,8 +48,11 @@ struct AOTModelFacts {
 bool isValidPrefix(const std::string &prefix);
 
 /// True if `cpu` is empty (the host) or an LLVM CPU name for this host's
-/// target; otherwise false with a message naming it.
-bool isKnownTargetCPU(const std::string &cpu, std::string *error);
+/// target, and every entry of `features` (comma-separated +NAME / -NAME)
+/// an LLVM feature of it; otherwise false with a message naming the first
+/// that is not.
+bool isKnownTarget(const std::string &cpu, const std::string &features,
+                   std::string *error);
 
 /// The prefix derived from a model name: `CharRNN` -> `char_rnn`.
 std::string defaultPrefix(const std::string &modelName);

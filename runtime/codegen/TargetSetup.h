@@ -36,6 +36,13 @@ void initialiseNativeTargetOnce();
 std::optional<TargetDescription> describeTarget(const std::string &cpu,
                                                 std::string *error);
 
+/// As above, then `features` ("+avx2,-avx512f": comma-separated, each a
+/// sign and an LLVM feature name) added after the CPU's, so they override
+/// it. Nullopt with `*error` naming the first entry that is not a feature.
+std::optional<TargetDescription> describeTarget(const std::string &cpu,
+                                                const std::string &features,
+                                                std::string *error);
+
 /// The builder an LLJIT makes its target machines with; its
 /// createTargetMachine() gives the machine the JIT's code is optimised for.
 llvm::orc::JITTargetMachineBuilder jitMachineBuilder(const TargetDescription &target);

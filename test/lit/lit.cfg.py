@@ -35,6 +35,7 @@ config.substitutions.append(("%python", "python3"))
 capi_lib = os.path.join(config.rnnc_obj_root, "runtime", "capi", "librnnc_capi.a")
 config.substitutions.append(("%capi_link", capi_lib + " " + config.openblas_library +
                              " -lstdc++ -lm -lpthread"))
+config.substitutions.append(("%capi_lib", capi_lib))
 config.substitutions.append(("%capi_include", os.path.join(config.rnnc_src_root, "runtime", "capi")))
 config.substitutions.append(("%cc", getattr(config, "c_compiler", "cc")))
 config.substitutions.append(("%build_root", config.rnnc_obj_root))
