@@ -13,6 +13,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelProfile.h"
 #include "runtime/kernels/KernelsParallel.h"
 #include "runtime/kernels/SimdKernels.h"
 
@@ -236,6 +237,7 @@ extern "C" {
 
 void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
                  int64_t k, int64_t n) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::BatchedProduct);
   using namespace rnnc::runtime;
   if (m > n) { // every row chunk packs all of b[k,n]: smaller than a[m,k]
     parallelChunks(m, flops(m, k, n), [&](int64_t r0, int64_t r1) {
@@ -250,6 +252,7 @@ void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
 
 void rnnc_matmul_bias(const float *a, const float *b, const float *bias,
                       float *out, int64_t m, int64_t k, int64_t n) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::BatchedProduct);
   using namespace rnnc::runtime;
   // Each chunk writes the bias rows of its own part and accumulates the
   // product onto them: no zero fill, no separate pass adding the bias.
@@ -272,6 +275,7 @@ void rnnc_matmul_bias(const float *a, const float *b, const float *bias,
 
 void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
                     int64_t n, int64_t k) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::BatchedProduct);
   using namespace rnnc::runtime;
   if (m > k) { // row chunks pack all of b[k,n] again, not all of a[m,n]
     parallelChunks(m, flops(m, n, k), [&](int64_t r0, int64_t r1) {
@@ -286,6 +290,7 @@ void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
 
 void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
                     int64_t k, int64_t n, int64_t accumulate) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::BatchedProduct);
   using namespace rnnc::runtime;
   if (k > n) { // row chunks (columns of a) pack all of b[m,n] again, not a[m,k]
     parallelChunks(k, flops(m, k, n), [&](int64_t r0, int64_t r1) {
@@ -300,6 +305,7 @@ void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
 
 void rnnc_parallel_for(void (*body)(void **, int64_t, int64_t), void **context,
                        int64_t count, int64_t work) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   rnnc::runtime::parallelChunks(count, static_cast<double>(work),
                                 [&](int64_t begin, int64_t end) {
                                   body(context, begin, end);
@@ -308,6 +314,7 @@ void rnnc_parallel_for(void (*body)(void **, int64_t, int64_t), void **context,
 
 void rnnc_gather(const float *table, const int32_t *idx, float *out,
                  int64_t rows, int64_t vocab, int64_t width) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   size_t rowBytes = static_cast<size_t>(width) * sizeof(float);
   for (int64_t i = 0; i < rows; ++i) {
     float *dst = out + i * width;
@@ -321,6 +328,7 @@ void rnnc_gather(const float *table, const int32_t *idx, float *out,
 void rnnc_scatter_add(const int32_t *idx, const float *src, float *out,
                       int64_t rows, int64_t vocab, int64_t width,
                       int64_t accumulate) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   if (!accumulate)
     std::memset(out, 0, static_cast<size_t>(vocab * width) * sizeof(float));
   for (int64_t i = 0; i < rows; ++i) {
@@ -334,6 +342,7 @@ void rnnc_scatter_add(const int32_t *idx, const float *src, float *out,
 }
 
 void rnnc_onehot(const int32_t *idx, float *out, int64_t rows, int64_t depth) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   std::memset(out, 0, static_cast<size_t>(rows * depth) * sizeof(float));
   for (int64_t i = 0; i < rows; ++i)
     if (inRange(idx[i], depth))
@@ -342,6 +351,7 @@ void rnnc_onehot(const int32_t *idx, float *out, int64_t rows, int64_t depth) {
 
 void rnnc_cross_entropy(const float *logits, const int32_t *labels, float *out,
                         int64_t rows, int64_t classes) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Loss);
   // Rows run in parallel chunks; each row's term lands in its own slot and
   // the slots are summed in row order, so the loss is bit-identical for any
   // thread count. The slots are cached per thread (no allocation per call).
@@ -367,6 +377,7 @@ void rnnc_cross_entropy(const float *logits, const int32_t *labels, float *out,
 void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
                              const float *dloss, float *out, int64_t rows,
                              int64_t classes) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Loss);
   float scale = rows ? *dloss / static_cast<float>(rows) : 0.0f;
   // Rows are independent: parallel chunks give the same bits as one thread.
   rnnc::runtime::parallelChunks(rows, softmaxWork(rows, classes), [&](int64_t r0, int64_t r1) {
@@ -388,6 +399,7 @@ void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
 void rnnc_cross_entropy_with_grad(const float *logits, const int32_t *labels,
                                   const float *dloss, float *loss, float *grad,
                                   int64_t rows, int64_t classes) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Loss);
   // rnnc_cross_entropy and rnnc_cross_entropy_grad in one pass over the
   // logits: the exponentials written for the gradient also give the row's
   // log-sum-exp. Same per-row slots and row-order sum, so the loss is
@@ -422,6 +434,7 @@ void rnnc_cross_entropy_with_grad(const float *logits, const int32_t *labels,
 void rnnc_copy_columns(const void *src, void *dst, int64_t rows,
                        int64_t srcCols, int64_t srcBegin, int64_t dstCols,
                        int64_t dstBegin, int64_t count) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   auto *s = static_cast<const uint32_t *>(src);
   auto *d = static_cast<uint32_t *>(dst);
   size_t bytes = static_cast<size_t>(count) * sizeof(uint32_t);
@@ -431,6 +444,7 @@ void rnnc_copy_columns(const void *src, void *dst, int64_t rows,
 
 void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
                      const int64_t *reduced, int64_t rank) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   int64_t total = 1, outCount = 1;
   for (int64_t i = 0; i < rank; ++i) {
     total *= shape[i];

@@ -15,6 +15,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelProfile.h"
 #include "runtime/kernels/KernelsParallel.h"
 #include "runtime/kernels/SimdKernels.h"
 
@@ -36,6 +37,7 @@ extern "C" {
 
 void rnnc_pack_panels(const float *b, float *packed, int64_t k, int64_t n,
                       int64_t transposed) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   for (int64_t p = 0; p < panelsOf(n); ++p)
     for (int64_t q = 0; q < k; ++q) {
       float *dst = packed + (p * k + q) * kPanelWidth;
@@ -48,6 +50,7 @@ void rnnc_pack_panels(const float *b, float *packed, int64_t k, int64_t n,
 
 void rnnc_matmul_packed(const float *a, const float *packed, float *out,
                         int64_t m, int64_t k, int64_t n) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::StepProduct);
   double flops = 2.0 * static_cast<double>(m) * static_cast<double>(k) *
                  static_cast<double>(n);
   const rnnc::runtime::SimdKernels &kernels = rnnc::runtime::simdKernels();

@@ -20,6 +20,7 @@
 #include "runtime/data/Corpus.h"
 #include "runtime/data/AtomicFile.h"
 #include "runtime/kernels/KernelIsa.h"
+#include "runtime/kernels/KernelProfile.h"
 #include "runtime/kernels/KernelsParallel.h"
 #include "runtime/train/PlotSvg.h"
 #include "runtime/train/Trainer.h"
@@ -54,6 +55,7 @@ struct TrainArgs {
   int threads = 0; ///< 0: RNNC_THREADS if set, else every core
   int64_t interruptAfterSteps = 0; ///< testing: as if Ctrl-C came then
   bool printAfterAll = false;
+  bool profile = false;
   std::vector<std::string> prefixes;
 };
 
@@ -309,8 +311,12 @@ int runTrain(const TrainArgs &a) {
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
   sigaction(SIGINT, &action, nullptr);
+  if (a.profile)
+    runtime::setKernelProfiling(true);
   runtime::RunResult result = trainer.run(*tokens, std::cout, &error);
   std::cout.flush();
+  if (a.profile)
+    std::cerr << runtime::formatKernelProfile(runtime::kernelProfile());
   if (result == runtime::RunResult::Failed) {
     std::cerr << "rnnc: error: " << error << '\n';
     return 1;
@@ -379,6 +385,10 @@ Command addTrainCommand(CLI::App &parent) {
   app.add_option("--threads", a->threads,
                  "Threads for large matrix products (default: RNNC_THREADS, else every core)")
       ->check(CLI::Range(1, 64));
+  app.add_flag("--profile", a->profile,
+               "After training, print where the train steps' time went: "
+               "recurrence, projections, loss (forward and backward), update, "
+               "and each core's idle time");
   app.add_flag("--print-after-all", a->printAfterAll,
                "Print the IR after lowering and every pass, the plan and the "
                "LLVM module before and after optimisation to stderr");
