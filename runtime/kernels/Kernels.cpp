@@ -2,8 +2,9 @@
 ///
 /// \file
 /// Matrix products go to OpenBLAS's GEMM (about a third faster than Eigen's
-/// on this workload's products); single rows and thin products go to
-/// Eigen's, which packs into per-thread buffers kept between calls, so a
+/// on this workload's products); a few rows (generation's single row) to a
+/// row kernel vectorised per instruction set (SimdKernelsImpl.h); other
+/// thin products to Eigen's, which packs into per-thread buffers kept between calls, so a
 /// warmed-up train step never allocates. (A scan's per-step products by a
 /// packed weight are in KernelsPacked.cpp.) The softmax has its own exp,
 /// vectorised per instruction set (SimdKernelsImpl.h); the rest are plain
@@ -165,11 +166,16 @@ void gemmRowMajorResult(float *out, int64_t ldo, const float *lhs, int64_t ldl,
 /// Whether an m x n result of depth k goes to OpenBLAS. Measured on the d2l
 /// train steps (Zen 3, 2 threads): OpenBLAS from 16 rows up, so the 32-row
 /// per-step products too, takes RNN / GRU / LSTM to 14.8 / 23.4 / 27.5 ms,
-/// against 15.1 / 24.7 / 29.8 ms with those products on Eigen. Single rows
-/// (generation) and thin products (few classes) stay on Eigen.
+/// against 15.1 / 24.7 / 29.8 ms with those products on Eigen. Thin
+/// products (few classes) stay on Eigen.
 bool openBlasPays(int64_t m, int64_t n, int64_t k) {
   return m >= 16 && n >= 16 && k >= 16;
 }
+
+/// Products of at most this many rows (generation's single row) go to the
+/// row kernel compiled for the CPU (SimdKernelsImpl.h): Eigen's GEMV, built
+/// for baseline x86-64, took generation 1.7 times as long as with AVX-512.
+constexpr int64_t kFewRows = 3;
 
 /// Eigen's part of gemm(): its blocked GEMM with kept packing buffers, or
 /// its expression for products too small or thin for that.
@@ -213,6 +219,10 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
           bool accumulate, float *out, int64_t ldc) {
   if (m <= 0 || n <= 0)
     return;
+  if (m <= kFewRows && !transA && !transB) {
+    rnnc::runtime::simdKernels().rowProduct(a, lda, b, ldb, out, ldc, m, k, n, accumulate);
+    return;
+  }
   if (!openBlasPays(m, n, k)) {
     eigenGemm(transA, transB, m, n, k, a, lda, b, ldb, accumulate, out, ldc);
     return;

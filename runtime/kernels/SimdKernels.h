@@ -30,6 +30,11 @@ struct SimdKernels {
   /// Sum over j < n of exp(row[j] - shift), each term also written to out[j]
   /// unless `out` is null; shift is at least every row[j].
   float (*sumExpShifted)(const float *row, int64_t n, float shift, float *out);
+  /// out[m,n] = a[m,k] times b[k,n] for a few rows m (generation's single
+  /// row), or out += that when `accumulate`; row strides lda, ldb, ldc.
+  void (*rowProduct)(const float *a, int64_t lda, const float *b, int64_t ldb,
+                     float *out, int64_t ldc, int64_t m, int64_t k, int64_t n,
+                     bool accumulate);
 };
 
 extern const SimdKernels scalarSimdKernels;

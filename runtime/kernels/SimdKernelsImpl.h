@@ -15,6 +15,11 @@
 ///   in 8 lanes whatever the width (16 lanes add their two halves in turn),
 ///   then the lanes in order, then the tail with libm's expf: the same bits
 ///   for AVX2 and AVX-512.
+/// - rowProduct: each row of a times b, in column blocks of 4 vectors, one
+///   vector, then single columns; every element is acc = a[i,q] * b[q,j] +
+///   acc for q = 0, 1, ... from zero (fused where the set has FMA, the
+///   single columns too), then added to out when accumulating: the same
+///   bits for AVX2 and AVX-512 whatever block an element falls in.
 ///
 /// Everything here is in an anonymous namespace on purpose: a function
 /// compiled with AVX-512 flags that the linker merged with its AVX2 twin
@@ -49,6 +54,8 @@ struct ScalarLanes {
   static void store(float *p, Vec v) { *p = v; }
   static Vec broadcast(const float *p) { return *p; }
   static Vec mulAdd(Vec a, Vec b, Vec c) { return a * b + c; }
+  static Vec add(Vec a, Vec b) { return a + b; }
+  static float mulAdd1(float a, float b, float c) { return a * b + c; }
   static int rowBlock(int64_t rest) { return rest >= 4 ? 4 : rest >= 2 ? 2 : 1; }
 };
 
@@ -66,6 +73,7 @@ struct Avx2Lanes {
   static void store(float *p, Vec v) { _mm256_storeu_ps(p, v); }
   static Vec broadcast(const float *p) { return _mm256_broadcast_ss(p); }
   static Vec mulAdd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  static float mulAdd1(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
   static Vec negMulAdd(Vec a, Vec b, Vec c) { return _mm256_fnmadd_ps(a, b, c); }
   static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
   static Vec sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
@@ -103,6 +111,7 @@ struct Avx512Lanes {
   static void store(float *p, Vec v) { _mm512_storeu_ps(p, v); }
   static Vec broadcast(const float *p) { return _mm512_set1_ps(*p); }
   static Vec mulAdd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+  static float mulAdd1(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
   static Vec negMulAdd(Vec a, Vec b, Vec c) { return _mm512_fnmadd_ps(a, b, c); }
   static Vec add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
   static Vec sub(Vec a, Vec b) { return _mm512_sub_ps(a, b); }
@@ -277,8 +286,50 @@ float sumExpShifted(const float *row, int64_t n, float shift, float *out) {
   }
 }
 
+/// Columns [j, j + V * lanes) of out's row (see rowProduct).
+template <class S, int V>
+void rowColumns(const float *a, const float *b, int64_t ldb, float *out, int64_t k,
+                int64_t j, bool accumulate) {
+  typename S::Vec acc[V];
+#pragma GCC unroll 8
+  for (int v = 0; v < V; ++v)
+    acc[v] = S::zero();
+  for (int64_t q = 0; q < k; ++q) {
+    typename S::Vec x = S::broadcast(a + q);
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v)
+      acc[v] = S::mulAdd(x, S::load(b + q * ldb + j + v * S::kLanes), acc[v]);
+  }
+#pragma GCC unroll 8
+  for (int v = 0; v < V; ++v) {
+    float *c = out + j + v * S::kLanes;
+    S::store(c, accumulate ? S::add(S::load(c), acc[v]) : acc[v]);
+  }
+}
+
+template <class S>
+void rowProduct(const float *a, int64_t lda, const float *b, int64_t ldb, float *out,
+                int64_t ldc, int64_t m, int64_t k, int64_t n, bool accumulate) {
+  constexpr int64_t W = S::kLanes;
+  for (int64_t i = 0; i < m; ++i) {
+    const float *ai = a + i * lda;
+    float *ci = out + i * ldc;
+    int64_t j = 0;
+    for (; j + 4 * W <= n; j += 4 * W)
+      rowColumns<S, 4>(ai, b, ldb, ci, k, j, accumulate);
+    for (; j + W <= n; j += W)
+      rowColumns<S, 1>(ai, b, ldb, ci, k, j, accumulate);
+    for (; j < n; ++j) {
+      float sum = 0;
+      for (int64_t q = 0; q < k; ++q)
+        sum = S::mulAdd1(ai[q], b[q * ldb + j], sum);
+      ci[j] = accumulate ? ci[j] + sum : sum;
+    }
+  }
+}
+
 template <class S> constexpr rnnc::runtime::SimdKernels simdKernelsOf() {
-  return {&packedPanels<S>, &sumExpShifted<S>};
+  return {&packedPanels<S>, &sumExpShifted<S>, &rowProduct<S>};
 }
 
 } // namespace
