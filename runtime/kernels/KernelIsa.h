@@ -2,7 +2,8 @@
 ///
 /// \file
 /// The runtime library is built for any x86-64 CPU; its hand-vectorised
-/// kernels (the per-step packed product, the softmax's exp) are compiled
+/// kernels (the per-step packed product, the softmax's exp, products of a
+/// few rows) are compiled
 /// once per instruction set and one set is chosen at run time: the best
 /// the CPU has, or the one RNNC_KERNEL_ISA names (scalar, avx2, avx512), so
 /// that every path can be run and tested on a machine that has it.

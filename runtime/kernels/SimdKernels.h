@@ -2,7 +2,8 @@
 ///
 /// \file
 /// The inner loops that are written with vector intrinsics: the packed
-/// per-step product's panels and the softmax's sum of exponentials. The same
+/// per-step product's panels, the softmax's sum of exponentials and the
+/// products of a few rows. The same
 /// source (SimdKernelsImpl.h) is compiled three times, each time with its
 /// own compiler flags (SimdKernelsScalar.cpp, SimdKernelsAvx2.cpp,
 /// SimdKernelsAvx512.cpp); simdKernels() hands out the table of the
