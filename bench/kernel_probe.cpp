@@ -6,7 +6,8 @@
 /// interleaved rounds on one thread, and prints the median per set: the
 /// per-step packed products of the d2l cells (32 x 256 x 256 for the RNN,
 /// 32 x 256 x 1024 for the LSTM's merged gates, 32 x 1024 x 256 for its
-/// backward step) in GFLOP/s, and the fused softmax cross-entropy with its
+/// backward step) and generation's single-row output projection (1 x 256 x
+/// 1027) in GFLOP/s, and the fused softmax cross-entropy with its
 /// gradient over 1120 x 1027 logits in ms. Times are this thread's CPU
 /// time, which a machine shared with other work disturbs less than wall
 /// time. Not a test: it only prints numbers.
@@ -91,6 +92,19 @@ int main(int argc, char **argv) {
                      2.0 * m * k * n * 200, [=] {
                        for (int i = 0; i < 200; ++i)
                          rnnc_matmul_packed(a, packed, out, m, k, n);
+                     }});
+  }
+  {
+    int64_t k = 256, n = 1027;
+    keep.push_back(filled(k, 1));
+    const float *a = keep.back().data();
+    keep.push_back(filled(k * n, 0.1f));
+    const float *b = keep.back().data();
+    keep.emplace_back(static_cast<size_t>(n));
+    float *out = keep.back().data();
+    cases.push_back({"row 1x256x1027", 2.0 * k * n * 200, [=] {
+                       for (int i = 0; i < 200; ++i)
+                         rnnc_matmul(a, b, out, 1, k, n);
                      }});
   }
   {
