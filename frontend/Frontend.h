@@ -14,6 +14,7 @@
 
 #include "frontend/AST.h"
 #include "ir/Diagnostics.h"
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <cstdint>
@@ -29,10 +30,10 @@ struct ModelBindings {
   std::optional<int64_t> vocab, batch, seqLen;
 };
 
-/// Reads `path` into a buffer named `path`; on failure returns null and sets
-/// `error` (e.g. "cannot open 'x.rnn': No such file or directory").
-std::shared_ptr<const SourceBuffer> loadSourceFile(const std::string &path,
-                                                   std::string *error);
+/// Reads `path` into a buffer named `path`; an Error on failure (e.g.
+/// "cannot open 'x.rnn': No such file or directory").
+Expected<std::shared_ptr<const SourceBuffer>>
+loadSourceFile(const std::string &path);
 
 /// Parse + sema (Sema.h), with no binding: names, the train block,
 /// initialisers and every shape, compared symbolically. Null (with

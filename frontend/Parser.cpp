@@ -252,15 +252,13 @@ bool checkTreeDepth(antlr4::tree::ParseTree *root, DiagnosticEngine &diags) {
 
 } // namespace
 
-std::shared_ptr<const SourceBuffer> loadSourceFile(const std::string &path,
-                                                   std::string *error) {
+Expected<std::shared_ptr<const SourceBuffer>>
+loadSourceFile(const std::string &path) {
   Expected<std::string> text = readFileBytes(path, "");
-  if (!text) {
-    if (error)
-      *error = text.error().message();
-    return nullptr;
-  }
-  return std::make_shared<SourceBuffer>(path, std::move(*text));
+  if (!text)
+    return text.error();
+  return std::shared_ptr<const SourceBuffer>(
+      std::make_shared<SourceBuffer>(path, std::move(*text)));
 }
 
 std::unique_ptr<ast::Program>

@@ -250,14 +250,14 @@ std::vector<VerifierError> collectVerifierErrors(const Function &f) {
   return FunctionVerifier(f).run();
 }
 
-std::optional<std::string> verifyFunction(const Function &f) {
+Expected<void> verifyFunction(const Function &f) {
   auto errors = collectVerifierErrors(f);
   if (errors.empty())
-    return std::nullopt;
-  return errors.front().message;
+    return {};
+  return Error(errors.front().message, errors.front().loc);
 }
 
-bool verifyModule(const Module &m, DiagnosticEngine &diag) {
+Expected<void> verifyModule(const Module &m, DiagnosticEngine &diag) {
   bool ok = true;
   std::set<std::string> names;
   for (auto &f : m.functions()) {
@@ -270,7 +270,9 @@ bool verifyModule(const Module &m, DiagnosticEngine &diag) {
       ok = false;
     }
   }
-  return ok;
+  if (!ok)
+    return Error::diagnosed();
+  return {};
 }
 
 } // namespace rnnc::ir

@@ -20,6 +20,7 @@
 #pragma once
 
 #include "ir/Diagnostics.h"
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <optional>
@@ -36,10 +37,10 @@ struct VerifierError {
 /// Every problem in `f` (capped at a few dozen), in program order.
 std::vector<VerifierError> collectVerifierErrors(const Function &f);
 
-/// The first problem in `f`, or nullopt if it is well-formed.
-std::optional<std::string> verifyFunction(const Function &f);
+/// Success if `f` is well-formed, else its first problem.
+Expected<void> verifyFunction(const Function &f);
 
-/// Reports every problem in the module to `diag`; true if there were none.
-bool verifyModule(const Module &m, DiagnosticEngine &diag);
+/// Reports every problem in the module to `diag` (then Error::diagnosed()).
+Expected<void> verifyModule(const Module &m, DiagnosticEngine &diag);
 
 } // namespace rnnc::ir

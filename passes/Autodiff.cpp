@@ -406,23 +406,16 @@ Expected<void> buildTrainStep(Module &module) {
   return done(builtWellTyped(builder, err));
 }
 
-bool buildTrainStep(Module &module, std::string *error) {
-  Expected<void> built = buildTrainStep(module);
-  if (!built && error)
-    *error = built.error().message();
-  return bool(built);
-}
-
 namespace {
 class AutodiffPass : public Pass {
 public:
   const char *name() const override { return "autodiff"; }
-  bool run(Module &module, DiagnosticEngine &diag) override {
+  Expected<void> run(Module &module, DiagnosticEngine &diag) override {
     Expected<void> built = buildTrainStep(module);
     if (built)
-      return true;
+      return {};
     diag.error(built.error().location(), "autodiff: " + built.error().message());
-    return false;
+    return Error::diagnosed();
   }
 };
 } // namespace

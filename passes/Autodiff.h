@@ -22,8 +22,4 @@ namespace rnnc::passes {
 /// cannot be differentiated when that op has a location.
 Expected<void> buildTrainStep(ir::Module &module);
 
-/// The same, with the message only: the form the test fixtures and the
-/// differential driver still use (issue 12 converts them).
-bool buildTrainStep(ir::Module &module, std::string *error);
-
 } // namespace rnnc::passes

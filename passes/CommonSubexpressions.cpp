@@ -61,10 +61,10 @@ bool cseBlock(Block &block) {
 class CommonSubexpressionsPass : public Pass {
 public:
   const char *name() const override { return "cse"; }
-  bool run(Module &module, DiagnosticEngine &) override {
+  Expected<void> run(Module &module, DiagnosticEngine &) override {
     for (Block *block : allBlocks(module))
       cseBlock(*block);
-    return true;
+    return {};
   }
 };
 

@@ -82,9 +82,9 @@ bool pruneScan(Operation *scan) {
 class DeadCodeEliminationPass : public Pass {
 public:
   const char *name() const override { return "dce"; }
-  bool run(Module &module, DiagnosticEngine &) override {
+  Expected<void> run(Module &module, DiagnosticEngine &) override {
     removeDeadCode(module);
-    return true;
+    return {};
   }
 };
 

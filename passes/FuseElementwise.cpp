@@ -439,14 +439,14 @@ private:
 class FuseElementwisePass : public Pass {
 public:
   const char *name() const override { return "fuse-elementwise"; }
-  bool run(Module &module, DiagnosticEngine &) override {
+  Expected<void> run(Module &module, DiagnosticEngine &) override {
     for (Block *block : allBlocks(module)) {
       const Operation *owner = block->parentOp();
       if (owner && owner->kind() == OpKind::Fusion)
         continue; // already one kernel
       BlockFuser(*block).run();
     }
-    return true;
+    return {};
   }
 };
 

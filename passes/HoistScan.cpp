@@ -398,7 +398,7 @@ size_t countBodyOps(Module &module) {
 class HoistScanPass : public Pass {
 public:
   const char *name() const override { return "hoist-scan"; }
-  bool run(Module &module, DiagnosticEngine &) override {
+  Expected<void> run(Module &module, DiagnosticEngine &) override {
     // Moving ops out can free more (a value whose last in-body reader left
     // becomes sinkable once dead code is gone): repeat until nothing moves.
     size_t lastInBodies = countBodyOps(module);
@@ -425,7 +425,7 @@ public:
       if (!changed)
         break;
     }
-    return true;
+    return {};
   }
 };
 

@@ -251,7 +251,7 @@ Operation *hoistInvariantConcats(Operation *scan) {
 class MergeMatmulsPass : public Pass {
 public:
   const char *name() const override { return "merge-matmuls"; }
-  bool run(Module &module, DiagnosticEngine &) override {
+  Expected<void> run(Module &module, DiagnosticEngine &) override {
     std::vector<Operation *> scans;
     for (Block *block : allBlocks(module)) {
       if (block->parentOp() && block->parentOp()->kind() != OpKind::Scan)
@@ -269,7 +269,7 @@ public:
     // Inner scans first, so a concat can leave several levels of nesting.
     for (auto it = scans.rbegin(); it != scans.rend(); ++it)
       hoistInvariantConcats(*it);
-    return true;
+    return {};
   }
 };
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "ir/Diagnostics.h"
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <memory>
@@ -22,9 +23,9 @@ public:
   virtual ~Pass() = default;
   /// The command-line name (`autodiff`, `cse`).
   virtual const char *name() const = 0;
-  /// Transforms `module`; reports problems to `diag` and returns false on
-  /// failure.
-  virtual bool run(ir::Module &module, DiagnosticEngine &diag) = 0;
+  /// Transforms `module`; on failure reports the problem to `diag` and
+  /// returns Error::diagnosed().
+  virtual Expected<void> run(ir::Module &module, DiagnosticEngine &diag) = 0;
 };
 
 /// The pass called `name`, or null if there is none.

@@ -19,29 +19,30 @@ std::string printAfterHeader(const std::string &name) {
   return "// -----// IR after " + name + " //----- //";
 }
 
-bool runPasses(ir::Module &module, const std::vector<std::string> &names,
-               DiagnosticEngine &diag, std::ostream *printAfterEach) {
+Expected<void> runPasses(ir::Module &module,
+                         const std::vector<std::string> &names,
+                         DiagnosticEngine &diag, std::ostream *printAfterEach) {
   for (const std::string &name : names) {
     std::unique_ptr<Pass> pass = createPass(name);
     if (!pass) {
       diag.error({}, "unknown pass '" + name + "'");
-      return false;
+      return Error::diagnosed();
     }
     if (!pass->run(module, diag)) {
       if (!diag.hasErrors())
         diag.error({}, "pass '" + name + "' failed");
-      return false;
+      return Error::diagnosed();
     }
     if (!ir::verifyModule(module, diag)) {
       diag.error({}, "the IR is invalid after pass '" + name + "'");
-      return false;
+      return Error::diagnosed();
     }
     if (printAfterEach) {
       *printAfterEach << printAfterHeader(name) << '\n';
       ir::printModule(module, *printAfterEach);
     }
   }
-  return true;
+  return {};
 }
 
 std::vector<std::string> defaultTrainPipeline() {

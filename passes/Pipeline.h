@@ -9,6 +9,7 @@
 #pragma once
 
 #include "ir/Diagnostics.h"
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <iosfwd>
@@ -21,11 +22,12 @@ namespace rnnc::passes {
 std::string printAfterHeader(const std::string &name);
 
 /// Runs `names` in order. Stops at the first unknown pass, failing pass or
-/// verifier error (all reported to `diag`) and returns false. If
+/// verifier error (all reported to `diag`) with Error::diagnosed(). If
 /// `printAfterEach` is non-null, writes printAfterHeader(pass) and the module
 /// to it after every pass.
-bool runPasses(ir::Module &module, const std::vector<std::string> &names,
-               DiagnosticEngine &diag, std::ostream *printAfterEach);
+Expected<void> runPasses(ir::Module &module,
+                         const std::vector<std::string> &names,
+                         DiagnosticEngine &diag, std::ostream *printAfterEach);
 
 /// The optimising passes that are safe after autodiff, in order: one-hot
 /// products to gathers, time batching out of the scans, then clean-up, and

@@ -168,7 +168,7 @@ bool simplifyOp(Operation *op) {
 class SimplifyPass : public Pass {
 public:
   const char *name() const override { return "simplify"; }
-  bool run(Module &module, DiagnosticEngine &) override {
+  Expected<void> run(Module &module, DiagnosticEngine &) override {
     for (Block *block : allBlocks(module)) {
       bool changed = true;
       for (int round = 0; changed && round < 100; ++round) {
@@ -178,7 +178,7 @@ public:
             changed = true;
       }
     }
-    return true;
+    return {};
   }
 };
 

@@ -37,8 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                  os.str().c_str());
     std::abort();
   }
-  if (auto error = ir::verifyFunction(*module->function("forward"))) {
-    std::fprintf(stderr, "verifier: %s\n", error->c_str());
+  if (auto verified = ir::verifyFunction(*module->function("forward")); !verified) {
+    std::fprintf(stderr, "verifier: %s\n", verified.error().message().c_str());
     std::abort();
   }
   return 0;

@@ -173,7 +173,7 @@ void runPipeline(const std::string &printed, bool differentiate,
   DiagnosticEngine diag(nullptr, os);
   std::string error;
   if (differentiate) {
-    if (!passes::buildTrainStep(*module, &error))
+    if (!passes::buildTrainStep(*module))
       return;
     if (!verifyModule(*module, diag))
       bug("autodiff made invalid IR", os.str() + print(*module));

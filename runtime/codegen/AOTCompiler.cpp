@@ -100,9 +100,10 @@ void addEntryPoints(llvm::Module &module, const std::string &prefix,
 
 } // namespace
 
-bool isKnownTarget(const std::string &cpu, const std::string &features,
-                   std::string *error) {
-  return describeTarget(cpu, features, error).has_value();
+Expected<void> checkTarget(const std::string &cpu, const std::string &features) {
+  if (auto target = describeTarget(cpu, features); !target)
+    return target.error();
+  return {};
 }
 
 bool isValidPrefix(const std::string &prefix) {
@@ -134,21 +135,20 @@ std::string defaultPrefix(const std::string &modelName) {
   return out;
 }
 
-std::optional<std::string> describeModel(const ir::Module &forwardModule,
-                                         const ir::Module &trainModule,
-                                         const AOTModelFacts &facts,
-                                         std::string *error) {
+Expected<std::string> describeModel(const ir::Module &forwardModule,
+                                    const ir::Module &trainModule,
+                                    const AOTModelFacts &facts) {
   const ir::Function *forward = forwardModule.function("forward");
   const ir::Function *trainStep = trainModule.function("train_step");
   const ir::Function *trainForward = trainModule.function("forward");
-  if (!forward || !trainStep || !trainForward) {
-    *error = "the model needs @forward and @train_step";
-    return std::nullopt;
-  }
-  auto step = readLayout(*forward, error);
-  auto train = readLayout(*trainStep, error);
-  if (!step || !train)
-    return std::nullopt;
+  if (!forward || !trainStep || !trainForward)
+    return Error("the model needs @forward and @train_step");
+  auto step = readLayout(*forward);
+  if (!step)
+    return step.error();
+  auto train = readLayout(*trainStep);
+  if (!train)
+    return train.error();
   auto slots = [](const std::vector<TensorSlot> &list) {
     nlohmann::json out = nlohmann::json::array();
     for (const TensorSlot &s : list)
@@ -190,43 +190,38 @@ std::optional<std::string> describeModel(const ir::Module &forwardModule,
   return j.dump();
 }
 
-bool emitCompiledModel(const ir::Function &forward,
-                       const ir::Function &trainStep,
-                       const std::string &modelJson, const AOTOptions &options,
-                       const std::string &outputPath, std::string *error) {
-  if (!isValidPrefix(options.prefix)) {
-    *error = "invalid --name '" + options.prefix +
-             "': a C identifier not starting with 'rnnc_'";
-    return false;
-  }
-  auto target = describeTarget(options.targetCPU, options.targetFeatures, error);
+Expected<void> emitCompiledModel(const ir::Function &forward,
+                                 const ir::Function &trainStep,
+                                 const std::string &modelJson,
+                                 const AOTOptions &options,
+                                 const std::string &outputPath) {
+  if (!isValidPrefix(options.prefix))
+    return Error("invalid --name '" + options.prefix +
+                 "': a C identifier not starting with 'rnnc_'");
+  auto target = describeTarget(options.targetCPU, options.targetFeatures);
   if (!target)
-    return false;
-  std::unique_ptr<llvm::TargetMachine> tm = createObjectTargetMachine(*target, error);
-  if (!tm)
-    return false;
+    return target.error();
+  auto createdTm = createObjectTargetMachine(*target);
+  if (!createdTm)
+    return createdTm.error();
+  std::unique_ptr<llvm::TargetMachine> tm = std::move(*createdTm);
   llvm::LLVMContext context;
   llvm::Module module("rnnc." + options.prefix, context);
   module.setDataLayout(tm->createDataLayout());
   module.setTargetTriple(tm->getTargetTriple().str());
   nlohmann::json description = nlohmann::json::parse(modelJson);
   for (const ir::Function *fn : {&forward, &trainStep}) {
-    std::string message;
-    auto lowered = codegen::lowerFunction(module, *fn, message);
-    if (!lowered) {
-      *error = "in @" + fn->name() + ": " + message;
-      return false;
-    }
+    auto lowered = codegen::lowerFunction(module, *fn);
+    if (!lowered)
+      return Error("in @" + fn->name() + ": " + lowered.error().message());
     description["arena_bytes"][fn == &forward ? "forward" : "train_step"] =
         lowered->plan.arenaBytes();
   }
   optimizeModule(module, *tm); // the JIT's O3 pipeline, so results agree
   llvm::Function *forwardFn = module.getFunction(forward.name());
   llvm::Function *trainFn = module.getFunction(trainStep.name());
-  if (!forwardFn || !trainFn) {
-    *error = "internal: the lowered functions are missing";
-    return false;
-  }
+  if (!forwardFn || !trainFn)
+    return Error("internal: the lowered functions are missing");
   forwardFn->setName("__rnnc_" + options.prefix + "_forward");
   trainFn->setName("__rnnc_" + options.prefix + "_train_step");
   // Everything defined so far stays inside the object.
@@ -240,19 +235,15 @@ bool emitCompiledModel(const ir::Function &forward,
 
   std::string verifyText;
   llvm::raw_string_ostream verifyOs(verifyText);
-  if (llvm::verifyModule(module, &verifyOs)) {
-    *error = "internal: the object's LLVM IR is invalid: " + verifyOs.str();
-    return false;
-  }
+  if (llvm::verifyModule(module, &verifyOs))
+    return Error("internal: the object's LLVM IR is invalid: " + verifyOs.str());
   std::error_code ec;
   llvm::raw_fd_ostream out(outputPath, ec,
                            options.emit == AOTEmitKind::Object
                                ? llvm::sys::fs::OF_None
                                : llvm::sys::fs::OF_Text);
-  if (ec) {
-    *error = "cannot write '" + outputPath + "': " + ec.message();
-    return false;
-  }
+  if (ec)
+    return Error("cannot write '" + outputPath + "': " + ec.message());
   if (options.emit == AOTEmitKind::LLVM) {
     module.print(out, nullptr);
   } else {
@@ -261,22 +252,21 @@ bool emitCompiledModel(const ir::Function &forward,
                                 options.emit == AOTEmitKind::Object
                                     ? llvm::CodeGenFileType::ObjectFile
                                     : llvm::CodeGenFileType::AssemblyFile)) {
-      *error = "the target cannot emit this file type";
       out.close();
       llvm::sys::fs::remove(outputPath);
-      return false;
+      return Error("the target cannot emit this file type");
     }
     pm.run(module);
   }
   out.flush();
   if (out.has_error()) {
-    *error = "cannot write '" + outputPath + "': " + out.error().message();
+    Error failed("cannot write '" + outputPath + "': " + out.error().message());
     out.clear_error();
     out.close();
     llvm::sys::fs::remove(outputPath); // no partial object under the real name
-    return false;
+    return failed;
   }
-  return true;
+  return {};
 }
 
 } // namespace rnnc::runtime

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <optional>
@@ -47,12 +48,10 @@ struct AOTModelFacts {
 /// symbols (letters, digits, '_', not starting with a digit or "rnnc_").
 bool isValidPrefix(const std::string &prefix);
 
-/// True if `cpu` is empty (the host) or an LLVM CPU name for this host's
-/// target, and every entry of `features` (comma-separated +NAME / -NAME)
-/// an LLVM feature of it; otherwise false with a message naming the first
-/// that is not.
-bool isKnownTarget(const std::string &cpu, const std::string &features,
-                   std::string *error);
+/// Success if `cpu` is empty (the host) or an LLVM CPU name for this host's
+/// target, and every entry of `features` (comma-separated +NAME / -NAME) an
+/// LLVM feature of it; otherwise an Error naming the first that is not.
+Expected<void> checkTarget(const std::string &cpu, const std::string &features);
 
 /// The prefix derived from a model name: `CharRNN` -> `char_rnn`.
 std::string defaultPrefix(const std::string &modelName);
@@ -61,17 +60,17 @@ std::string defaultPrefix(const std::string &modelName);
 /// ModelContext.h): parameters with shapes and initialisers, states, V, B, T,
 /// train block, vocabulary, source and hash. `forwardModule` holds `@forward`
 /// lowered with B = T = 1, `trainModule` `@train_step`.
-std::optional<std::string> describeModel(const ir::Module &forwardModule,
-                                         const ir::Module &trainModule,
-                                         const AOTModelFacts &facts,
-                                         std::string *error);
+Expected<std::string> describeModel(const ir::Module &forwardModule,
+                                    const ir::Module &trainModule,
+                                    const AOTModelFacts &facts);
 
 /// Writes the object (or assembly / LLVM IR) to `outputPath`. Fails with a
 /// message on an unknown CPU, a codegen error or an unwritable path.
-bool emitCompiledModel(const ir::Function &forward,
-                       const ir::Function &trainStep,
-                       const std::string &modelJson, const AOTOptions &options,
-                       const std::string &outputPath, std::string *error);
+Expected<void> emitCompiledModel(const ir::Function &forward,
+                                 const ir::Function &trainStep,
+                                 const std::string &modelJson,
+                                 const AOTOptions &options,
+                                 const std::string &outputPath);
 
 /// Facts the header documents.
 struct AOTHeaderInfo {

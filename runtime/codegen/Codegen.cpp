@@ -261,7 +261,7 @@ bool FunctionLowering::lowerScan(const ir::Operation &op) {
   return ok && error_.empty();
 }
 
-bool FunctionLowering::run(std::string &error) {
+Expected<void> FunctionLowering::run() {
   auto *fnType = llvm::FunctionType::get(b_.getInt32Ty(),
                                          {b_.getPtrTy(), b_.getPtrTy()}, false);
   entry_ = llvm::Function::Create(fnType, llvm::Function::ExternalLinkage,
@@ -273,15 +273,11 @@ bool FunctionLowering::run(std::string &error) {
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", entry_));
 
   emitEntryPrologue(argsPtr, resultsPtr);
-  if (!lowerBlockBody(fn_.body())) {
-    error = error_.empty() ? "code generation failed" : error_;
-    return false;
-  }
+  if (!lowerBlockBody(fn_.body()))
+    return Error(error_.empty() ? "code generation failed" : error_);
   const ir::Operation *ret = fn_.body().terminator();
-  if (!ret || ret->kind() != OpKind::Return) {
-    error = "function '" + fn_.name() + "' does not end in return";
-    return false;
-  }
+  if (!ret || ret->kind() != OpKind::Return)
+    return Error("function '" + fn_.name() + "' does not end in return");
   for (unsigned i = 0; i < ret->numOperands(); ++i) {
     if (plan_.storageOf(ret->operand(i)).kind == ValueStorage::Kind::CallerResult)
       continue; // already there
@@ -292,25 +288,20 @@ bool FunctionLowering::run(std::string &error) {
   }
   b_.CreateCall(declareKernel(mod_, "rnnc_arena_release"), {arena_});
   b_.CreateRet(b_.getInt32(0));
-  if (!error_.empty()) {
-    error = error_;
-    return false;
-  }
-  return true;
+  if (!error_.empty())
+    return Error(error_);
+  return {};
 }
 
-std::optional<LoweredFunction> lowerFunction(llvm::Module &module,
-                                            const ir::Function &fn,
-                                            std::string &error) {
+Expected<LoweredFunction> lowerFunction(llvm::Module &module,
+                                        const ir::Function &fn) {
   LoweredFunction lowered{planLowering(fn)};
-  std::string broken;
-  if (!verifyLoweringPlan(fn, lowered.plan, &broken)) {
-    error = "internal: invalid lowering plan: " + broken;
-    return std::nullopt;
-  }
+  if (auto verified = verifyLoweringPlan(fn, lowered.plan); !verified)
+    return Error("internal: invalid lowering plan: " +
+                 verified.error().message());
   FunctionLowering lowering(module, fn, lowered.plan);
-  if (!lowering.run(error))
-    return std::nullopt;
+  if (auto ran = lowering.run(); !ran)
+    return ran.error();
   lowered.kernelCallSites = lowering.kernelCallSites();
   lowered.kernelCallsPerRun = lowering.kernelCallsPerRun();
   return lowered;
@@ -318,51 +309,42 @@ std::optional<LoweredFunction> lowerFunction(llvm::Module &module,
 
 } // namespace codegen
 
-std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
-                                          llvm::LLVMContext &context,
-                                          std::string *error,
-                                          int64_t *arenaBytes) {
+/// `module` checked by LLVM's verifier: invalid IR is a bug in rnnc.
+static Expected<void> verifyLowered(const llvm::Module &module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (llvm::verifyModule(module, &os))
+    return Error("internal: generated LLVM IR is invalid: " + os.str());
+  return {};
+}
+
+Expected<std::unique_ptr<llvm::Module>>
+lowerToLLVM(const ir::Function &fn, llvm::LLVMContext &context,
+            int64_t *arenaBytes) {
   auto module = std::make_unique<llvm::Module>("rnnc." + fn.name(), context);
-  std::string message;
-  auto lowered = codegen::lowerFunction(*module, fn, message);
-  if (!lowered) {
-    if (error)
-      *error = message;
-    return nullptr;
-  }
+  auto lowered = codegen::lowerFunction(*module, fn);
+  if (!lowered)
+    return lowered.error();
   if (arenaBytes)
     *arenaBytes = lowered->plan.arenaBytes();
-  std::string verifyText;
-  llvm::raw_string_ostream verifyOs(verifyText);
-  if (llvm::verifyModule(*module, &verifyOs)) {
-    if (error)
-      *error = "internal: generated LLVM IR is invalid: " + verifyOs.str();
-    return nullptr;
-  }
+  if (auto verified = verifyLowered(*module); !verified)
+    return verified.error();
   return module;
 }
 
-bool lowerFunctionInto(llvm::Module &module, const ir::Function &fn,
-                       std::string *error) {
-  std::string message;
-  if (!codegen::lowerFunction(module, fn, message)) {
-    if (error)
-      *error = "in @" + fn.name() + ": " + message;
-    return false;
-  }
-  return true;
+Expected<void> lowerFunctionInto(llvm::Module &module, const ir::Function &fn) {
+  auto lowered = codegen::lowerFunction(module, fn);
+  if (!lowered)
+    return Error("in @" + fn.name() + ": " + lowered.error().message());
+  return {};
 }
 
-std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error) {
+Expected<PlanStats> planStats(const ir::Function &fn) {
   llvm::LLVMContext context;
   llvm::Module module("rnnc.stats." + fn.name(), context);
-  std::string message;
-  auto lowered = codegen::lowerFunction(module, fn, message);
-  if (!lowered) {
-    if (error)
-      *error = message;
-    return std::nullopt;
-  }
+  auto lowered = codegen::lowerFunction(module, fn);
+  if (!lowered)
+    return lowered.error();
   const LoweringPlan &plan = lowered->plan;
   PlanStats stats;
   stats.arenaBytes = plan.placement.arenaBytes;
@@ -374,20 +356,14 @@ std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error) {
   return stats;
 }
 
-std::optional<std::string> emitLLVMText(const ir::Module &irModule,
-                                        std::string *error) {
+Expected<std::string> emitLLVMText(const ir::Module &irModule) {
   llvm::LLVMContext context;
   llvm::Module module("rnnc." + irModule.name, context);
   for (const auto &fn : irModule.functions())
-    if (!lowerFunctionInto(module, *fn, error))
-      return std::nullopt;
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  if (llvm::verifyModule(module, &os)) {
-    if (error)
-      *error = "internal: generated LLVM IR is invalid: " + os.str();
-    return std::nullopt;
-  }
+    if (auto lowered = lowerFunctionInto(module, *fn); !lowered)
+      return lowered.error();
+  if (auto verified = verifyLowered(module); !verified)
+    return verified.error();
   return printLLVMModule(module);
 }
 
@@ -398,12 +374,12 @@ std::string printLLVMModule(const llvm::Module &module) {
   return os.str();
 }
 
-std::optional<std::string> emitLLVMText(const ir::Function &fn, std::string *error) {
+Expected<std::string> emitLLVMText(const ir::Function &fn) {
   llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> module = lowerToLLVM(fn, context, error);
+  auto module = lowerToLLVM(fn, context);
   if (!module)
-    return std::nullopt;
-  return printLLVMModule(*module);
+    return module.error();
+  return printLLVMModule(**module);
 }
 
 } // namespace rnnc::runtime

@@ -23,11 +23,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace llvm {
@@ -37,22 +37,20 @@ class Module;
 
 namespace rnnc::runtime {
 
-/// Lowers `fn` into a new module in `context`; null with `*error` set (if
-/// non-null) when an op or type is not supported. `*arenaBytes` (if
-/// non-null) gets the arena one call needs.
-std::unique_ptr<llvm::Module> lowerToLLVM(const ir::Function &fn,
-                                          llvm::LLVMContext &context,
-                                          std::string *error,
-                                          int64_t *arenaBytes = nullptr);
+/// Lowers `fn` into a new module in `context`; an Error when an op or type
+/// is not supported. `*arenaBytes` (if non-null) gets the arena one call
+/// needs.
+Expected<std::unique_ptr<llvm::Module>>
+lowerToLLVM(const ir::Function &fn, llvm::LLVMContext &context,
+            int64_t *arenaBytes = nullptr);
 
 /// `module` as LLVM assembly text.
 std::string printLLVMModule(const llvm::Module &module);
 
 /// Lowers `fn` into an existing `module` as the entry `@<fn.name()>` (so
 /// several functions share one module, e.g. for an object file); kernel
-/// declarations are shared. False with `*error` set on unsupported input.
-bool lowerFunctionInto(llvm::Module &module, const ir::Function &fn,
-                       std::string *error);
+/// declarations are shared. An Error on unsupported input.
+Expected<void> lowerFunctionInto(llvm::Module &module, const ir::Function &fn);
 
 /// What one lowered function asks of the runtime per call.
 struct PlanStats {
@@ -65,17 +63,15 @@ struct PlanStats {
 };
 
 /// Plans and lowers `fn` (without optimising or linking it) and reports its
-/// plan (arena, buffers) and the kernel calls emitted;
-/// nullopt with `*error` set when it cannot be lowered.
-std::optional<PlanStats> planStats(const ir::Function &fn, std::string *error);
+/// plan (arena, buffers) and the kernel calls emitted; an Error when it
+/// cannot be lowered.
+Expected<PlanStats> planStats(const ir::Function &fn);
 
 /// The unoptimised LLVM IR of `fn` as text.
-std::optional<std::string> emitLLVMText(const ir::Function &fn,
-                                        std::string *error);
+Expected<std::string> emitLLVMText(const ir::Function &fn);
 
 /// Every function of `module` lowered into one LLVM module, as text (for
 /// `rnnc emit --stage=llvm`: `@forward`, then `@train_step` if present).
-std::optional<std::string> emitLLVMText(const ir::Module &module,
-                                        std::string *error);
+Expected<std::string> emitLLVMText(const ir::Module &module);
 
 } // namespace rnnc::runtime

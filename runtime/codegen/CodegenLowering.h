@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 #include "runtime/plan/LoweringPlan.h"
 
@@ -46,8 +47,10 @@ public:
   /// `plan` must be `fn`'s verified plan and outlive the lowering.
   FunctionLowering(llvm::Module &module, const ir::Function &fn,
                    const LoweringPlan &plan);
-  /// Emits the entry function; false with `error` set on unsupported input.
-  bool run(std::string &error);
+  /// Emits the entry function; an Error on unsupported input. The op
+  /// emitters below return false after `fail` recorded the first message,
+  /// which run() returns.
+  Expected<void> run();
 
   // --- Used by the op emitters (CodegenOps.cpp) ----------------------------
   bool lowerOp(const ir::Operation &op);
@@ -150,9 +153,8 @@ struct LoweredFunction {
 
 /// Plans `fn`, verifies the plan (a broken invariant is an internal error:
 /// nothing is emitted) and emits the entry `@<fn.name()>` into `module`;
-/// nullopt with `error` set on failure.
-std::optional<LoweredFunction> lowerFunction(llvm::Module &module,
-                                            const ir::Function &fn,
-                                            std::string &error);
+/// an Error on failure.
+Expected<LoweredFunction> lowerFunction(llvm::Module &module,
+                                        const ir::Function &fn);
 
 } // namespace rnnc::runtime::codegen

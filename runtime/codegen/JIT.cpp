@@ -40,23 +40,30 @@ void printModule(const llvm::Module &module, const std::string &stage,
 }
 
 /// Lowers `fn` and runs O3 for `tm`, printing the module after each when
-/// `printAfterEach` is given; null with `error` set on failure.
-std::unique_ptr<llvm::Module> lowerAndOptimise(const ir::Function &fn,
-                                               llvm::LLVMContext &context,
-                                               llvm::TargetMachine &tm,
-                                               std::string *error,
-                                               int64_t *arenaBytes,
-                                               std::ostream *printAfterEach) {
-  std::unique_ptr<llvm::Module> module =
-      lowerToLLVM(fn, context, error, arenaBytes);
+/// `printAfterEach` is given.
+Expected<std::unique_ptr<llvm::Module>>
+lowerAndOptimise(const ir::Function &fn, llvm::LLVMContext &context,
+                 llvm::TargetMachine &tm, int64_t *arenaBytes,
+                 std::ostream *printAfterEach) {
+  auto module = lowerToLLVM(fn, context, arenaBytes);
   if (!module)
-    return nullptr;
+    return module.error();
   if (printAfterEach)
-    printModule(*module, "codegen @" + fn.name(), *printAfterEach);
-  optimizeModule(*module, tm);
+    printModule(**module, "codegen @" + fn.name(), *printAfterEach);
+  optimizeModule(**module, tm);
   if (printAfterEach)
-    printModule(*module, "llvm-O3 @" + fn.name(), *printAfterEach);
+    printModule(**module, "llvm-O3 @" + fn.name(), *printAfterEach);
   return module;
+}
+
+/// The host's target machine, as the JIT builds it.
+Expected<std::unique_ptr<llvm::TargetMachine>>
+hostTargetMachine(llvm::orc::JITTargetMachineBuilder builder) {
+  auto tm = builder.createTargetMachine();
+  if (!tm)
+    return Error("cannot create a target machine: " +
+                 llvm::toString(tm.takeError()));
+  return std::move(*tm);
 }
 
 } // namespace
@@ -68,33 +75,25 @@ struct CompiledFunction::Impl {
 CompiledFunction::CompiledFunction() : impl_(std::make_unique<Impl>()) {}
 CompiledFunction::~CompiledFunction() = default;
 
-std::unique_ptr<CompiledFunction>
-CompiledFunction::compile(const ir::Function &fn, std::string *error,
-                          std::ostream *printAfterEach) {
-  auto fail = [&](std::string message) -> std::unique_ptr<CompiledFunction> {
-    if (error)
-      *error = std::move(message);
-    return nullptr;
-  };
+Expected<std::unique_ptr<CompiledFunction>>
+CompiledFunction::compile(const ir::Function &fn, std::ostream *printAfterEach) {
   auto start = std::chrono::steady_clock::now();
-  std::string targetError;
-  auto target = describeTarget("", &targetError);
+  auto target = describeTarget("");
   if (!target)
-    return fail(targetError);
+    return target.error();
   llvm::orc::JITTargetMachineBuilder jtmb = jitMachineBuilder(*target);
-  auto tm = jtmb.createTargetMachine();
+  auto tm = hostTargetMachine(jtmb);
   if (!tm)
-    return fail("cannot create a target machine: " + llvm::toString(tm.takeError()));
+    return tm.error();
   auto context = std::make_unique<llvm::LLVMContext>();
   int64_t arenaBytes = 0;
-  std::unique_ptr<llvm::Module> module =
-      lowerAndOptimise(fn, *context, **tm, error, &arenaBytes, printAfterEach);
+  auto module = lowerAndOptimise(fn, *context, **tm, &arenaBytes, printAfterEach);
   if (!module)
-    return nullptr;
+    return module.error();
 
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(jtmb).create();
   if (!jit)
-    return fail("cannot create the JIT: " + llvm::toString(jit.takeError()));
+    return Error("cannot create the JIT: " + llvm::toString(jit.takeError()));
   llvm::orc::SymbolMap kernels;
   for (const KernelSymbol &k : kernelSymbols())
     kernels[(*jit)->mangleAndIntern(k.name)] = llvm::orc::ExecutorSymbolDef(
@@ -102,13 +101,14 @@ CompiledFunction::compile(const ir::Function &fn, std::string *error,
         llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
   if (llvm::Error err = (*jit)->getMainJITDylib().define(
           llvm::orc::absoluteSymbols(std::move(kernels))))
-    return fail("cannot define the kernels: " + llvm::toString(std::move(err)));
+    return Error("cannot define the kernels: " + llvm::toString(std::move(err)));
   if (llvm::Error err = (*jit)->addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
-    return fail("cannot add the module: " + llvm::toString(std::move(err)));
+          llvm::orc::ThreadSafeModule(std::move(*module), std::move(context))))
+    return Error("cannot add the module: " + llvm::toString(std::move(err)));
   auto entry = (*jit)->lookup(fn.name());
   if (!entry)
-    return fail("cannot link '" + fn.name() + "': " + llvm::toString(entry.takeError()));
+    return Error("cannot link '" + fn.name() + "': " +
+                 llvm::toString(entry.takeError()));
 
   std::unique_ptr<CompiledFunction> compiled(new CompiledFunction());
   compiled->impl_->jit = std::move(*jit);
@@ -125,34 +125,24 @@ bool CompiledFunction::run(void *const *args, void *const *results) const {
   return entry_(const_cast<void **>(args), const_cast<void **>(results)) == 0;
 }
 
-bool CompiledFunction::reserveArena(std::string *error) const {
+Expected<void> CompiledFunction::reserveArena() const {
   if (rnnc_arena_acquire(arenaBytes_))
-    return true;
-  if (error)
-    *error = "@" + name_ + " " + describeArenaShortfall(arenaBytes_);
-  return false;
+    return {};
+  return Error("@" + name_ + " " + describeArenaShortfall(arenaBytes_));
 }
 
-std::optional<std::string> emitOptimizedLLVMText(const ir::Function &fn,
-                                                 std::string *error) {
-  std::string targetError;
-  auto target = describeTarget("", &targetError);
-  if (!target) {
-    if (error)
-      *error = targetError;
-    return std::nullopt;
-  }
-  auto tm = jitMachineBuilder(*target).createTargetMachine();
-  if (!tm) {
-    if (error)
-      *error = "cannot create a target machine: " + llvm::toString(tm.takeError());
-    return std::nullopt;
-  }
+Expected<std::string> emitOptimizedLLVMText(const ir::Function &fn) {
+  auto target = describeTarget("");
+  if (!target)
+    return target.error();
+  auto tm = hostTargetMachine(jitMachineBuilder(*target));
+  if (!tm)
+    return tm.error();
   llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> module = lowerAndOptimise(fn, context, **tm, error, nullptr, nullptr);
+  auto module = lowerAndOptimise(fn, context, **tm, nullptr, nullptr);
   if (!module)
-    return std::nullopt;
-  return printLLVMModule(*module);
+    return module.error();
+  return printLLVMModule(**module);
 }
 
 std::string hostCPUName() { return llvm::sys::getHostCPUName().str(); }

@@ -17,24 +17,23 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace rnnc::runtime {
 
 class CompiledFunction {
 public:
-  /// Lowers, optimises and links `fn`; null with `*error` set (if non-null)
-  /// when it cannot. With `printAfterEach`, the LLVM module is written to it
-  /// after lowering and after optimisation (`--print-after-all`).
-  static std::unique_ptr<CompiledFunction>
-  compile(const ir::Function &fn, std::string *error,
-          std::ostream *printAfterEach = nullptr);
+  /// Lowers, optimises and links `fn`; an Error when it cannot. With
+  /// `printAfterEach`, the LLVM module is written to it after lowering and
+  /// after optimisation (`--print-after-all`).
+  static Expected<std::unique_ptr<CompiledFunction>>
+  compile(const ir::Function &fn, std::ostream *printAfterEach = nullptr);
   ~CompiledFunction();
   CompiledFunction(const CompiledFunction &) = delete;
   CompiledFunction &operator=(const CompiledFunction &) = delete;
@@ -44,8 +43,8 @@ public:
   /// The scratch memory one call needs (kept per thread between calls).
   int64_t arenaBytes() const { return arenaBytes_; }
   /// Whether this thread can have the arena now (it is then kept for the
-  /// calls that follow); false with `*error` naming the size otherwise.
-  bool reserveArena(std::string *error) const;
+  /// calls that follow); an Error naming the size otherwise.
+  Expected<void> reserveArena() const;
   /// Wall time spent in lower + optimise + link, in milliseconds.
   double compileMillis() const { return compileMillis_; }
   const std::string &name() const { return name_; }
@@ -64,8 +63,7 @@ private:
 /// The LLVM IR of `fn` after the O3 pipeline for the host CPU: the module
 /// CompiledFunction::compile links (to inspect what the vectorizer made of
 /// the loops).
-std::optional<std::string> emitOptimizedLLVMText(const ir::Function &fn,
-                                                 std::string *error);
+Expected<std::string> emitOptimizedLLVMText(const ir::Function &fn);
 
 /// The host CPU name the JIT targets (`skylake-avx512`).
 std::string hostCPUName();

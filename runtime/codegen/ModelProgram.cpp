@@ -3,8 +3,7 @@
 
 namespace rnnc::runtime {
 
-std::optional<ModelLayout> readLayout(const ir::Function &fn,
-                                      std::string *error) {
+Expected<ModelLayout> readLayout(const ir::Function &fn) {
   ModelLayout layout;
   bool haveInput = false;
   for (unsigned i = 0; i < fn.body().numArguments(); ++i) {
@@ -18,10 +17,9 @@ std::optional<ModelLayout> readLayout(const ir::Function &fn,
       layout.states.push_back({arg->name(), type.shape()});
       break;
     case ir::ArgRole::Input:
-      if (type.rank() != 2 || type.elementType() != ir::ElementType::I32) {
-        *error = "@" + fn.name() + ": the input must be i32[T,B], not " + type.str();
-        return std::nullopt;
-      }
+      if (type.rank() != 2 || type.elementType() != ir::ElementType::I32)
+        return Error("@" + fn.name() + ": the input must be i32[T,B], not " +
+                     type.str());
       layout.seqLen = type.dim(0);
       layout.batch = type.dim(1);
       haveInput = true;
@@ -30,10 +28,8 @@ std::optional<ModelLayout> readLayout(const ir::Function &fn,
       break;
     }
   }
-  if (!haveInput) {
-    *error = "@" + fn.name() + " has no token input";
-    return std::nullopt;
-  }
+  if (!haveInput)
+    return Error("@" + fn.name() + " has no token input");
   // The vocabulary size is the last axis of the logits / of the output layer.
   const ir::Operation *ret = fn.body().terminator();
   for (unsigned i = 0; ret && i < fn.resultNames.size(); ++i)
@@ -48,25 +44,25 @@ TrainStepProgram::TrainStepProgram(std::unique_ptr<CompiledFunction> fn,
                 "; reduce --batch or --seq-len"),
       fn_(std::move(fn)) {}
 
-std::unique_ptr<TrainStepProgram>
-TrainStepProgram::compile(const ir::Module &module, std::string *error,
+Expected<std::unique_ptr<TrainStepProgram>>
+TrainStepProgram::compile(const ir::Module &module,
                           std::ostream *printAfterEach) {
   const ir::Function *step = module.function("train_step");
   const ir::Function *forward = module.function("forward");
-  if (!step || !forward) {
-    *error = "the module has no @train_step (run the autodiff pass first)";
-    return nullptr;
-  }
-  auto layout = readLayout(*step, error);
-  auto forwardLayout = readLayout(*forward, error);
-  if (!layout || !forwardLayout)
-    return nullptr;
+  if (!step || !forward)
+    return Error("the module has no @train_step (run the autodiff pass first)");
+  auto layout = readLayout(*step);
+  if (!layout)
+    return layout.error();
+  auto forwardLayout = readLayout(*forward);
+  if (!forwardLayout)
+    return forwardLayout.error();
   layout->vocab = forwardLayout->vocab;
-  auto fn = CompiledFunction::compile(*step, error, printAfterEach);
+  auto fn = CompiledFunction::compile(*step, printAfterEach);
   if (!fn)
-    return nullptr;
+    return fn.error();
   return std::unique_ptr<TrainStepProgram>(
-      new TrainStepProgram(std::move(fn), std::move(*layout)));
+      new TrainStepProgram(std::move(*fn), std::move(*layout)));
 }
 
 bool TrainStepProgram::call(void **args, void **results) const {
@@ -78,22 +74,19 @@ ForwardProgram::ForwardProgram(std::unique_ptr<CompiledFunction> fn,
     : ForwardStep(std::move(layout), fn->arenaBytes(), "generating"),
       fn_(std::move(fn)) {}
 
-std::unique_ptr<ForwardProgram>
-ForwardProgram::compile(const ir::Module &module, std::string *error,
-                          std::ostream *printAfterEach) {
+Expected<std::unique_ptr<ForwardProgram>>
+ForwardProgram::compile(const ir::Module &module, std::ostream *printAfterEach) {
   const ir::Function *forward = module.function("forward");
-  if (!forward) {
-    *error = "the module has no @forward";
-    return nullptr;
-  }
-  auto layout = readLayout(*forward, error);
+  if (!forward)
+    return Error("the module has no @forward");
+  auto layout = readLayout(*forward);
   if (!layout)
-    return nullptr;
-  auto fn = CompiledFunction::compile(*forward, error, printAfterEach);
+    return layout.error();
+  auto fn = CompiledFunction::compile(*forward, printAfterEach);
   if (!fn)
-    return nullptr;
+    return fn.error();
   return std::unique_ptr<ForwardProgram>(
-      new ForwardProgram(std::move(fn), std::move(*layout)));
+      new ForwardProgram(std::move(*fn), std::move(*layout)));
 }
 
 bool ForwardProgram::call(void **args, void **results) const {

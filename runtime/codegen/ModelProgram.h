@@ -15,23 +15,20 @@
 
 #include <iosfwd>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace rnnc::runtime {
 
 /// Reads the layout off `@forward` or `@train_step`: params, states and the
 /// i32[T,B] token input.
-std::optional<ModelLayout> readLayout(const ir::Function &fn,
-                                      std::string *error);
+Expected<ModelLayout> readLayout(const ir::Function &fn);
 
 /// The JIT-compiled `@train_step`.
 class TrainStepProgram : public TrainStep {
 public:
   /// `printAfterEach`: as CompiledFunction::compile.
-  static std::unique_ptr<TrainStepProgram> compile(const ir::Module &module,
-                                                    std::string *error,
-                                                    std::ostream *printAfterEach = nullptr);
+  static Expected<std::unique_ptr<TrainStepProgram>>
+  compile(const ir::Module &module, std::ostream *printAfterEach = nullptr);
   const CompiledFunction &function() const { return *fn_; }
   double compileMillis() const { return fn_->compileMillis(); }
 
@@ -46,9 +43,8 @@ private:
 class ForwardProgram : public ForwardStep {
 public:
   /// `printAfterEach`: as CompiledFunction::compile.
-  static std::unique_ptr<ForwardProgram> compile(const ir::Module &module,
-                                                 std::string *error,
-                                                 std::ostream *printAfterEach = nullptr);
+  static Expected<std::unique_ptr<ForwardProgram>>
+  compile(const ir::Module &module, std::ostream *printAfterEach = nullptr);
   const CompiledFunction &function() const { return *fn_; }
 
 private:

@@ -35,8 +35,7 @@ void initialiseNativeTargetOnce() {
   });
 }
 
-std::optional<TargetDescription> describeTarget(const std::string &cpu,
-                                                std::string *error) {
+Expected<TargetDescription> describeTarget(const std::string &cpu) {
   initialiseNativeTargetOnce();
   TargetDescription target;
   target.triple = llvm::sys::getProcessTriple();
@@ -53,20 +52,17 @@ std::optional<TargetDescription> describeTarget(const std::string &cpu,
       llvm::TargetRegistry::lookupTarget(target.triple, lookupError);
   std::unique_ptr<llvm::MCSubtargetInfo> info(
       found ? found->createMCSubtargetInfo(target.triple, "generic", "") : nullptr);
-  if (!info || !info->isCPUStringValid(cpu)) {
-    *error = "unknown target CPU '" + cpu + "' for " + target.triple +
-             " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` "
-             "lists them)";
-    return std::nullopt;
-  }
+  if (!info || !info->isCPUStringValid(cpu))
+    return Error("unknown target CPU '" + cpu + "' for " + target.triple +
+                 " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` "
+                 "lists them)");
   target.cpu = cpu;
   return target;
 }
 
-std::optional<TargetDescription> describeTarget(const std::string &cpu,
-                                                const std::string &features,
-                                                std::string *error) {
-  std::optional<TargetDescription> target = describeTarget(cpu, error);
+Expected<TargetDescription> describeTarget(const std::string &cpu,
+                                           const std::string &features) {
+  Expected<TargetDescription> target = describeTarget(cpu);
   if (!target || features.empty())
     return target;
   std::string lookupError;
@@ -83,12 +79,10 @@ std::optional<TargetDescription> describeTarget(const std::string &cpu,
       known = llvm::any_of(info->getAllProcessorFeatures(),
                            [&](const llvm::SubtargetFeatureKV &kv) { return name == kv.Key; });
     }
-    if (!known) {
-      *error = "unknown target feature '" + entry.str() + "' for " + target->triple +
-               " (expected +NAME or -NAME, e.g. +avx2,-avx512f; `llc -mattr=help` "
-               "lists them)";
-      return std::nullopt;
-    }
+    if (!known)
+      return Error("unknown target feature '" + entry.str() + "' for " + target->triple +
+                   " (expected +NAME or -NAME, e.g. +avx2,-avx512f; `llc -mattr=help` "
+                   "lists them)");
     target->features.push_back(entry.str());
   }
   return target;
@@ -102,20 +96,18 @@ llvm::orc::JITTargetMachineBuilder jitMachineBuilder(const TargetDescription &ta
   return builder;
 }
 
-std::unique_ptr<llvm::TargetMachine>
-createObjectTargetMachine(const TargetDescription &target, std::string *error) {
+Expected<std::unique_ptr<llvm::TargetMachine>>
+createObjectTargetMachine(const TargetDescription &target) {
   std::string lookupError;
   const llvm::Target *found =
       llvm::TargetRegistry::lookupTarget(target.triple, lookupError);
-  if (!found) {
-    *error = "no target for '" + target.triple + "': " + lookupError;
-    return nullptr;
-  }
+  if (!found)
+    return Error("no target for '" + target.triple + "': " + lookupError);
   std::unique_ptr<llvm::TargetMachine> tm(found->createTargetMachine(
       target.triple, target.cpu, llvm::join(target.features, ","), llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!tm)
-    *error = "cannot create a target machine for '" + target.cpu + "'";
+    return Error("cannot create a target machine for '" + target.cpu + "'");
   return tm;
 }
 

@@ -14,8 +14,9 @@
 #include <llvm/IR/Module.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include "ir/Error.h"
+
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,26 +32,23 @@ struct TargetDescription {
 void initialiseNativeTargetOnce();
 
 /// The host triple with `cpu`, or with this host's CPU and features when
-/// `cpu` is empty. Nullopt with `*error` naming `cpu` when LLVM does not
-/// know it for this triple.
-std::optional<TargetDescription> describeTarget(const std::string &cpu,
-                                                std::string *error);
+/// `cpu` is empty. An Error naming `cpu` when LLVM does not know it for
+/// this triple.
+Expected<TargetDescription> describeTarget(const std::string &cpu);
 
 /// As above, then `features` ("+avx2,-avx512f": comma-separated, each a
 /// sign and an LLVM feature name) added after the CPU's, so they override
-/// it. Nullopt with `*error` naming the first entry that is not a feature.
-std::optional<TargetDescription> describeTarget(const std::string &cpu,
-                                                const std::string &features,
-                                                std::string *error);
+/// it. An Error naming the first entry that is not a feature.
+Expected<TargetDescription> describeTarget(const std::string &cpu,
+                                           const std::string &features);
 
 /// The builder an LLJIT makes its target machines with; its
 /// createTargetMachine() gives the machine the JIT's code is optimised for.
 llvm::orc::JITTargetMachineBuilder jitMachineBuilder(const TargetDescription &target);
 
-/// A target machine writing position-independent objects for `target`
-/// (null with `*error` set when it cannot be made).
-std::unique_ptr<llvm::TargetMachine>
-createObjectTargetMachine(const TargetDescription &target, std::string *error);
+/// A target machine writing position-independent objects for `target`.
+Expected<std::unique_ptr<llvm::TargetMachine>>
+createObjectTargetMachine(const TargetDescription &target);
 
 /// Sets `module`'s data layout and triple from `tm` and runs LLVM's O3
 /// module pipeline for it (loop and SLP vectorisation on).

@@ -32,9 +32,10 @@ Expected<CheckedModel> checkModel(std::shared_ptr<const SourceBuffer> buffer,
 }
 
 /// Whether the checkpoint holds every parameter of `@forward` with its
-/// shape; false with `*error` if not.
-bool parametersFit(const ir::Module &module, const runtime::Checkpoint &checkpoint,
-                   const std::string &name, std::string *error) {
+/// shape; an Error naming the first that does not.
+Expected<void> parametersFit(const ir::Module &module,
+                             const runtime::Checkpoint &checkpoint,
+                             const std::string &name) {
   const ir::Function *forward = module.function("forward");
   runtime::CheckpointExpectation expected;
   for (unsigned i = 0; i < forward->body().numArguments(); ++i)
@@ -42,21 +43,17 @@ bool parametersFit(const ir::Module &module, const runtime::Checkpoint &checkpoi
       const ir::Value *arg = forward->body().argument(i);
       expected.tensors.push_back({arg->name(), arg->type().shape()});
     }
-  Expected<void> fits = runtime::checkCheckpoint(checkpoint, name, expected);
-  if (!fits && error)
-    *error = fits.error().message();
-  return bool(fits);
+  return runtime::checkCheckpoint(checkpoint, name, expected);
 }
 
 } // namespace
 
 Expected<CheckedModel> checkModelFile(const std::string &path,
                                       std::ostream &diagnostics) {
-  std::string error;
-  auto buffer = frontend::loadSourceFile(path, &error);
+  auto buffer = frontend::loadSourceFile(path);
   if (!buffer)
-    return Error(error);
-  return checkModel(buffer, diagnostics);
+    return buffer.error();
+  return checkModel(*buffer, diagnostics);
 }
 
 Expected<CheckedModel> checkModelText(const std::string &name, std::string text,
@@ -90,10 +87,11 @@ Expected<CompiledModel> compileModel(const CheckedModel &model,
     *print << passes::printAfterHeader("lower") << '\n';
     ir::printModule(*compiled.module, *print);
   }
-  std::string error;
-  if (options.checkpoint && !parametersFit(*compiled.module, *options.checkpoint,
-                                           options.checkpointName, &error))
-    return Error(error);
+  if (options.checkpoint)
+    if (auto fits = parametersFit(*compiled.module, *options.checkpoint,
+                                  options.checkpointName);
+        !fits)
+      return fits.error();
 
   // 2. The pass pipeline (autodiff first for a train step).
   if (!passes::runPasses(*compiled.module,
@@ -114,14 +112,17 @@ Expected<CompiledModel> compileModel(const CheckedModel &model,
   }
 
   // 4. LLVM, O3 and the JIT (printing the module after each).
-  if (options.entry == EntryPoint::TrainStep)
-    compiled.trainStep =
-        runtime::TrainStepProgram::compile(*compiled.module, &error, print);
-  else
-    compiled.forward =
-        runtime::ForwardProgram::compile(*compiled.module, &error, print);
-  if (!compiled.trainStep && !compiled.forward)
-    return Error(error);
+  if (options.entry == EntryPoint::TrainStep) {
+    auto step = runtime::TrainStepProgram::compile(*compiled.module, print);
+    if (!step)
+      return step.error();
+    compiled.trainStep = std::move(*step);
+  } else {
+    auto forward = runtime::ForwardProgram::compile(*compiled.module, print);
+    if (!forward)
+      return forward.error();
+    compiled.forward = std::move(*forward);
+  }
   return compiled;
 }
 

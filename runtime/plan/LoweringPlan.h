@@ -26,6 +26,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 #include "runtime/plan/BufferPlan.h"
 
@@ -189,10 +190,10 @@ int64_t scanLength(const ir::Operation &scan);
 /// be lowered is reported by the emitter.
 LoweringPlan planLowering(const ir::Function &fn);
 
-/// Checks the plan's invariants (see LoweringPlanVerifier.cpp); false with
-/// `*error` naming the first broken one.
-bool verifyLoweringPlan(const ir::Function &fn, const LoweringPlan &plan,
-                        std::string *error);
+/// Checks the plan's invariants (see LoweringPlanVerifier.cpp); an Error
+/// naming the first broken one.
+Expected<void> verifyLoweringPlan(const ir::Function &fn,
+                                  const LoweringPlan &plan);
 
 /// The plan as text, one line per decision (LoweringPlanPrinter.cpp).
 void printLoweringPlan(const ir::Function &fn, const LoweringPlan &plan,

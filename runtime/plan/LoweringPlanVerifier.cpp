@@ -309,14 +309,12 @@ bool PlanVerifier::run() {
 
 } // namespace
 
-bool verifyLoweringPlan(const ir::Function &fn, const LoweringPlan &plan,
-                        std::string *error) {
+Expected<void> verifyLoweringPlan(const ir::Function &fn,
+                                  const LoweringPlan &plan) {
   PlanVerifier verifier(fn, plan);
   if (verifier.run())
-    return true;
-  if (error)
-    *error = "@" + fn.name() + ": " + verifier.error;
-  return false;
+    return {};
+  return Error("@" + fn.name() + ": " + verifier.error);
 }
 
 } // namespace rnnc::runtime

@@ -78,8 +78,12 @@ bool runAOTModel(const ir::Function &forward, const ir::Function &trainStep, voi
       std::filesystem::temp_directory_path() / ("rnnc-difftest-" + std::to_string(getpid()) + ".o");
   runtime::AOTOptions options;
   options.prefix = "difftest";
-  if (!runtime::emitCompiledModel(forward, trainStep, "{}", options, path.string(), error))
+  if (auto emitted =
+          runtime::emitCompiledModel(forward, trainStep, "{}", options, path.string());
+      !emitted) {
+    *error = emitted.error().message();
     return false;
+  }
   auto fail = [&](llvm::Error err, const std::string &what) {
     *error = what + ": " + llvm::toString(std::move(err));
     std::filesystem::remove(path);

@@ -102,8 +102,11 @@ std::unique_ptr<ir::Module> lower(const frontend::ast::Program &program, int64_t
     *error = "lowering failed";
     return nullptr;
   }
-  if (train && !passes::buildTrainStep(*module, error))
-    return nullptr;
+  if (train)
+    if (auto built = passes::buildTrainStep(*module); !built) {
+      *error = built.error().message();
+      return nullptr;
+    }
   if (optimise && !passes::runPasses(*module, pipeline, diags, nullptr)) {
     *error = "pass pipeline failed";
     return nullptr;
@@ -190,12 +193,14 @@ void compareGeneration(CheckResult &r, const frontend::ast::Program &program, in
     return;
   }
   const ir::Function &fb = *big->function("forward"), &f1 = *one->function("forward");
-  auto jb = runtime::CompiledFunction::compile(fb, &error);
-  auto j1 = jb ? runtime::CompiledFunction::compile(f1, &error) : nullptr;
-  if (!j1) {
-    r.error = "generation compile: " + error;
+  auto compiledB = runtime::CompiledFunction::compile(fb);
+  auto compiled1 = runtime::CompiledFunction::compile(f1);
+  if (!compiledB || !compiled1) {
+    r.error = "generation compile: " + (compiledB ? compiled1.error().message()
+                                                  : compiledB.error().message());
     return;
   }
+  auto &jb = *compiledB, &j1 = *compiled1;
   Call callB;
   if (!bindCall(fb, inputs, callB, &error)) {
     r.error = error;
@@ -254,11 +259,12 @@ CheckResult checkThreadsOnly(const std::string &text, int64_t V, int64_t B, int6
   }
   const ir::Function &ts = *opt->function("train_step");
   r.duplicateYield = yieldsOneValueTwice(ts.body());
-  auto jit = runtime::CompiledFunction::compile(ts, &error);
-  if (!jit) {
-    r.error = "jit: " + error;
+  auto compiled = runtime::CompiledFunction::compile(ts);
+  if (!compiled) {
+    r.error = "jit: " + compiled.error().message();
     return r;
   }
+  auto &jit = *compiled;
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> real(-0.5f, 0.5f);
   std::map<std::string, ir::Tensor> named;
@@ -333,11 +339,12 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
   const ir::Function &ts = *ref->function("train_step");
   const ir::Function &tsOpt = *opt->function("train_step");
   r.duplicateYield = yieldsOneValueTwice(tsOpt.body());
-  auto jit = runtime::CompiledFunction::compile(tsOpt, &error);
-  if (!jit) {
-    r.error = "jit: " + error;
+  auto compiled = runtime::CompiledFunction::compile(tsOpt);
+  if (!compiled) {
+    r.error = "jit: " + compiled.error().message();
     return r;
   }
+  auto &jit = *compiled;
 
   // Inputs: float32 values, given to the interpreter widened to double.
   std::mt19937_64 rng(options.seed);
@@ -384,7 +391,14 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
   if (options.aot) { // the object's train step and generation step
     auto step = lower(*program, V, 1, 1, false, false, diags, &error);
     const ir::Function *f1 = step ? step->function("forward") : nullptr;
-    auto stepJit = f1 ? runtime::CompiledFunction::compile(*f1, &error) : nullptr;
+    std::unique_ptr<runtime::CompiledFunction> stepJit;
+    if (f1) {
+      auto compiledStep = runtime::CompiledFunction::compile(*f1);
+      if (compiledStep)
+        stepJit = std::move(*compiledStep);
+      else
+        error = compiledStep.error().message();
+    }
     Call stepCall;
     if (stepJit && bindCall(*f1, rowZeroInputs(*f1, named, B, 0), stepCall, &error)) {
       runPoisoned(*stepJit, stepCall);

@@ -22,12 +22,11 @@ std::vector<ir::Tensor> runCompiled(const runtime::CompiledFunction &compiled,
 }
 
 std::vector<ir::Tensor> runJIT(const ir::Function &fn, const std::vector<ir::Tensor> &args) {
-  std::string error;
-  auto compiled = runtime::CompiledFunction::compile(fn, &error);
-  EXPECT_TRUE(compiled != nullptr) << error;
+  auto compiled = runtime::CompiledFunction::compile(fn);
+  EXPECT_TRUE(bool(compiled)) << compiled.error().message();
   if (!compiled)
     return {};
-  return runCompiled(*compiled, fn, args);
+  return runCompiled(**compiled, fn, args);
 }
 
 } // namespace rnnc::fixtures

@@ -90,16 +90,17 @@ TEST(AOTCompiler, BadPrefixAndUnknownCpuAreErrors) {
   auto m = emptyModule();
   AOTOptions options;
   options.prefix = "1bad";
-  std::string error;
-  EXPECT_FALSE(emitCompiledModel(*m->function("forward"),
-                                 *m->function("train_step"), "{}", options,
-                                 "/dev/null", &error));
+  auto emit = [&] {
+    auto emitted = emitCompiledModel(*m->function("forward"),
+                                     *m->function("train_step"), "{}", options,
+                                     "/dev/null");
+    return emitted ? std::string() : emitted.error().message();
+  };
+  std::string error = emit();
   EXPECT_NE(error.find("invalid --name"), std::string::npos) << error;
   options.prefix = "ok";
   options.targetCPU = "no-such-cpu";
-  EXPECT_FALSE(emitCompiledModel(*m->function("forward"),
-                                 *m->function("train_step"), "{}", options,
-                                 "/dev/null", &error));
+  error = emit();
   EXPECT_NE(error.find("unknown target CPU 'no-such-cpu'"), std::string::npos)
       << error;
 }

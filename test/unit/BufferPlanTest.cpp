@@ -92,9 +92,8 @@ TEST(BufferPlan, ChainOfProductsNeedsTwoBuffers) {
   EXPECT_TRUE(share(plan, named, "a", "c"));
   EXPECT_TRUE(share(plan, named, "b", "d"));
 
-  std::string error;
-  auto stats = runtime::planStats(fn, &error);
-  ASSERT_TRUE(stats) << error;
+  auto stats = runtime::planStats(fn);
+  ASSERT_TRUE(bool(stats)) << stats.error().message();
   // The code generator computes the returned %d in the caller's result
   // buffer: three arena buffers, %a and %c still sharing.
   EXPECT_EQ(stats->arenaBytes, 2 * 128);
@@ -207,9 +206,8 @@ TEST_P(BufferPlanExamples, D2LTrainStepArenaShrinks) {
   auto module = fixtures::lowerModel(*model, {1027, 32, 35},
                                      driver::passPipeline(driver::EntryPoint::TrainStep));
   ASSERT_TRUE(module);
-  std::string error;
-  auto stats = runtime::planStats(*module->function("train_step"), &error);
-  ASSERT_TRUE(stats) << error;
+  auto stats = runtime::planStats(*module->function("train_step"));
+  ASSERT_TRUE(bool(stats)) << stats.error().message();
   EXPECT_GT(stats->peakLiveBytes, 0);
   EXPECT_LE(stats->peakLiveBytes, stats->arenaBytes);
   // Largest-first placement stays within 10% of the bound on these graphs.

@@ -241,9 +241,8 @@ TEST(Codegen, ReverseScanSwapAndNoOutputs) {
 
 TEST(Codegen, EmitsReadableLLVMText) {
   auto module = charRnn();
-  std::string error;
-  auto text = runtime::emitLLVMText(*module->function("forward"), &error);
-  ASSERT_TRUE(text.has_value()) << error;
+  auto text = runtime::emitLLVMText(*module->function("forward"));
+  ASSERT_TRUE(bool(text)) << text.error().message();
   EXPECT_NE(text->find("define i32 @forward(ptr %args, ptr %results)"), std::string::npos);
   // Code generation follows the IR: a one-hot feeding a matmul stays a
   // one-hot and a product (turning it into a gather is simplify's).
@@ -256,9 +255,10 @@ TEST(Codegen, UnsupportedInputIsAnErrorNotACrash) {
   auto module = parseIR(func("input %a: i32[4], input %b: i32[4]", "r: i32[4]",
                              "    %0 = add(%a, %b) : i32[4]\n    return %0"));
   ASSERT_TRUE(module) << "the IR parser accepts i32 arithmetic; codegen must refuse it";
-  std::string error;
-  EXPECT_FALSE(runtime::emitLLVMText(*module->function("f"), &error).has_value());
-  EXPECT_NE(error.find("f32 only"), std::string::npos) << error;
+  auto text = runtime::emitLLVMText(*module->function("f"));
+  ASSERT_FALSE(text);
+  EXPECT_NE(text.error().message().find("f32 only"), std::string::npos)
+      << text.error().message();
 }
 
 TEST(Codegen, ScanOutputsSummedOverTimeOrStackedInPlace) {

@@ -47,8 +47,8 @@ inline Value *emit(Block &b, OpKind kind, std::vector<Value *> operands,
 /// |numeric|), step 1e-5, double precision throughout.
 inline void checkGradients(Module &m, unsigned seed = 1, double lo = -0.5,
                            double hi = 0.5, double tol = 1e-6) {
-  std::string err;
-  ASSERT_TRUE(passes::buildTrainStep(m, &err)) << err;
+  auto built = passes::buildTrainStep(m);
+  ASSERT_TRUE(bool(built)) << built.error().message();
   const Function &ts = *m.function("train_step");
   const Value *y = ts.argumentNamed("y");
   ASSERT_NE(y, nullptr);
@@ -59,6 +59,7 @@ inline void checkGradients(Module &m, unsigned seed = 1, double lo = -0.5,
       classes = op->operand(0)->type().dims().back().size;
   ASSERT_GT(classes, 0);
   std::vector<Tensor> args = fixtures::randomArguments(ts, classes, seed, lo, hi);
+  std::string err;
   auto base = interpret(ts, args, &err);
   ASSERT_TRUE(base) << err;
   unsigned gradIndex = 0;

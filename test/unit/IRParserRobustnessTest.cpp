@@ -96,12 +96,13 @@ TEST(IRParserRobustness, VerifierRejectsUnknownAttributesAndNonFiniteConstants) 
                               {{"value", std::numeric_limits<double>::infinity()}});
     f.body().create(OpKind::Return, {op->result()}, {});
     f.resultNames = {"r"};
-    auto error = verifyFunction(f);
-    ASSERT_TRUE(error) << which;
-    EXPECT_NE(error->find(which == 0 ? "neg: unknown attribute 'fast' (it takes none)"
-                                     : "constant: attribute 'value' must be finite"),
+    auto verified = verifyFunction(f);
+    ASSERT_FALSE(verified) << which;
+    const std::string &error = verified.error().message();
+    EXPECT_NE(error.find(which == 0 ? "neg: unknown attribute 'fast' (it takes none)"
+                                    : "constant: attribute 'value' must be finite"),
               std::string::npos)
-        << *error;
+        << error;
   }
 }
 

@@ -44,18 +44,19 @@ TEST(JIT, UnsupportedFunctionIsAnError) {
   auto *a = fn.addArgument(ir::ArgRole::Input, "a", ir::TensorType::i32({{4, ""}}));
   auto *sum = fn.body().create(ir::OpKind::Add, {a, a}, {a->type()});
   fn.body().create(ir::OpKind::Return, {sum->result()}, {});
-  std::string error;
-  EXPECT_EQ(runtime::CompiledFunction::compile(fn, &error), nullptr);
-  EXPECT_NE(error.find("f32 only"), std::string::npos) << error;
+  auto compiled = runtime::CompiledFunction::compile(fn);
+  ASSERT_FALSE(compiled);
+  EXPECT_NE(compiled.error().message().find("f32 only"), std::string::npos)
+      << compiled.error().message();
 }
 
 TEST(JIT, RepeatedCallsAgreeAndStateMayBeUpdatedInPlace) {
   auto module = parseIR(kStep);
   ASSERT_TRUE(module);
   const ir::Function &fn = *module->function("f");
-  std::string error;
-  auto compiled = runtime::CompiledFunction::compile(fn, &error);
-  ASSERT_TRUE(compiled) << error;
+  auto expected = runtime::CompiledFunction::compile(fn);
+  ASSERT_TRUE(bool(expected)) << expected.error().message();
+  auto &compiled = *expected;
   EXPECT_GT(compiled->compileMillis(), 0.0);
 
   std::vector<float> w(16), h(8, 0.0f), y(24), y2(24);
@@ -74,13 +75,15 @@ TEST(JIT, RepeatedCallsAgreeAndStateMayBeUpdatedInPlace) {
   ir::Tensor wt({4, 4}, std::vector<double>(w.begin(), w.end()));
   ir::Tensor ht = ir::Tensor::filled({2, 4});
   ir::Tensor xt({3, 2}, std::vector<double>(x.begin(), x.end()));
+  std::string error;
   for (int call = 0; call < 2; ++call) {
     auto ref = ir::interpret(fn, {wt, ht, xt}, &error);
     ASSERT_TRUE(ref) << error;
     ht = (*ref)[1];
-    if (call == 0)
+    if (call == 0) {
       for (size_t i = 0; i < 8; ++i)
         EXPECT_NEAR(hAfterOne[i], ht.data[i], 1e-5);
+    }
   }
   for (size_t i = 0; i < 8; ++i)
     EXPECT_NEAR(h[i], ht.data[i], 1e-5) << i;
@@ -104,10 +107,10 @@ TEST(JIT, SeveralCompiledFunctionsCoexist) {
   }
 })");
   ASSERT_TRUE(first && second);
-  std::string error;
-  auto c1 = runtime::CompiledFunction::compile(*first->function("f"), &error);
-  auto c2 = runtime::CompiledFunction::compile(*second->function("f"), &error);
-  ASSERT_TRUE(c1 && c2) << error;
+  auto compiled1 = runtime::CompiledFunction::compile(*first->function("f"));
+  auto compiled2 = runtime::CompiledFunction::compile(*second->function("f"));
+  ASSERT_TRUE(compiled1 && compiled2);
+  auto &c1 = *compiled1, &c2 = *compiled2;
   std::vector<float> a{0, 1, 2, 3, -1, -2, 0.5f, 4}, r(8);
   void *args[] = {a.data()};
   void *results[] = {r.data()};
@@ -128,9 +131,8 @@ TEST(JIT, ElementwiseLoopsAreVectorised) {
   }
 })");
   ASSERT_TRUE(module);
-  std::string error;
-  auto text = runtime::emitOptimizedLLVMText(*module->function("f"), &error);
-  ASSERT_TRUE(text) << error;
+  auto text = runtime::emitOptimizedLLVMText(*module->function("f"));
+  ASSERT_TRUE(bool(text)) << text.error().message();
   // The add of the fused loop itself, not any vector type in the module.
   EXPECT_TRUE(std::regex_search(*text, std::regex(R"(fadd (fast |contract )*<\d+ x float>)")))
       << "the elementwise loop's add is not vectorised after O3";

@@ -48,8 +48,8 @@ protected:
 
   /// The verifier's message for `plan` ("" when it accepts it).
   std::string rejection(const LoweringPlan &plan) const {
-    std::string error;
-    return runtime::verifyLoweringPlan(*fn_, plan, &error) ? "" : error;
+    auto verified = runtime::verifyLoweringPlan(*fn_, plan);
+    return verified ? "" : verified.error().message();
   }
 
   std::unique_ptr<ir::Module> module_;
@@ -153,9 +153,8 @@ std::string printedPlan(const char *irText) {
     return "<parse error>";
   const ir::Function &fn = *module->functions().front();
   LoweringPlan plan = runtime::planLowering(fn);
-  std::string error;
-  if (!runtime::verifyLoweringPlan(fn, plan, &error))
-    return "<invalid plan: " + error + ">";
+  if (auto verified = runtime::verifyLoweringPlan(fn, plan); !verified)
+    return "<invalid plan: " + verified.error().message() + ">";
   std::ostringstream os;
   runtime::printLoweringPlan(fn, plan, os);
   return os.str();
@@ -183,22 +182,25 @@ TEST(LoweringPlanFusion, RejectsChunksKernelOrProductHomeAgainstItsDecisions) {
   const ir::Function &fn = *module->functions().front();
   const ir::Operation *fusion = fn.body().operations().front().get();
   LoweringPlan plan = runtime::planLowering(fn);
-  std::string error;
-  ASSERT_TRUE(runtime::verifyLoweringPlan(fn, plan, &error)) << error;
+  auto rejection = [&] {
+    auto verified = runtime::verifyLoweringPlan(fn, plan);
+    return verified ? std::string() : verified.error().message();
+  };
+  ASSERT_EQ(rejection(), "");
   plan.fusions[fusion].chunks = 2; // 2 x 4 elements never pay for a split
-  EXPECT_FALSE(runtime::verifyLoweringPlan(fn, plan, &error));
+  std::string error = rejection();
   EXPECT_NE(error.find("is split into other chunks than its work gives"),
             std::string::npos)
       << error;
   plan.fusions[fusion].chunks = 1;
   plan.fusions[fusion].rowBias = fusion->operand(2); // it calls rnnc_parallel_for
-  EXPECT_FALSE(runtime::verifyLoweringPlan(fn, plan, &error));
+  error = rejection();
   EXPECT_NE(error.find("calls rnnc_parallel_for against its product-plus-bias decision"),
             std::string::npos)
       << error;
   plan.fusions[fusion].rowBias = nullptr;
   plan.fusions[fusion].productHome = 1; // %z is 1 - tanh, not the product
-  EXPECT_FALSE(runtime::verifyLoweringPlan(fn, plan, &error));
+  error = rejection();
   EXPECT_NE(error.find("computes its product in a result that does not yield it"),
             std::string::npos)
       << error;

@@ -28,7 +28,7 @@ namespace rnnc::pass_test {
 inline bool runPassList(ir::Module &module, const std::vector<std::string> &names) {
   std::ostringstream diagText;
   DiagnosticEngine diags(nullptr, diagText);
-  bool ok = passes::runPasses(module, names, diags, nullptr);
+  bool ok = bool(passes::runPasses(module, names, diags, nullptr));
   EXPECT_TRUE(ok) << diagText.str();
   return ok;
 }

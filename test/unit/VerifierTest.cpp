@@ -16,8 +16,8 @@ namespace {
 
 /// The first verifier message for `@forward` of `m`, or "ok".
 std::string firstError(const Module &m, const char *fn = "forward") {
-  auto e = verifyFunction(*m.function(fn));
-  return e ? *e : "ok";
+  auto verified = verifyFunction(*m.function(fn));
+  return verified ? "ok" : verified.error().message();
 }
 
 bool contains(const std::string &s, const std::string &part) {

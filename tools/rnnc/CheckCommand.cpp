@@ -21,14 +21,11 @@ Command addCheckCommand(CLI::App &parent) {
   auto file = std::make_shared<std::string>();
   c.app->add_option("file", *file, "The model (.rnn)")->required();
   c.run = [file] {
-    std::string error;
-    auto buffer = frontend::loadSourceFile(*file, &error);
-    if (!buffer) {
-      std::cerr << "rnnc: error: " << error << '\n';
-      return 1;
-    }
-    DiagnosticEngine diags(buffer, std::cerr);
-    return frontend::parseModel(buffer, diags) ? 0 : 1;
+    auto buffer = frontend::loadSourceFile(*file);
+    if (!buffer)
+      return reportError(buffer.error());
+    DiagnosticEngine diags(*buffer, std::cerr);
+    return frontend::parseModel(*buffer, diags) ? 0 : 1;
   };
   return c;
 }

@@ -77,10 +77,9 @@ bool resolveVocabulary(const CompileArgs &a, const std::string &modelHash,
 
 /// One line per function: `stats @name: key=value ...` (stable, for tests).
 bool printPlanStats(const ir::Function &fn) {
-  std::string error;
-  auto stats = runtime::planStats(fn, &error);
+  auto stats = runtime::planStats(fn);
   if (!stats)
-    return fail("@" + fn.name() + ": " + error), false;
+    return fail("@" + fn.name() + ": " + stats.error().message()), false;
   double saved = stats->unsharedBytes
                      ? 100.0 * static_cast<double>(stats->unsharedBytes - stats->arenaBytes) /
                            static_cast<double>(stats->unsharedBytes)
@@ -130,9 +129,8 @@ int runCompile(const CompileArgs &a) {
   options.emit = a.emit == "asm"    ? runtime::AOTEmitKind::Assembly
                  : a.emit == "llvm" ? runtime::AOTEmitKind::LLVM
                                     : runtime::AOTEmitKind::Object;
-  std::string cpuError;
-  if (!runtime::isKnownTarget(a.targetCPU, a.targetFeatures, &cpuError)) {
-    std::cerr << "rnnc: error: " << cpuError << '\n';
+  if (auto known = runtime::checkTarget(a.targetCPU, a.targetFeatures); !known) {
+    std::cerr << "rnnc: error: " << known.error().message() << '\n';
     return 2;
   }
   auto model = driver::checkModelFile(a.model, std::cerr);
@@ -177,10 +175,9 @@ int runCompile(const CompileArgs &a) {
   facts.hash = runtime::hashModelSource(facts.source);
   facts.vocabulary = chars;
   facts.hyperParametersJson = runtime::hyperParametersJson(cfg, std::nullopt);
-  std::string error;
-  auto json = runtime::describeModel(stepModule, trainModule, facts, &error);
+  auto json = runtime::describeModel(stepModule, trainModule, facts);
   if (!json)
-    return fail(error);
+    return reportError(json.error());
   // The header first: it is cheap, and a failure then leaves no object.
   if (!a.header.empty()) {
     runtime::AOTHeaderInfo info;
@@ -190,9 +187,10 @@ int runCompile(const CompileArgs &a) {
     info.batch = cfg.batch;
     info.seqLen = cfg.seqLen;
     info.hasVocabulary = chars.has_value();
-    auto layout = runtime::readLayout(*trainModule.function("train_step"), &error);
-    for (const auto &p :
-         layout ? layout->params : std::vector<runtime::TensorSlot>{}) {
+    auto layout = runtime::readLayout(*trainModule.function("train_step"));
+    if (!layout)
+      return reportError(layout.error());
+    for (const auto &p : layout->params) {
       std::string shape;
       for (int64_t d : p.shape)
         shape += (shape.empty() ? "" : ", ") + std::to_string(d);
@@ -201,12 +199,13 @@ int runCompile(const CompileArgs &a) {
     if (!writeText(a.header, runtime::generateCHeader(info)))
       return fail("cannot write '" + a.header + "'");
   }
-  if (!runtime::emitCompiledModel(*stepModule.function("forward"),
-                                  *trainModule.function("train_step"), *json,
-                                  options, a.output, &error)) {
+  if (auto emitted = runtime::emitCompiledModel(
+          *stepModule.function("forward"), *trainModule.function("train_step"),
+          *json, options, a.output);
+      !emitted) {
     if (!a.header.empty())
       std::remove(a.header.c_str()); // no header without its object
-    return fail(error);
+    return reportError(emitted.error());
   }
   return 0;
 }

@@ -63,7 +63,6 @@ int runEmit(const EmitOptions &o) {
   if (!compiled)
     return reportError(compiled.error());
   const ir::Module &module = *compiled->module;
-  std::string error;
   if (o.stage == "ir") {
     ir::printModule(module, std::cout);
     return 0;
@@ -72,17 +71,17 @@ int runEmit(const EmitOptions &o) {
     for (const auto &fn : module.functions()) {
       runtime::LoweringPlan plan = runtime::planLowering(*fn);
       runtime::printLoweringPlan(*fn, plan, std::cout);
-      if (!runtime::verifyLoweringPlan(*fn, plan, &error))
-        return reportError(Error("internal: invalid lowering plan: " + error));
+      if (auto verified = runtime::verifyLoweringPlan(*fn, plan); !verified)
+        return reportError(Error("internal: invalid lowering plan: " +
+                                 verified.error().message()));
     }
     return 0;
   }
   auto text = o.stage == "llvm-lowered"
-                  ? runtime::emitLLVMText(module, &error)
-                  : runtime::emitOptimizedLLVMText(*module.function("train_step"),
-                                                   &error);
+                  ? runtime::emitLLVMText(module)
+                  : runtime::emitOptimizedLLVMText(*module.function("train_step"));
   if (!text)
-    return reportError(Error(error));
+    return reportError(text.error());
   std::cout << *text;
   return 0;
 }
