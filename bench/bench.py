@@ -366,9 +366,20 @@ def torch_lines(torch_info, rows):
     return lines
 
 
+def rnnc_kernels_line(rnnc):
+    """rnnc's kernel instruction set, from `rnnc --version` (KernelIsa.h)."""
+    try:
+        version = subprocess.run([rnnc, "--version"], capture_output=True, text=True).stdout
+    except OSError:
+        return "rnnc kernels: ?"
+    m = re.search(r"\(kernels: (.*)\)", version)
+    return f"rnnc kernels: {m.group(1) if m else '?'}"
+
+
 def print_table(a, blocks, gemm, torch_info, rows, ready, jax_version):
     print()
     print(cpu_line())
+    print(rnnc_kernels_line(a.rnnc))
     V_of = {}  # (workload key, cell) -> V (rnnc's, else a peer's)
     for (key, cell), label, r, _ in rows:
         if r and r.get("V"):

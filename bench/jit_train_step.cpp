@@ -14,6 +14,7 @@
 #include "runtime/codegen/JIT.h"
 #include "runtime/driver/Driver.h"
 #include "runtime/driver/SyntheticCall.h"
+#include "runtime/kernels/KernelIsa.h"
 
 #include <algorithm>
 #include <chrono>
@@ -68,9 +69,10 @@ int main(int argc, char **argv) {
   std::sort(millis.begin(), millis.end());
   std::sort(cpu.begin(), cpu.end());
   float loss = call.firstResult();
-  std::printf("model %s  V=%lld B=%lld T=%lld  cpu %s\n", path.c_str(),
+  std::printf("model %s  V=%lld B=%lld T=%lld  cpu %s  kernels %s\n", path.c_str(),
               static_cast<long long>(vocab), static_cast<long long>(batch),
-              static_cast<long long>(steps), runtime::hostCPUName().c_str());
+              static_cast<long long>(steps), runtime::hostCPUName().c_str(),
+              runtime::kernelIsaName(runtime::kernelIsa()));
   std::printf("compile %.1f ms  train_step median %.2f ms (min %.2f, max %.2f)  "
               "cpu median %.2f ms  loss %.4f\n",
               compiled->compileMillis(), millis[millis.size() / 2], millis.front(),

@@ -100,8 +100,8 @@ void addEntryPoints(llvm::Module &module, const std::string &prefix,
 
 } // namespace
 
-Expected<void> checkTargetCPU(const std::string &cpu) {
-  if (auto target = describeTarget(cpu); !target)
+Expected<void> checkTarget(const std::string &cpu, const std::string &features) {
+  if (auto target = describeTarget(cpu, features); !target)
     return target.error();
   return {};
 }
@@ -200,7 +200,7 @@ Expected<void> emitCompiledModel(const ir::Function &forward,
   if (!isValidPrefix(options.prefix))
     return Error("invalid --name '" + options.prefix +
                  "': a C identifier not starting with 'rnnc_'");
-  auto target = describeTarget(options.targetCPU);
+  auto target = describeTarget(options.targetCPU, options.targetFeatures);
   if (!target)
     return target.error();
   auto createdTm = createObjectTargetMachine(*target);

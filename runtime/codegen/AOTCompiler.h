@@ -32,6 +32,7 @@ enum class AOTEmitKind { Object, Assembly, LLVM };
 struct AOTOptions {
   std::string prefix;    ///< C identifier prefixed to every entry point
   std::string targetCPU; ///< empty: the host CPU and its features
+  std::string targetFeatures; ///< "+avx2,-avx512f", added to the CPU's
   AOTEmitKind emit = AOTEmitKind::Object;
 };
 
@@ -48,8 +49,9 @@ struct AOTModelFacts {
 bool isValidPrefix(const std::string &prefix);
 
 /// Success if `cpu` is empty (the host) or an LLVM CPU name for this host's
-/// target; otherwise an Error naming it.
-Expected<void> checkTargetCPU(const std::string &cpu);
+/// target, and every entry of `features` (comma-separated +NAME / -NAME) an
+/// LLVM feature of it; otherwise an Error naming the first that is not.
+Expected<void> checkTarget(const std::string &cpu, const std::string &features);
 
 /// The prefix derived from a model name: `CharRNN` -> `char_rnn`.
 std::string defaultPrefix(const std::string &modelName);

@@ -3,7 +3,8 @@
 /// \file
 /// 1. register the native target once;
 /// 2. describe the target: host triple, CPU (the host's by default, else a
-///    name LLVM knows) and features (the host's, with the host CPU);
+///    name LLVM knows) and features (the host's, with the host CPU; then
+///    any the caller adds or removes, checked against LLVM's list);
 /// 3. make a target machine from that description for the JIT or for an
 ///    object file (both at CodeGenOptLevel::Aggressive);
 /// 4. optimise a module with the O3 pipeline for a target machine.
@@ -11,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/codegen/TargetSetup.h"
 
+#include <llvm/ADT/STLExtras.h>
+#include <llvm/ADT/SmallVector.h>
 #include <llvm/ADT/StringExtras.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -54,6 +57,34 @@ Expected<TargetDescription> describeTarget(const std::string &cpu) {
                  " (e.g. x86-64, x86-64-v3, skylake-avx512; `llc -mcpu=help` "
                  "lists them)");
   target.cpu = cpu;
+  return target;
+}
+
+Expected<TargetDescription> describeTarget(const std::string &cpu,
+                                           const std::string &features) {
+  Expected<TargetDescription> target = describeTarget(cpu);
+  if (!target || features.empty())
+    return target;
+  std::string lookupError;
+  const llvm::Target *found = llvm::TargetRegistry::lookupTarget(target->triple, lookupError);
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      found ? found->createMCSubtargetInfo(target->triple, "generic", "") : nullptr);
+  llvm::SmallVector<llvm::StringRef, 8> entries;
+  llvm::StringRef(features).split(entries, ',');
+  for (llvm::StringRef entry : entries) {
+    entry = entry.trim();
+    bool known = info && entry.size() > 1 && (entry[0] == '+' || entry[0] == '-');
+    if (known) {
+      llvm::StringRef name = entry.drop_front();
+      known = llvm::any_of(info->getAllProcessorFeatures(),
+                           [&](const llvm::SubtargetFeatureKV &kv) { return name == kv.Key; });
+    }
+    if (!known)
+      return Error("unknown target feature '" + entry.str() + "' for " + target->triple +
+                   " (expected +NAME or -NAME, e.g. +avx2,-avx512f; `llc -mattr=help` "
+                   "lists them)");
+    target->features.push_back(entry.str());
+  }
   return target;
 }
 

@@ -36,6 +36,12 @@ void initialiseNativeTargetOnce();
 /// this triple.
 Expected<TargetDescription> describeTarget(const std::string &cpu);
 
+/// As above, then `features` ("+avx2,-avx512f": comma-separated, each a
+/// sign and an LLVM feature name) added after the CPU's, so they override
+/// it. An Error naming the first entry that is not a feature.
+Expected<TargetDescription> describeTarget(const std::string &cpu,
+                                           const std::string &features);
+
 /// The builder an LLJIT makes its target machines with; its
 /// createTargetMachine() gives the machine the JIT's code is optimised for.
 llvm::orc::JITTargetMachineBuilder jitMachineBuilder(const TargetDescription &target);

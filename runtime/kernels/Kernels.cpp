@@ -2,17 +2,21 @@
 ///
 /// \file
 /// Matrix products go to OpenBLAS's GEMM (about a third faster than Eigen's
-/// on this workload's products); single rows and thin products go to
-/// Eigen's, which packs into per-thread buffers kept between calls, so a
+/// on this workload's products); a few rows (generation's single row) to a
+/// row kernel vectorised per instruction set (SimdKernelsImpl.h); other
+/// thin products to Eigen's, which packs into per-thread buffers kept between calls, so a
 /// warmed-up train step never allocates. (A scan's per-step products by a
-/// packed weight are in KernelsPacked.cpp.) The softmax has its own AVX2
-/// exp; the rest are plain loops. Everything here is `extern "C"` with no
+/// packed weight are in KernelsPacked.cpp.) The softmax has its own exp,
+/// vectorised per instruction set (SimdKernelsImpl.h); the rest are plain
+/// loops, built for baseline x86-64. Everything here is `extern "C"` with no
 /// exceptions escaping (nothing here throws except allocation in the arena,
 /// which is caught and reported as a null pointer).
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelProfile.h"
 #include "runtime/kernels/KernelsParallel.h"
+#include "runtime/kernels/SimdKernels.h"
 
 #include <Eigen/Core>
 #include <cblas.h>
@@ -26,10 +30,6 @@
 #include <unistd.h>
 #include <new>
 #include <vector>
-
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#endif
 
 // OpenBLAS's pthread build starts its own worker threads when it loads, and
 // they spin (sched_yield) for about 0.1 s before sleeping: on two cores that
@@ -66,55 +66,11 @@ double softmaxWork(int64_t rows, int64_t classes) {
 
 bool inRange(int32_t id, int64_t limit) { return id >= 0 && id < limit; }
 
-#if defined(__AVX2__) && defined(__FMA__)
-/// exp(x) for x <= 0, Cephes' expf in AVX2: x = n ln2 + r with ln2 split in
-/// two so r is exact, e^r by a degree-7 polynomial, times 2^n. Twice as fast
-/// as Eigen's vector exp, which made the softmax half the loss kernel's time.
-/// Inputs below -87 give about 1.6e-38 instead of a denormal; NaN stays NaN.
-__m256 expNonPositive(__m256 x) {
-  x = _mm256_max_ps(_mm256_set1_ps(-87.0f), x); // NaN in x passes through
-  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  __m256i scale = _mm256_slli_epi32(
-      _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
-}
-#endif
-
 /// Sum over j of exp(row[j] - shift), also written to out[j] unless `out` is
-/// null; shift is the row maximum, so every exponent is <= 0.
+/// null; shift is the row maximum, so every exponent is <= 0. Vectorised for
+/// the CPU's instruction set (SimdKernelsImpl.h).
 float sumExpShifted(const float *row, int64_t n, float shift, float *out) {
-  int64_t j = 0;
-  float sum = 0;
-#if defined(__AVX2__) && defined(__FMA__)
-  __m256 shift8 = _mm256_set1_ps(shift), sum8 = _mm256_setzero_ps();
-  for (; j + 8 <= n; j += 8) {
-    __m256 e = expNonPositive(_mm256_sub_ps(_mm256_loadu_ps(row + j), shift8));
-    if (out)
-      _mm256_storeu_ps(out + j, e);
-    sum8 = _mm256_add_ps(sum8, e);
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, sum8);
-  for (float lane : lanes)
-    sum += lane;
-#endif
-  for (; j < n; ++j) {
-    float e = std::exp(row[j] - shift);
-    if (out)
-      out[j] = e;
-    sum += e;
-  }
-  return sum;
+  return rnnc::runtime::simdKernels().sumExpShifted(row, n, shift, out);
 }
 
 float rowMax(const float *row, int64_t n) {
@@ -210,11 +166,16 @@ void gemmRowMajorResult(float *out, int64_t ldo, const float *lhs, int64_t ldl,
 /// Whether an m x n result of depth k goes to OpenBLAS. Measured on the d2l
 /// train steps (Zen 3, 2 threads): OpenBLAS from 16 rows up, so the 32-row
 /// per-step products too, takes RNN / GRU / LSTM to 14.8 / 23.4 / 27.5 ms,
-/// against 15.1 / 24.7 / 29.8 ms with those products on Eigen. Single rows
-/// (generation) and thin products (few classes) stay on Eigen.
+/// against 15.1 / 24.7 / 29.8 ms with those products on Eigen. Thin
+/// products (few classes) stay on Eigen.
 bool openBlasPays(int64_t m, int64_t n, int64_t k) {
   return m >= 16 && n >= 16 && k >= 16;
 }
+
+/// Products of at most this many rows (generation's single row) go to the
+/// row kernel compiled for the CPU (SimdKernelsImpl.h): Eigen's GEMV, built
+/// for baseline x86-64, took generation 1.7 times as long as with AVX-512.
+constexpr int64_t kFewRows = 3;
 
 /// Eigen's part of gemm(): its blocked GEMM with kept packing buffers, or
 /// its expression for products too small or thin for that.
@@ -258,6 +219,10 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
           bool accumulate, float *out, int64_t ldc) {
   if (m <= 0 || n <= 0)
     return;
+  if (m <= kFewRows && !transA && !transB) {
+    rnnc::runtime::simdKernels().rowProduct(a, lda, b, ldb, out, ldc, m, k, n, accumulate);
+    return;
+  }
   if (!openBlasPays(m, n, k)) {
     eigenGemm(transA, transB, m, n, k, a, lda, b, ldb, accumulate, out, ldc);
     return;
@@ -282,6 +247,7 @@ extern "C" {
 
 void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
                  int64_t k, int64_t n) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::BatchedProduct);
   using namespace rnnc::runtime;
   if (m > n) { // every row chunk packs all of b[k,n]: smaller than a[m,k]
     parallelChunks(m, flops(m, k, n), [&](int64_t r0, int64_t r1) {
@@ -296,6 +262,7 @@ void rnnc_matmul(const float *a, const float *b, float *out, int64_t m,
 
 void rnnc_matmul_bias(const float *a, const float *b, const float *bias,
                       float *out, int64_t m, int64_t k, int64_t n) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::BatchedProduct);
   using namespace rnnc::runtime;
   // Each chunk writes the bias rows of its own part and accumulates the
   // product onto them: no zero fill, no separate pass adding the bias.
@@ -318,6 +285,7 @@ void rnnc_matmul_bias(const float *a, const float *b, const float *bias,
 
 void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
                     int64_t n, int64_t k) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::BatchedProduct);
   using namespace rnnc::runtime;
   if (m > k) { // row chunks pack all of b[k,n] again, not all of a[m,n]
     parallelChunks(m, flops(m, n, k), [&](int64_t r0, int64_t r1) {
@@ -332,6 +300,7 @@ void rnnc_matmul_nt(const float *a, const float *b, float *out, int64_t m,
 
 void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
                     int64_t k, int64_t n, int64_t accumulate) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::BatchedProduct);
   using namespace rnnc::runtime;
   if (k > n) { // row chunks (columns of a) pack all of b[m,n] again, not a[m,k]
     parallelChunks(k, flops(m, k, n), [&](int64_t r0, int64_t r1) {
@@ -346,6 +315,7 @@ void rnnc_matmul_tn(const float *a, const float *b, float *out, int64_t m,
 
 void rnnc_parallel_for(void (*body)(void **, int64_t, int64_t), void **context,
                        int64_t count, int64_t work) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   rnnc::runtime::parallelChunks(count, static_cast<double>(work),
                                 [&](int64_t begin, int64_t end) {
                                   body(context, begin, end);
@@ -354,6 +324,7 @@ void rnnc_parallel_for(void (*body)(void **, int64_t, int64_t), void **context,
 
 void rnnc_gather(const float *table, const int32_t *idx, float *out,
                  int64_t rows, int64_t vocab, int64_t width) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   size_t rowBytes = static_cast<size_t>(width) * sizeof(float);
   for (int64_t i = 0; i < rows; ++i) {
     float *dst = out + i * width;
@@ -367,6 +338,7 @@ void rnnc_gather(const float *table, const int32_t *idx, float *out,
 void rnnc_scatter_add(const int32_t *idx, const float *src, float *out,
                       int64_t rows, int64_t vocab, int64_t width,
                       int64_t accumulate) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   if (!accumulate)
     std::memset(out, 0, static_cast<size_t>(vocab * width) * sizeof(float));
   for (int64_t i = 0; i < rows; ++i) {
@@ -380,6 +352,7 @@ void rnnc_scatter_add(const int32_t *idx, const float *src, float *out,
 }
 
 void rnnc_onehot(const int32_t *idx, float *out, int64_t rows, int64_t depth) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   std::memset(out, 0, static_cast<size_t>(rows * depth) * sizeof(float));
   for (int64_t i = 0; i < rows; ++i)
     if (inRange(idx[i], depth))
@@ -388,6 +361,7 @@ void rnnc_onehot(const int32_t *idx, float *out, int64_t rows, int64_t depth) {
 
 void rnnc_cross_entropy(const float *logits, const int32_t *labels, float *out,
                         int64_t rows, int64_t classes) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Loss);
   // Rows run in parallel chunks; each row's term lands in its own slot and
   // the slots are summed in row order, so the loss is bit-identical for any
   // thread count. The slots are cached per thread (no allocation per call).
@@ -413,6 +387,7 @@ void rnnc_cross_entropy(const float *logits, const int32_t *labels, float *out,
 void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
                              const float *dloss, float *out, int64_t rows,
                              int64_t classes) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Loss);
   float scale = rows ? *dloss / static_cast<float>(rows) : 0.0f;
   // Rows are independent: parallel chunks give the same bits as one thread.
   rnnc::runtime::parallelChunks(rows, softmaxWork(rows, classes), [&](int64_t r0, int64_t r1) {
@@ -434,6 +409,7 @@ void rnnc_cross_entropy_grad(const float *logits, const int32_t *labels,
 void rnnc_cross_entropy_with_grad(const float *logits, const int32_t *labels,
                                   const float *dloss, float *loss, float *grad,
                                   int64_t rows, int64_t classes) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Loss);
   // rnnc_cross_entropy and rnnc_cross_entropy_grad in one pass over the
   // logits: the exponentials written for the gradient also give the row's
   // log-sum-exp. Same per-row slots and row-order sum, so the loss is
@@ -468,6 +444,7 @@ void rnnc_cross_entropy_with_grad(const float *logits, const int32_t *labels,
 void rnnc_copy_columns(const void *src, void *dst, int64_t rows,
                        int64_t srcCols, int64_t srcBegin, int64_t dstCols,
                        int64_t dstBegin, int64_t count) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   auto *s = static_cast<const uint32_t *>(src);
   auto *d = static_cast<uint32_t *>(dst);
   size_t bytes = static_cast<size_t>(count) * sizeof(uint32_t);
@@ -477,6 +454,7 @@ void rnnc_copy_columns(const void *src, void *dst, int64_t rows,
 
 void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
                      const int64_t *reduced, int64_t rank) {
+  rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   int64_t total = 1, outCount = 1;
   for (int64_t i = 0; i < rank; ++i) {
     total *= shape[i];

@@ -10,6 +10,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/KernelsParallel.h"
+#include "runtime/kernels/KernelProfile.h"
 
 #include <algorithm>
 #include <atomic>
@@ -106,10 +107,13 @@ public:
     }
     wake_.notify_all();
     job(0);
+    int64_t waitStart = kernelProfiling() ? profileNowNanos() : -1;
     spinUntil([this] { return pending_.load(std::memory_order_acquire) == 0; });
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return pending_ == 0; });
     job_ = nullptr;
+    if (waitStart >= 0)
+      profileCallerWait(profileNowNanos() - waitStart);
   }
 
 private:
@@ -145,7 +149,13 @@ private:
           continue; // this job has fewer parts than workers
         job = job_;
       }
-      (*job)(index);
+      if (kernelProfiling()) {
+        int64_t start = profileNowNanos();
+        (*job)(index);
+        profileWorkerBusy(index, profileNowNanos() - start);
+      } else {
+        (*job)(index);
+      }
       std::lock_guard<std::mutex> lock(mutex_);
       if (--pending_ == 0)
         done_.notify_one();

@@ -1,9 +1,11 @@
 //===- TrainSession.cpp - Parameters, optimizer and one update ------------===//
 #include "runtime/train/TrainSession.h"
 
+#include "runtime/kernels/KernelProfile.h"
 #include "runtime/train/ParamInit.h"
 #include "runtime/train/Rng.h"
 
+#include <chrono>
 #include <cmath>
 
 namespace rnnc::runtime {
@@ -65,8 +67,11 @@ DropoutCounter TrainSession::dropoutCounter() const {
 StepResult TrainSession::update(const int32_t *x, const int32_t *y,
                                 double lossBound, std::string *error) {
   StepResult result;
-  if (!step_.run(params_, states_, x, y, nextStates_, grads_, &result.loss,
-                 dropoutCounter())) {
+  profileStepBegin(); // rnnc train --profile (KernelProfile.h); else nothing
+  bool ran = step_.run(params_, states_, x, y, nextStates_, grads_, &result.loss,
+                       dropoutCounter());
+  profileStepEnd();
+  if (!ran) {
     result.status = StepStatus::OutOfMemory;
     *error = step_.arenaShortfall();
     return result;
@@ -81,8 +86,15 @@ StepResult TrainSession::update(const int32_t *x, const int32_t *y,
     result.status = StepStatus::LossAboveBound;
     return result;
   }
+  auto updateStart = kernelProfiling() ? std::chrono::steady_clock::now()
+                                       : std::chrono::steady_clock::time_point();
   std::optional<double> norm = clipAndUpdate(result.loss, params_, grads_,
                                              clip_, *optimizer_, error);
+  if (kernelProfiling())
+    profileAddMillis(ProfilePhase::Update,
+                     std::chrono::duration<double, std::milli>(
+                         std::chrono::steady_clock::now() - updateStart)
+                         .count());
   if (!norm) {
     result.status = StepStatus::Failed;
     return result;

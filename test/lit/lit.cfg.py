@@ -13,6 +13,20 @@ tools = os.path.join(config.rnnc_obj_root, "tools", "rnnc")
 config.environment["PATH"] = os.pathsep.join(
     [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.substitutions.append(("%rnnc", os.path.join(tools, "rnnc")))
+# `RNNC_KERNEL_ISA=avx2 ctest` runs every test with that instruction set.
+if "RNNC_KERNEL_ISA" in os.environ:
+    config.environment["RNNC_KERNEL_ISA"] = os.environ["RNNC_KERNEL_ISA"]
+# kernel-avx2, kernel-avx512: the instruction sets this CPU runs (for REQUIRES).
+import subprocess
+try:
+    version = subprocess.run([os.path.join(tools, "rnnc"), "--version"],
+                             capture_output=True, text=True,
+                             env={"PATH": os.environ.get("PATH", "")}).stdout
+    has = version.split("this CPU has ")[-1].rstrip(")\n").split(", ")
+    for isa in has:
+        config.available_features.add("kernel-" + isa)
+except OSError:
+    pass
 config.substitutions.append(("%examples", os.path.join(config.rnnc_src_root, "examples")))
 config.substitutions.append(("%shared", config.shared_data_dir))
 config.substitutions.append(("%python", "python3"))
@@ -21,6 +35,7 @@ config.substitutions.append(("%python", "python3"))
 capi_lib = os.path.join(config.rnnc_obj_root, "runtime", "capi", "librnnc_capi.a")
 config.substitutions.append(("%capi_link", capi_lib + " " + config.openblas_library +
                              " -lstdc++ -lm -lpthread"))
+config.substitutions.append(("%capi_lib", capi_lib))
 config.substitutions.append(("%capi_include", os.path.join(config.rnnc_src_root, "runtime", "capi")))
 config.substitutions.append(("%cc", getattr(config, "c_compiler", "cc")))
 config.substitutions.append(("%build_root", config.rnnc_obj_root))

@@ -5,8 +5,12 @@
 /// per-step products of a scan: a[m,k] times b[k,n], or times b[n,k]ᵀ when
 /// packed transposed, must match a double-precision reference to within
 /// 1e-5 of the sum of |a||b| (float rounding), for row counts that use every
-/// row block (6, 4, 2, 1), widths that leave a partial panel, and an empty
-/// depth; and the bits must be the same with 1 and 2 threads.
+/// row block (8, 6, 4, 2, 1), widths that leave a partial panel or an odd
+/// panel out of the AVX-512 kernel's pairs, and an empty depth; and the bits
+/// must be the same with 1 and 2 threads. So on every instruction set the
+/// CPU has (runtime/kernels/KernelIsa.h; the others are skipped, saying so),
+/// and AVX2 and AVX-512, which compute each element with the same fused
+/// multiply-adds in the same order, must give the same bits.
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Kernels.h"
@@ -23,8 +27,10 @@
 
 namespace {
 
+using rnnc::kernel_test::ScopedKernelIsa;
 using rnnc::kernel_test::Shape;
 using rnnc::kernel_test::values;
+using rnnc::runtime::KernelIsa;
 
 /// out = a * (packed b) on `threads` kernel threads; the panels live in a
 /// 64-byte aligned buffer, as in the arena.
@@ -42,10 +48,13 @@ std::vector<float> packedProduct(const std::vector<float> &a, const std::vector<
   return out;
 }
 
-class KernelsPacked : public ::testing::TestWithParam<std::tuple<Shape, bool>> {};
+class KernelsPacked
+    : public ::testing::TestWithParam<std::tuple<Shape, bool, KernelIsa>> {};
 
 TEST_P(KernelsPacked, MatchesReferenceWithTheSameBitsOnAnyThreadCount) {
-  auto [s, transposed] = GetParam();
+  auto [s, transposed, isa] = GetParam();
+  ScopedKernelIsa scope(isa);
+  RNNC_SKIP_UNLESS_SUPPORTED(scope);
   auto a = values(s.m * s.k, 1), b = values(s.k * s.n, 2);
   auto one = packedProduct(a, b, s, transposed, 1);
   for (int64_t i = 0; i < s.m; ++i)
@@ -64,15 +73,35 @@ TEST_P(KernelsPacked, MatchesReferenceWithTheSameBitsOnAnyThreadCount) {
   EXPECT_EQ(packedProduct(a, b, s, transposed, 2), one);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, KernelsPacked,
-    ::testing::Combine(::testing::Values(Shape{32, 256, 256},  // d2l RNN step
-                                         Shape{32, 1024, 256}, // LSTM backward step
-                                         Shape{32, 256, 1027}, // a partial last panel
-                                         Shape{13, 40, 300},   // row blocks 6, 6, 1
-                                         Shape{7, 5, 3},       // 6, 1; one partial panel
-                                         Shape{3, 9, 17},      // 2, 1
-                                         Shape{4, 0, 20}),     // empty depth: zeros
-                       ::testing::Bool()));
+const Shape kShapes[] = {
+    {32, 256, 256},  // d2l RNN step
+    {32, 1024, 256}, // LSTM backward step
+    {32, 256, 1027}, // a partial last panel
+    {13, 40, 300},   // row blocks 6, 6, 1 (8, 4, 1); 19 panels, one unpaired
+    {7, 5, 3},       // 6, 1; one partial panel
+    {3, 9, 17},      // 2, 1; a partial panel paired with a full one
+    {4, 0, 20}};     // empty depth: zeros
+
+INSTANTIATE_TEST_SUITE_P(Shapes, KernelsPacked,
+                         ::testing::Combine(::testing::ValuesIn(kShapes), ::testing::Bool(),
+                                            ::testing::ValuesIn(rnnc::runtime::kAllKernelIsas)));
+
+TEST(KernelsPackedIsa, Avx2AndAvx512GiveTheSameBits) {
+  for (Shape s : kShapes) {
+    auto a = values(s.m * s.k, 3), b = values(s.k * s.n, 4);
+    std::vector<float> avx2, avx512;
+    {
+      ScopedKernelIsa scope(KernelIsa::Avx2);
+      RNNC_SKIP_UNLESS_SUPPORTED(scope);
+      avx2 = packedProduct(a, b, s, false, 1);
+    }
+    {
+      ScopedKernelIsa scope(KernelIsa::Avx512);
+      RNNC_SKIP_UNLESS_SUPPORTED(scope);
+      avx512 = packedProduct(a, b, s, false, 2);
+    }
+    EXPECT_EQ(avx2, avx512) << "at " << s.m << "x" << s.k << "x" << s.n;
+  }
+}
 
 } // namespace

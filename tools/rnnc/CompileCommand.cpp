@@ -34,7 +34,7 @@ namespace rnnc::tool {
 
 namespace {
 struct CompileArgs {
-  std::string model, output, header, emit = "obj", targetCPU, name;
+  std::string model, output, header, emit = "obj", targetCPU, targetFeatures, name;
   std::optional<int64_t> vocab;
   std::string data, from;
   bool stats = false;
@@ -125,10 +125,11 @@ int runCompile(const CompileArgs &a) {
   }
   runtime::AOTOptions options;
   options.targetCPU = a.targetCPU;
+  options.targetFeatures = a.targetFeatures;
   options.emit = a.emit == "asm"    ? runtime::AOTEmitKind::Assembly
                  : a.emit == "llvm" ? runtime::AOTEmitKind::LLVM
                                     : runtime::AOTEmitKind::Object;
-  if (auto known = runtime::checkTargetCPU(a.targetCPU); !known) {
+  if (auto known = runtime::checkTarget(a.targetCPU, a.targetFeatures); !known) {
     std::cerr << "rnnc: error: " << known.error().message() << '\n';
     return 2;
   }
@@ -235,6 +236,10 @@ Command addCompileCommand(CLI::App &parent) {
   app.add_option("--target-cpu", a->targetCPU,
                  "LLVM CPU name, e.g. x86-64-v3 for a portable object "
                  "(default: this host's CPU)");
+  app.add_option("--target-features", a->targetFeatures,
+                 "LLVM features added to or removed from the CPU's, e.g. "
+                 "-avx512f (the runtime library picks its own kernels when "
+                 "the program starts)");
   app.add_option("--name", a->name,
                  "Prefix of the C entry points (default: from the model name)");
   app.add_flag("--stats", a->stats,

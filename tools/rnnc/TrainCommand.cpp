@@ -24,6 +24,8 @@
 #include "runtime/data/Checkpoint.h"
 #include "runtime/data/Corpus.h"
 #include "runtime/data/AtomicFile.h"
+#include "runtime/kernels/KernelIsa.h"
+#include "runtime/kernels/KernelProfile.h"
 #include "runtime/kernels/KernelsParallel.h"
 #include "runtime/parallel/Launch.h"
 #include "runtime/train/DataParallel.h"
@@ -62,6 +64,7 @@ struct TrainArgs {
   int threads = 0; ///< 0: RNNC_THREADS if set, else every core
   int64_t interruptAfterSteps = 0; ///< testing: as if Ctrl-C came then
   bool printAfterAll = false;
+  bool profile = false;
   std::vector<std::string> prefixes;
   double valFraction = 0;
   std::string valData, saveBest;
@@ -363,7 +366,8 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   if (job.isRoot())
     std::cerr << fmt::format("{}: {} characters, vocabulary {}, {} parameters; "
                            "train step compiled in {:.0f} ms ({:.0f} ms "
-                           "from parsing to a ready train step)\n",
+                           "from parsing to a ready train step); kernels {}, "
+                           "{} thread{}\n",
                            corpus->name, corpusChars, vocab.size(),
                            [&] {
                              int64_t n = 0;
@@ -372,7 +376,10 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
                              return n;
                            }(),
                            step->compileMillis(),
-                           std::chrono::duration<double, std::milli>(preparing).count());
+                           std::chrono::duration<double, std::milli>(preparing).count(),
+                           runtime::kernelIsaName(runtime::kernelIsa()),
+                           runtime::kernelThreads(),
+                           runtime::kernelThreads() == 1 ? "" : "s");
   if (job.isRoot())
     std::cerr << validationNote;
 
@@ -404,10 +411,14 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
     action.sa_flags = SA_RESTART;
     sigaction(SIGINT, &action, nullptr);
   }
+  if (a.profile)
+    runtime::setKernelProfiling(true);
   runtime::RunResult result = trainer.run(*tokens, std::cout, &error);
   std::cout.flush();
   if (parallel && job.isRoot() && result != runtime::RunResult::Failed)
     std::cerr << "rnnc: " << parallel->describeTimes() << '\n';
+  if (a.profile && job.isRoot())
+    std::cerr << runtime::formatKernelProfile(runtime::kernelProfile());
   if (result == runtime::RunResult::Failed) {
     std::cerr << "rnnc: error: " << error << '\n';
     return 1;
@@ -515,6 +526,10 @@ Command addTrainCommand(CLI::App &parent) {
   app.add_option("--threads", a->threads,
                  "Threads for large matrix products (default: RNNC_THREADS, else every core)")
       ->check(CLI::Range(1, 64));
+  app.add_flag("--profile", a->profile,
+               "After training, print where the train steps' time went: "
+               "recurrence, projections, loss (forward and backward), update, "
+               "and each core's idle time");
   app.add_flag("--print-after-all", a->printAfterAll,
                "Print the IR after lowering and every pass, the plan and the "
                "LLVM module before and after optimisation to stderr");

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 
+#include "runtime/kernels/KernelIsa.h"
 #include "runtime/kernels/Kernels.h"
 #include "runtime/kernels/KernelsParallel.h"
 
@@ -38,11 +39,23 @@ int finishOutput(int exitCode) {
   return exitCode == 0 ? 1 : exitCode;
 }
 
+/// "rnnc 0.1.0 (kernels: avx512; this CPU has scalar, avx2, avx512)": the
+/// instruction set the runtime's vector kernels run (KernelIsa.h).
+std::string versionText() {
+  using namespace rnnc::runtime;
+  std::string has;
+  for (KernelIsa isa : kAllKernelIsas)
+    if (checkKernelIsa(isa, hostCpuFeatures()))
+      has += (has.empty() ? "" : ", ") + std::string(kernelIsaName(isa));
+  return std::string("rnnc 0.1.0 (kernels: ") + kernelIsaName(kernelIsa()) +
+         "; this CPU has " + has + ")";
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   CLI::App app{"rnnc: compile and train recurrent language models"};
-  app.set_version_flag("--version", "rnnc 0.1.0");
+  app.set_version_flag("--version", versionText());
   app.require_subcommand(1, 1);
   std::vector<Command> commands = {
       addCheckCommand(app),
@@ -78,6 +91,12 @@ int main(int argc, char **argv) {
   if (!rnnc::runtime::readArenaLimitVariable(&arenaLimit, &why) ||
       !rnnc::runtime::readThreadsVariable(&threads, &why)) {
     std::cerr << "rnnc: error: " << why << '\n';
+    return 2;
+  }
+  if (rnnc::Expected<std::optional<rnnc::runtime::KernelIsa>> isa =
+          rnnc::runtime::readKernelIsaVariable();
+      !isa) {
+    std::cerr << "rnnc: error: " << isa.error().message() << '\n';
     return 2;
   }
   // A write past a file-size limit fails with EFBIG and is reported like a
