@@ -119,8 +119,8 @@ int runCompile(const CompileArgs &a) {
   outputs.addInput(a.from, "the checkpoint (--from)");
   outputs.addOutput(a.output, "--output");
   outputs.addOutput(a.header, "--header");
-  if (std::string why; !outputs.check(&why)) {
-    std::cerr << "rnnc: error: " << why << '\n';
+  if (auto checked = outputs.check(); !checked) {
+    std::cerr << "rnnc: error: " << checked.error().message() << '\n';
     return 2;
   }
   runtime::AOTOptions options;

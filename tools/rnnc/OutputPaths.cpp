@@ -50,29 +50,26 @@ void OutputPaths::addOutput(const std::string &path, const std::string &flag) {
     outputs_.push_back({path, flag, ""});
 }
 
-bool OutputPaths::check(std::string *error) const {
+Expected<void> OutputPaths::check() const {
   for (size_t i = 0; i < outputs_.size(); ++i) {
     const Entry &out = outputs_[i];
     struct stat st;
     if (::stat(out.path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-      *error = out.name + " '" + out.path + "' exists and is " +
-               kindOf(st.st_mode) + ", not a regular file; give a file path";
-      return false;
+      return Error(out.name + " '" + out.path + "' exists and is " +
+                   kindOf(st.st_mode) + ", not a regular file; give a file path");
     }
     for (const Entry &in : inputs_)
       if (in.exemptOutput != out.name && sameFile(out.path, in.path)) {
-        *error = out.name + " '" + out.path + "' is " + in.name +
-                 "; writing it would overwrite an input, give another path";
-        return false;
+        return Error(out.name + " '" + out.path + "' is " + in.name +
+                     "; writing it would overwrite an input, give another path");
       }
     for (size_t j = 0; j < i; ++j)
       if (sameFile(out.path, outputs_[j].path)) {
-        *error = out.name + " '" + out.path + "' is also " + outputs_[j].name +
-                 "; give each output its own path";
-        return false;
+        return Error(out.name + " '" + out.path + "' is also " + outputs_[j].name +
+                     "; give each output its own path");
       }
   }
-  return true;
+  return {};
 }
 
 } // namespace rnnc::tool

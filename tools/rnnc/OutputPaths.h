@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <string>
 #include <vector>
 
@@ -26,8 +28,8 @@ public:
   /// An output, named in messages by its flag (e.g. "--save"). Empty paths
   /// (the output is not asked for) are ignored.
   void addOutput(const std::string &path, const std::string &flag);
-  /// False with a one-line `*error` at the first conflict.
-  bool check(std::string *error) const;
+  /// An Error (one line) at the first conflict.
+  Expected<void> check() const;
 
 private:
   struct Entry {

@@ -33,9 +33,8 @@ int runPlot(const PlotArgs &a) {
   OutputPaths outputs;
   outputs.addInput(a.metrics, "the metrics");
   outputs.addOutput(a.output, "-o");
-  std::string error;
-  if (!outputs.check(&error)) {
-    std::cerr << "rnnc: error: " << error << '\n';
+  if (auto checked = outputs.check(); !checked) {
+    std::cerr << "rnnc: error: " << checked.error().message() << '\n';
     return 2;
   }
   Expected<std::string> text = readFileBytes(a.metrics, "metrics ", kMaxMetricsBytes);

@@ -158,8 +158,8 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
               << " needs a held-out text: add --val-fraction F or --val-data FILE\n";
     return 2;
   }
-  if (std::string why; !outputs.check(&why)) {
-    std::cerr << "rnnc: error: " << why << '\n';
+  if (auto checked = outputs.check(); !checked) {
+    std::cerr << "rnnc: error: " << checked.error().message() << '\n';
     return 2;
   }
   if (a.threads > 0)
