@@ -87,7 +87,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Example{"tied_gru.rnn", 0.5, true, true},
                       Example{"gru_dropout.rnn", 0.5, false},
                       Example{"gru_dropout.rnn", 0.5, true},
-                      Example{"gru_dropout.rnn", 0.5, true, true}),
+                      Example{"gru_dropout.rnn", 0.5, true, true},
+                      Example{"tang_lstm.rnn", 0.5, false},
+                      Example{"tang_lstm.rnn", 0.5, true},
+                      Example{"tang_lstm.rnn", 0.5, true, true}),
     [](const auto &info) {
       std::string n = info.param.file;
       return n.substr(0, n.find('.')) + (info.param.optimised ? "_optimised" : "") +

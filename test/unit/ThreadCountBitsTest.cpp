@@ -92,7 +92,7 @@ INSTANTIATE_TEST_SUITE_P(Examples, ThreadCountBits,
                          ::testing::Values("char_rnn.rnn", "gru.rnn", "lstm.rnn",
                                            "embed_gru.rnn", "lstm2.rnn",
                                            "lstm_layernorm.rnn", "tied_gru.rnn",
-                                           "gru_dropout.rnn"),
+                                           "gru_dropout.rnn", "tang_lstm.rnn"),
                          [](const auto &info) {
                            std::string n = info.param;
                            return n.substr(0, n.find('.'));
