@@ -7,6 +7,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "ir/ShapeInference.h"
+#include "ir/ShapeInferenceSupport.h"
 
 #include "ir/DropoutMask.h"
 
@@ -18,15 +19,7 @@ namespace rnnc::ir {
 
 namespace {
 
-using Types = std::vector<TensorType>;
-using Result = std::optional<Types>;
-
-/// Records `message` prefixed by the op name and returns failure.
-Result fail(OpKind kind, std::string *error, const std::string &message) {
-  if (error)
-    *error = std::string(opKindName(kind)) + ": " + message;
-  return std::nullopt;
-}
+using namespace shape_rules;
 
 /// The types an op's one body yields (scan, fusion).
 Result bodyYieldTypes(const Operation &op, std::string *error) {
@@ -39,11 +32,6 @@ Result bodyYieldTypes(const Operation &op, std::string *error) {
   for (Value *v : term->operands())
     yieldTypes.push_back(v->type());
   return yieldTypes;
-}
-
-/// `f32[B,H]` style rendering for messages: shape with names.
-std::string show(const TensorType &t) {
-  return std::string(elementTypeName(t.elementType())) + t.shapeStr();
 }
 
 /// Reads an integer attribute; false (with a message) if missing or not int.

@@ -9,6 +9,7 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "ir/ShapeInference.h"
+#include "ir/ShapeInferenceSupport.h"
 
 #include <cmath>
 
@@ -16,18 +17,7 @@ namespace rnnc::ir {
 
 namespace {
 
-using Types = std::vector<TensorType>;
-using Result = std::optional<Types>;
-
-Result fail(OpKind kind, std::string *error, const std::string &message) {
-  if (error)
-    *error = std::string(opKindName(kind)) + ": " + message;
-  return std::nullopt;
-}
-
-std::string show(const TensorType &t) {
-  return std::string(elementTypeName(t.elementType())) + t.shapeStr();
-}
+using namespace shape_rules;
 
 /// `t` with its last axis replaced by `last`.
 TensorType withLast(const TensorType &t, Dim last) {
