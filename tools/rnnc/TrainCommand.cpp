@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/Commands.h"
 #include "runtime/driver/Driver.h"
+#include "runtime/driver/ReleaseCompilerMemory.h"
 #include "tools/rnnc/OutputPaths.h"
 
 #include "runtime/data/Checkpoint.h"
@@ -382,6 +383,7 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
                            runtime::kernelThreads() == 1 ? "" : "s");
   if (job.isRoot())
     std::cerr << validationNote;
+  driver::releaseCompilerMemory(); // every program the run needs is compiled
 
   runtime::Trainer trainer(*step, generate.get(), vocab, options);
   std::string error;

@@ -2,6 +2,7 @@
 #include "tools/rnnc/TrainedModel.h"
 
 #include "runtime/driver/Driver.h"
+#include "runtime/driver/ReleaseCompilerMemory.h"
 
 #include <algorithm>
 #include <cmath>
@@ -33,6 +34,7 @@ Expected<TrainedModel> loadTrainedModel(const std::string &path, int64_t batch,
   auto compiled = driver::compileModel(*model, {vocab->size(), batch, seqLen}, compile);
   if (!compiled)
     return compiled.error();
+  driver::releaseCompilerMemory(); // the command compiles nothing more
   TrainedModel out{std::move(*ckpt), std::move(*vocab), std::move(compiled->forward), {}};
   std::string error;
   const auto &slots = out.step->layout().params;
