@@ -111,8 +111,8 @@ bool ModelContext::fail(std::string message) {
 }
 
 bool ModelContext::initParams(uint64_t seed) {
-  if (!session_.initParameters(model_.inits, seed, &error))
-    return false;
+  if (Expected<void> ready = session_.initParameters(model_.inits, seed); !ready)
+    return fail(ready.error().message());
   session_.resetOptimizer();
   session_.setDropoutSeed(seed); // as `rnnc train --seed`
   epochsDone_ = 0;
@@ -139,8 +139,8 @@ bool ModelContext::load(const std::string &path) {
                 std::to_string(ckpt->metadata.vocabulary.size()) +
                 " characters, the compiled model " +
                 std::to_string(model_.train.vocab));
-  if (!session_.loadParameters(*ckpt, &error))
-    return false;
+  if (Expected<void> loaded = session_.loadParameters(*ckpt); !loaded)
+    return fail(loaded.error().message());
   if (!model_.vocabulary && !ckpt->metadata.vocabulary.empty())
     if (Expected<Vocabulary> saved =
             Vocabulary::fromChars(ckpt->metadata.vocabulary))

@@ -94,7 +94,7 @@ private:
   bool fail(std::string message);
   bool ensureOptimizer();
   /// Maps an update's outcome to the C API's error and message.
-  bool checkUpdate(const StepResult &result);
+  bool checkUpdate(const Expected<StepResult> &result);
 
   ModelDescription model_;
   ObjectEntry<TrainStep> trainStep_;

@@ -34,22 +34,24 @@ bool ModelContext::setLearningRate(double lr) {
 bool ModelContext::ensureOptimizer() {
   if (!paramsReady_)
     return fail("no parameters yet: call init_params or load first");
-  return session_.ensureOptimizer(&error);
+  if (Expected<void> made = session_.ensureOptimizer(); !made)
+    return fail(made.error().message());
+  return true;
 }
 
-bool ModelContext::checkUpdate(const StepResult &result) {
-  switch (result.status) {
+bool ModelContext::checkUpdate(const Expected<StepResult> &result) {
+  if (!result)
+    return fail(result.error().message()); // the optimizer failed
+  switch (result->status) {
   case StepStatus::Updated:
     return true;
   case StepStatus::OutOfMemory:
-    outOfMemory = true; // the session said how much
-    return false;
+    outOfMemory = true;
+    return fail(trainStep_.arenaShortfall());
   case StepStatus::NonFiniteLoss:
   case StepStatus::LossAboveBound: // not with kNoLossBound
   case StepStatus::NonFiniteGradient:
     return fail("non-finite loss or gradient; the parameters were not updated");
-  case StepStatus::Failed:
-    return false;
   }
   return false;
 }
@@ -65,9 +67,9 @@ bool ModelContext::trainStep(const int32_t *x, const int32_t *y, float *loss) {
                   std::to_string(i));
   if (!ensureOptimizer())
     return false;
-  StepResult result = session_.update(x, y, kNoLossBound, &error);
-  if (result.status != StepStatus::OutOfMemory)
-    *loss = result.loss;
+  Expected<StepResult> result = session_.update(x, y, kNoLossBound);
+  if (result && result->status != StepStatus::OutOfMemory)
+    *loss = result->loss;
   return checkUpdate(result);
 }
 
@@ -81,11 +83,11 @@ bool ModelContext::setTrainingData(const int32_t *tokens, int64_t count,
                   " at index " + std::to_string(i) + " is out of range");
   sampler_.reset();
   session_.setDropoutSeed(seed); // as `rnnc train --seed`
-  auto sampler = Sampler::create(std::vector<int32_t>(tokens, tokens + count),
-                                 model_.sampling, model_.train.batch,
-                                 model_.train.seqLen, seed, &error);
+  Expected<Sampler> sampler = Sampler::create(
+      std::vector<int32_t>(tokens, tokens + count), model_.sampling,
+      model_.train.batch, model_.train.seqLen, seed);
   if (!sampler)
-    return false;
+    return fail(sampler.error().message());
   sampler_.emplace(std::move(*sampler));
   return true;
 }
@@ -97,8 +99,7 @@ bool ModelContext::trainEpoch(double *meanLoss) {
     return false;
   EpochTally tally;
   session_.startEpoch(*sampler_, tally);
-  if (!checkUpdate(
-          session_.trainEpoch(*sampler_, kNoLossBound, tally, nullptr, &error)))
+  if (!checkUpdate(session_.trainEpoch(*sampler_, kNoLossBound, tally, nullptr)))
     return false;
   ++epochsDone_;
   if (meanLoss)
@@ -133,22 +134,22 @@ bool ModelContext::generate(const std::string &prefixUtf8, int64_t count,
     return fail(valid.error().message());
   if (!paramsReady_)
     return fail("no parameters yet: call init_params or load first");
-  if (!forward_.reserveArena(&error)) {
+  if (Expected<void> reserved = forward_.reserveArena(); !reserved) {
     outOfMemory = true;
-    return false;
+    return fail(reserved.error().message());
   }
   TokenChooser chooser = temperature > 0 || topK > 0
                              ? TokenChooser(sampling, seed)
                              : TokenChooser();
   TextGenerator generator(forward_, session_.parameters(), *model_.vocabulary);
   text->clear();
-  if (!generator.streamText(prefixUtf8, count, chooser,
-                            [&](std::string_view piece) {
-                              text->append(piece);
-                              return true;
-                            },
-                            &error))
-    return false;
+  Expected<bool> generated = generator.streamText(prefixUtf8, count, chooser,
+                                                  [&](std::string_view piece) {
+                                                    text->append(piece);
+                                                    return true;
+                                                  });
+  if (!generated)
+    return fail(generated.error().message());
   resetState(); // the header promises a zero inference state afterwards
   return true;
 }
