@@ -227,7 +227,7 @@ Expected<std::unique_ptr<Optimizer>> makeOptimizer(const OptimizerConfig &config
         config.lr, config.beta1, config.beta2, config.eps));
   }
   return Error(fmt::format("unknown optimizer '{}' (expected sgd or adam)",
-                          config.kind));
+                           config.kind));
 }
 
 } // namespace rnnc::runtime
