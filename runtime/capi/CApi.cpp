@@ -24,7 +24,8 @@ struct rnnc_capi_context : ModelContext {
 
 namespace {
 
-/// Runs `body` (returning bool) and maps its outcome to a status code.
+/// Runs `body` (returning Expected<void>) and maps its outcome to a status
+/// code, keeping the Error's message for rnnc_capi_last_error.
 template <typename Body>
 int guarded(rnnc_capi_context *ctx, int failureCode, Body body) {
   if (!ctx)
@@ -32,8 +33,10 @@ int guarded(rnnc_capi_context *ctx, int failureCode, Body body) {
   try {
     ctx->error.clear();
     ctx->outOfMemory = false;
-    if (body())
+    rnnc::Expected<void> done = body();
+    if (done)
       return RNNC_CAPI_OK;
+    ctx->error = done.error().message();
     return ctx->outOfMemory ? RNNC_CAPI_ERROR_MEMORY : failureCode;
   } catch (const std::bad_alloc &) {
     ctx->error = "out of memory";
@@ -54,11 +57,10 @@ std::string &createError() {
   return why;
 }
 
-bool requirePath(rnnc_capi_context *ctx, const char *path) {
+rnnc::Expected<void> requirePath(const char *path) {
   if (path && *path)
-    return true;
-  ctx->error = "the path must be a non-empty string";
-  return false;
+    return {};
+  return rnnc::Error("the path must be a non-empty string");
 }
 
 } // namespace
@@ -82,10 +84,10 @@ rnnc_capi_context *rnnc_capi_create(const rnnc_model_descriptor *descriptor) {
       !descriptor->train_step)
     return fail("the model descriptor lacks its description or entry points");
   try {
-    std::string error;
-    auto description = ModelDescription::parse(descriptor->model_json, &error);
+    rnnc::Expected<ModelDescription> description =
+        ModelDescription::parse(descriptor->model_json);
     if (!description)
-      return fail(error);
+      return fail(description.error().message());
     return new rnnc_capi_context(*descriptor, std::move(*description));
   } catch (const std::bad_alloc &) {
     return fail("out of memory");
@@ -139,30 +141,22 @@ const char *rnnc_capi_token_text(rnnc_capi_context *ctx, int32_t id) {
 
 int rnnc_capi_encode(rnnc_capi_context *ctx, const char *utf8, int64_t length,
                      int32_t *ids, int64_t capacity, int64_t *count) {
-  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] {
-    if (!utf8 || length < 0 || !count || (capacity > 0 && !ids)) {
-      ctx->error = "encode: bad arguments";
-      return false;
-    }
-    if (!ctx->model().vocabulary) {
-      ctx->error = "the model has no vocabulary (compiled with --vocab)";
-      return false;
-    }
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&]() -> rnnc::Expected<void> {
+    if (!utf8 || length < 0 || !count || (capacity > 0 && !ids))
+      return rnnc::Error("encode: bad arguments");
+    if (!ctx->model().vocabulary)
+      return rnnc::Error("the model has no vocabulary (compiled with --vocab)");
     rnnc::Expected<std::vector<int32_t>> tokens = ctx->model().vocabulary->encodeUtf8(
         std::string_view(utf8, static_cast<size_t>(length)));
-    if (!tokens) {
-      ctx->error = tokens.error().message();
-      return false;
-    }
+    if (!tokens)
+      return tokens.error();
     *count = static_cast<int64_t>(tokens->size());
-    if (*count > capacity) {
-      ctx->error = "encode: the text has " + std::to_string(*count) +
-                   " characters, more than the capacity " +
-                   std::to_string(capacity);
-      return false;
-    }
+    if (*count > capacity)
+      return rnnc::Error("encode: the text has " + std::to_string(*count) +
+                         " characters, more than the capacity " +
+                         std::to_string(capacity));
     std::copy(tokens->begin(), tokens->end(), ids);
-    return true;
+    return {};
   });
 }
 
@@ -172,13 +166,19 @@ int rnnc_capi_init_params(rnnc_capi_context *ctx, uint64_t seed) {
 }
 
 int rnnc_capi_load(rnnc_capi_context *ctx, const char *path) {
-  return guarded(ctx, RNNC_CAPI_ERROR_IO,
-                 [&] { return requirePath(ctx, path) && ctx->load(path); });
+  return guarded(ctx, RNNC_CAPI_ERROR_IO, [&]() -> rnnc::Expected<void> {
+    if (rnnc::Expected<void> given = requirePath(path); !given)
+      return given;
+    return ctx->load(path);
+  });
 }
 
 int rnnc_capi_save(rnnc_capi_context *ctx, const char *path) {
-  return guarded(ctx, RNNC_CAPI_ERROR_IO,
-                 [&] { return requirePath(ctx, path) && ctx->save(path); });
+  return guarded(ctx, RNNC_CAPI_ERROR_IO, [&]() -> rnnc::Expected<void> {
+    if (rnnc::Expected<void> given = requirePath(path); !given)
+      return given;
+    return ctx->save(path);
+  });
 }
 
 int rnnc_capi_set_learning_rate(rnnc_capi_context *ctx, double lr) {
@@ -195,7 +195,7 @@ int rnnc_capi_train_step(rnnc_capi_context *ctx, const int32_t *x,
 int rnnc_capi_reset_train_state(rnnc_capi_context *ctx) {
   return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] {
     ctx->resetTrainState();
-    return true;
+    return rnnc::Expected<void>::success();
   });
 }
 
@@ -218,22 +218,22 @@ int rnnc_capi_step(rnnc_capi_context *ctx, int32_t token, float *logits) {
 int rnnc_capi_reset_state(rnnc_capi_context *ctx) {
   return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] {
     ctx->resetState();
-    return true;
+    return rnnc::Expected<void>::success();
   });
 }
 
 int rnnc_capi_generate(rnnc_capi_context *ctx, const char *prefix,
                        int64_t count, double temperature, int64_t top_k,
                        uint64_t seed, const char **text) {
-  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&] {
-    if (!prefix || !text) {
-      ctx->error = "generate: prefix and text must not be null";
-      return false;
-    }
-    if (!ctx->generate(prefix, count, temperature, top_k, seed, &ctx->scratch))
-      return false;
+  return guarded(ctx, RNNC_CAPI_ERROR_ARGUMENT, [&]() -> rnnc::Expected<void> {
+    if (!prefix || !text)
+      return rnnc::Error("generate: prefix and text must not be null");
+    if (rnnc::Expected<void> generated =
+            ctx->generate(prefix, count, temperature, top_k, seed, &ctx->scratch);
+        !generated)
+      return generated;
     *text = ctx->scratch.c_str();
-    return true;
+    return {};
   });
 }
 

@@ -28,13 +28,10 @@ std::vector<TensorSlot> slotsFrom(const nlohmann::json &list) {
 
 } // namespace
 
-std::optional<ModelDescription> ModelDescription::parse(const char *json,
-                                                        std::string *error) {
+Expected<ModelDescription> ModelDescription::parse(const char *json) {
   auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    *error = "the compiled model's description is not valid JSON";
-    return std::nullopt;
-  }
+  if (j.is_discarded() || !j.is_object())
+    return Error("the compiled model's description is not valid JSON");
   try {
     ModelDescription d;
     d.name = j.at("name").get<std::string>();
@@ -47,15 +44,11 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
     if (j.contains("vocabulary")) {
       Expected<std::u32string> chars =
           decodeUtf8(j["vocabulary"].get<std::string>());
-      if (!chars) {
-        *error = chars.error().message();
-        return std::nullopt;
-      }
+      if (!chars)
+        return chars.error();
       Expected<Vocabulary> vocabulary = Vocabulary::fromChars(*chars);
-      if (!vocabulary) {
-        *error = vocabulary.error().message();
-        return std::nullopt;
-      }
+      if (!vocabulary)
+        return vocabulary.error();
       d.vocabulary = std::move(*vocabulary);
     }
     d.train.params = slotsFrom(j.at("params"));
@@ -77,10 +70,8 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
     d.optimizer.eps = train.at("eps").get<double>();
     d.clip = train.at("clip").get<double>();
     auto sampling = parseSamplingMode(train.at("sampling").get<std::string>());
-    if (!sampling) {
-      *error = "unknown sampling mode in the compiled model";
-      return std::nullopt;
-    }
+    if (!sampling)
+      return Error("unknown sampling mode in the compiled model");
     d.sampling = *sampling;
     d.hyperParametersJson = j.at("hyper_parameters").get<std::string>();
     if (j.contains("arena_bytes")) {
@@ -89,9 +80,8 @@ std::optional<ModelDescription> ModelDescription::parse(const char *json,
     }
     return d;
   } catch (const nlohmann::json::exception &e) {
-    *error = std::string("the compiled model's description is incomplete: ") +
-             e.what();
-    return std::nullopt;
+    return Error(std::string("the compiled model's description is incomplete: ") +
+                 e.what());
   }
 }
 
@@ -105,25 +95,25 @@ ModelContext::ModelContext(const rnnc_model_descriptor &descriptor,
       session_(trainStep_, model_.optimizer, model_.clip),
       stepStates_(allocateBuffers(model_.step.states)) {}
 
-bool ModelContext::fail(std::string message) {
-  error = std::move(message);
-  return false;
+Error ModelContext::outOfMemoryError(std::string message) {
+  outOfMemory = true;
+  return Error(std::move(message));
 }
 
-bool ModelContext::initParams(uint64_t seed) {
-  if (!session_.initParameters(model_.inits, seed, &error))
-    return false;
+Expected<void> ModelContext::initParams(uint64_t seed) {
+  if (Expected<void> ready = session_.initParameters(model_.inits, seed); !ready)
+    return ready;
   session_.resetOptimizer();
   session_.setDropoutSeed(seed); // as `rnnc train --seed`
   epochsDone_ = 0;
   paramsReady_ = true;
-  return true;
+  return {};
 }
 
-bool ModelContext::load(const std::string &path) {
+Expected<void> ModelContext::load(const std::string &path) {
   Expected<Checkpoint> ckpt = loadCheckpoint(path);
   if (!ckpt)
-    return fail(ckpt.error().message());
+    return ckpt.error();
   CheckpointExpectation expected;
   expected.modelHash = model_.hash;
   if (model_.vocabulary)
@@ -131,16 +121,16 @@ bool ModelContext::load(const std::string &path) {
   for (const TensorSlot &s : model_.train.params)
     expected.tensors.push_back({s.name, s.shape});
   if (Expected<void> fits = checkCheckpoint(*ckpt, path, expected); !fits)
-    return fail(fits.error().message());
+    return fits;
   if (!model_.vocabulary &&
       static_cast<int64_t>(ckpt->metadata.vocabulary.size()) !=
           model_.train.vocab)
-    return fail(path + ": the checkpoint's vocabulary has " +
-                std::to_string(ckpt->metadata.vocabulary.size()) +
-                " characters, the compiled model " +
-                std::to_string(model_.train.vocab));
-  if (!session_.loadParameters(*ckpt, &error))
-    return false;
+    return Error(path + ": the checkpoint's vocabulary has " +
+                 std::to_string(ckpt->metadata.vocabulary.size()) +
+                 " characters, the compiled model " +
+                 std::to_string(model_.train.vocab));
+  if (Expected<void> loaded = session_.loadParameters(*ckpt); !loaded)
+    return loaded;
   if (!model_.vocabulary && !ckpt->metadata.vocabulary.empty())
     if (Expected<Vocabulary> saved =
             Vocabulary::fromChars(ckpt->metadata.vocabulary))
@@ -148,12 +138,12 @@ bool ModelContext::load(const std::string &path) {
   session_.resetOptimizer();
   epochsDone_ = ckpt->metadata.epoch;
   paramsReady_ = true;
-  return true;
+  return {};
 }
 
-bool ModelContext::save(const std::string &path) {
+Expected<void> ModelContext::save(const std::string &path) {
   if (!paramsReady_)
-    return fail("no parameters yet: call init_params or load first");
+    return Error("no parameters yet: call init_params or load first");
   CheckpointMetadata meta;
   meta.modelName = model_.name;
   meta.modelHash = model_.hash;
@@ -167,9 +157,7 @@ bool ModelContext::save(const std::string &path) {
   for (size_t i = 0; i < slots.size(); ++i)
     views.push_back(
         {slots[i].name, slots[i].shape, session_.parameters()[i].data()});
-  if (Expected<void> saved = saveCheckpoint(path, meta, views); !saved)
-    return fail(saved.error().message());
-  return true;
+  return saveCheckpoint(path, meta, views);
 }
 
 } // namespace rnnc::runtime::capi

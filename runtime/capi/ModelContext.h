@@ -5,16 +5,18 @@
 /// object's JSON, the object's compiled `@train_step` and `@forward` behind
 /// runtime/train/'s CompiledStep interface, a TrainSession (parameters,
 /// gradients, carried state, optimizer), the sampler of a training run, and
-/// the last error message. Training and generation are runtime/train/'s
-/// TrainSession and TextGenerator, the ones `rnnc train` and `rnnc
-/// generate` run, so a seed gives the same numbers and the library needs no
-/// LLVM.
+/// the last error message. Each operation returns Expected<void>; the C
+/// functions (CApi.cpp) turn it into a status code and that message.
+/// Training and generation are runtime/train/'s TrainSession and
+/// TextGenerator, the ones `rnnc train` and `rnnc generate` run, so a seed
+/// gives the same numbers and the library needs no LLVM.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include "runtime/capi/rnnc_capi.h"
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 #include "runtime/data/Vocabulary.h"
 #include "runtime/train/CompiledStep.h"
@@ -43,8 +45,7 @@ struct ModelDescription {
   SamplingMode sampling = SamplingMode::Random;
   std::string hyperParametersJson = "{}";
 
-  static std::optional<ModelDescription> parse(const char *json,
-                                               std::string *error);
+  static Expected<ModelDescription> parse(const char *json);
 };
 
 /// One of the object's compiled entry points, as runtime/train/ calls it.
@@ -67,34 +68,38 @@ public:
                         ModelDescription description);
 
   const ModelDescription &model() const { return model_; }
-  std::string error;   ///< the last error message
+  std::string error;   ///< the last error message (rnnc_capi_last_error)
   /// Set when the last failure was memory that could not be had (the C
   /// functions then return RNNC_CAPI_ERROR_MEMORY).
   bool outOfMemory = false;
   std::string scratch; ///< storage for returned strings
 
-  bool initParams(uint64_t seed);
-  bool load(const std::string &path);
-  bool save(const std::string &path);
+  Expected<void> initParams(uint64_t seed);
+  Expected<void> load(const std::string &path);
+  Expected<void> save(const std::string &path);
 
-  bool setLearningRate(double lr);
+  Expected<void> setLearningRate(double lr);
   /// One step on the carried training state, then clip + update.
-  bool trainStep(const int32_t *x, const int32_t *y, float *loss);
+  Expected<void> trainStep(const int32_t *x, const int32_t *y, float *loss);
   void resetTrainState() { session_.zeroStates(); }
-  bool setTrainingData(const int32_t *tokens, int64_t count, uint64_t seed);
+  Expected<void> setTrainingData(const int32_t *tokens, int64_t count,
+                                 uint64_t seed);
   /// One epoch as `rnnc train` runs it; `*meanLoss` as its metrics report.
-  bool trainEpoch(double *meanLoss);
+  Expected<void> trainEpoch(double *meanLoss);
 
-  bool step(int32_t token, float *logits);
+  Expected<void> step(int32_t token, float *logits);
   void resetState() { zeroBuffers(stepStates_); }
-  bool generate(const std::string &prefix, int64_t count, double temperature,
-                int64_t topK, uint64_t seed, std::string *text);
+  Expected<void> generate(const std::string &prefix, int64_t count,
+                          double temperature, int64_t topK, uint64_t seed,
+                          std::string *text);
 
 private:
-  bool fail(std::string message);
-  bool ensureOptimizer();
+  /// `message` as the failure of memory that could not be had: sets
+  /// outOfMemory.
+  Error outOfMemoryError(std::string message);
+  Expected<void> ensureOptimizer();
   /// Maps an update's outcome to the C API's error and message.
-  bool checkUpdate(const StepResult &result);
+  Expected<void> checkUpdate(const Expected<StepResult> &result);
 
   ModelDescription model_;
   ObjectEntry<TrainStep> trainStep_;

@@ -512,11 +512,11 @@ void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
 
 int64_t rnnc_arena_limit(void) {
   static const int64_t limit = [] {
-    std::optional<int64_t> fromVariable;
-    std::string ignored; // the tool reports a bad value before any call
-    if (rnnc::runtime::readArenaLimitVariable(&fromVariable, &ignored) &&
-        fromVariable)
-      return *fromVariable;
+    // The tool reports a bad value before any call.
+    rnnc::Expected<std::optional<int64_t>> fromVariable =
+        rnnc::runtime::readArenaLimitVariable();
+    if (fromVariable && *fromVariable)
+      return **fromVariable;
     long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
     return pages > 0 && pageSize > 0 ? static_cast<int64_t>(pages) * pageSize
                                      : INT64_MAX;
@@ -568,21 +568,17 @@ std::string describeArenaShortfall(int64_t bytes) {
          formatByteSize(rnnc_arena_limit()) + ")";
 }
 
-bool readArenaLimitVariable(std::optional<int64_t> *limit, std::string *error) {
-  *limit = std::nullopt;
+Expected<std::optional<int64_t>> readArenaLimitVariable() {
   const char *text = std::getenv("RNNC_ARENA_LIMIT_BYTES");
   if (!text)
-    return true;
+    return std::optional<int64_t>();
   char *end = nullptr;
   errno = 0;
   long long value = *text >= '0' && *text <= '9' ? std::strtoll(text, &end, 10) : -1;
-  if (value <= 0 || errno != 0 || *end != '\0') {
-    *error = std::string("RNNC_ARENA_LIMIT_BYTES='") + text +
-             "' is not a byte count (a positive integer)";
-    return false;
-  }
-  *limit = value;
-  return true;
+  if (value <= 0 || errno != 0 || *end != '\0')
+    return Error(std::string("RNNC_ARENA_LIMIT_BYTES='") + text +
+                 "' is not a byte count (a positive integer)");
+  return std::optional<int64_t>(value);
 }
 
 const std::vector<KernelSymbol> &kernelSymbols() {

@@ -15,6 +15,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,9 +36,9 @@ std::string formatByteSize(int64_t bytes);
 /// (arena), more than can be allocated (limit 16.8 GB)".
 std::string describeArenaShortfall(int64_t bytes);
 
-/// RNNC_ARENA_LIMIT_BYTES parsed: nullopt when unset; false with `*error`
-/// when set to something that is not a positive byte count.
-bool readArenaLimitVariable(std::optional<int64_t> *limit, std::string *error);
+/// RNNC_ARENA_LIMIT_BYTES parsed: nullopt when unset; an Error when set to
+/// something that is not a positive byte count.
+Expected<std::optional<int64_t>> readArenaLimitVariable();
 
 /// A kernel's C name and address, for binding into the JIT.
 struct KernelSymbol {

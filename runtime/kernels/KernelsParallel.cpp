@@ -68,9 +68,9 @@ constexpr int64_t kMinChunk = 8;
 constexpr int64_t kChunkAlign = 8;
 
 int threadsFromEnvironment() {
-  std::optional<int> n;
-  std::string ignored; // the tool reports a bad value before any kernel runs
-  return readThreadsVariable(&n, &ignored) && n ? *n : 1;
+  // The tool reports a bad value before any kernel runs.
+  Expected<std::optional<int>> n = readThreadsVariable();
+  return n && *n ? **n : 1;
 }
 
 std::atomic<int> requestedThreads{threadsFromEnvironment()};
@@ -180,21 +180,17 @@ WorkerPool &pool() {
 
 } // namespace
 
-bool readThreadsVariable(std::optional<int> *threads, std::string *error) {
-  *threads = std::nullopt;
+Expected<std::optional<int>> readThreadsVariable() {
   const char *text = std::getenv("RNNC_THREADS");
   if (!text)
-    return true;
+    return std::optional<int>();
   char *end = nullptr;
   errno = 0;
   long n = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || errno != 0 || n < 1 || n > 64) {
-    *error = std::string("RNNC_THREADS='") + text +
-             "' is not a thread count (an integer from 1 to 64)";
-    return false;
-  }
-  *threads = static_cast<int>(n);
-  return true;
+  if (end == text || *end != '\0' || errno != 0 || n < 1 || n > 64)
+    return Error(std::string("RNNC_THREADS='") + text +
+                 "' is not a thread count (an integer from 1 to 64)");
+  return std::optional<int>(static_cast<int>(n));
 }
 
 int kernelThreads() { return requestedThreads.load(std::memory_order_relaxed); }

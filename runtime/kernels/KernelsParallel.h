@@ -14,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <optional>
 #include <string>
 
@@ -49,9 +51,9 @@ private:
 /// else 1, until setKernelThreads.
 int kernelThreads();
 
-/// RNNC_THREADS parsed: nullopt when unset; false with `*error` when it is
-/// not an integer from 1 to 64 (the tool refuses to run then).
-bool readThreadsVariable(std::optional<int> *threads, std::string *error);
+/// RNNC_THREADS parsed: nullopt when unset; an Error when it is not an
+/// integer from 1 to 64 (the tool refuses to run then).
+Expected<std::optional<int>> readThreadsVariable();
 /// Sets the thread count for later products (clamped to [1, 64]) and starts
 /// the workers it needs now, so no later product creates a thread.
 void setKernelThreads(int threads);

@@ -79,8 +79,8 @@ Expected<BeamResult> beamSearch(const ForwardStep &step,
     return Error("the number of characters to generate must not be negative");
   if (prefix.empty())
     return Error("the prefix is empty: give at least one character");
-  if (std::string why; !step.reserveArena(&why))
-    return Error(why);
+  if (Expected<void> reserved = step.reserveArena(); !reserved)
+    return reserved.error();
   const auto vocab = static_cast<size_t>(layout.vocab);
   auto advance = [&](TensorBuffers &states, int32_t token,
                      std::vector<float> &logits) -> Expected<void> {

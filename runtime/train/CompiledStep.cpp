@@ -28,20 +28,18 @@ void zeroBuffers(TensorBuffers &buffers) {
     std::fill(b.begin(), b.end(), 0.0f);
 }
 
-bool loadFromCheckpoint(const Checkpoint &checkpoint,
-                        const std::vector<TensorSlot> &slots,
-                        TensorBuffers &buffers, std::string *error) {
+Expected<void> loadFromCheckpoint(const Checkpoint &checkpoint,
+                                  const std::vector<TensorSlot> &slots,
+                                  TensorBuffers &buffers) {
   buffers.resize(slots.size());
   for (size_t i = 0; i < slots.size(); ++i) {
     const NamedTensor *t = checkpoint.find(slots[i].name);
-    if (!t || t->isF64 || t->shape != slots[i].shape) {
-      *error = "the checkpoint has no parameter '" + slots[i].name +
-               "' of the model's shape";
-      return false;
-    }
+    if (!t || t->isF64 || t->shape != slots[i].shape)
+      return Error("the checkpoint has no parameter '" + slots[i].name +
+                   "' of the model's shape");
     buffers[i] = t->data;
   }
-  return true;
+  return {};
 }
 
 CompiledStep::CompiledStep(ModelLayout layout, int64_t arenaBytes,
@@ -49,11 +47,10 @@ CompiledStep::CompiledStep(ModelLayout layout, int64_t arenaBytes,
     : layout_(std::move(layout)), arenaBytes_(arenaBytes),
       what_(std::move(what)), advice_(std::move(advice)) {}
 
-bool CompiledStep::reserveArena(std::string *error) const {
+Expected<void> CompiledStep::reserveArena() const {
   if (rnnc_arena_acquire(arenaBytes_))
-    return true;
-  *error = arenaShortfall();
-  return false;
+    return {};
+  return Error(arenaShortfall());
 }
 
 std::string CompiledStep::arenaShortfall() const {

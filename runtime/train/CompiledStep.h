@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "runtime/data/Checkpoint.h"
 
 #include <cstdint>
@@ -59,10 +60,10 @@ TensorBuffers allocateBuffers(const std::vector<TensorSlot> &slots);
 void zeroBuffers(TensorBuffers &buffers);
 
 /// Copies every slot's tensor from `checkpoint` into `buffers` (parallel to
-/// `slots`). False with `*error` if one is missing or has another shape.
-bool loadFromCheckpoint(const Checkpoint &checkpoint,
-                        const std::vector<TensorSlot> &slots,
-                        TensorBuffers &buffers, std::string *error);
+/// `slots`). An Error if one is missing or has another shape.
+Expected<void> loadFromCheckpoint(const Checkpoint &checkpoint,
+                                  const std::vector<TensorSlot> &slots,
+                                  TensorBuffers &buffers);
 
 class CompiledStep {
 public:
@@ -77,10 +78,10 @@ public:
   const ModelLayout &layout() const { return layout_; }
   int64_t arenaBytes() const { return arenaBytes_; }
 
-  /// Whether this thread can have the step's working memory (arena); false
-  /// with `*error` = arenaShortfall() otherwise. Call it before running:
-  /// once had, the arena is kept for every later call.
-  bool reserveArena(std::string *error) const;
+  /// Whether this thread can have the step's working memory (arena); an
+  /// Error saying arenaShortfall() otherwise. Call it before running: once
+  /// had, the arena is kept for every later call.
+  Expected<void> reserveArena() const;
   std::string arenaShortfall() const;
 
 protected:

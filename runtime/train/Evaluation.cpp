@@ -66,8 +66,8 @@ Expected<EvaluationResult> evaluateText(const ForwardStep &step,
     return Error(fmt::format("the text to evaluate has {} characters in the "
                              "vocabulary; at least 2 are needed",
                              tokens.size()));
-  if (std::string why; !step.reserveArena(&why))
-    return Error(why);
+  if (Expected<void> reserved = step.reserveArena(); !reserved)
+    return reserved.error();
   const auto seqLen = static_cast<size_t>(layout.seqLen);
   const auto vocab = static_cast<size_t>(layout.vocab);
   TensorBuffers states = allocateBuffers(layout.states);

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "runtime/data/Vocabulary.h"
 #include "runtime/train/CompiledStep.h"
 #include "runtime/train/Decoding.h"
@@ -30,9 +31,8 @@ public:
 
   /// The prefix followed by `count` generated characters. Fails on an empty
   /// prefix or one with a character outside the vocabulary.
-  std::optional<std::string> continueText(const std::string &prefixUtf8,
-                                          int64_t count, TokenChooser &chooser,
-                                          std::string *error) const;
+  Expected<std::string> continueText(const std::string &prefixUtf8,
+                                     int64_t count, TokenChooser &chooser) const;
 
   /// Receives the text piece by piece (UTF-8); false stops the generation
   /// (e.g. the output cannot be written).
@@ -40,11 +40,10 @@ public:
 
   /// As continueText, but hands the prefix and then each character to
   /// `sink` as soon as it is chosen: memory does not grow with `count`.
-  /// False with `*error` set on bad input; false with `*error` empty when
-  /// the sink stopped it.
-  bool streamText(const std::string &prefixUtf8, int64_t count,
-                  TokenChooser &chooser, const TextSink &sink,
-                  std::string *error) const;
+  /// True when all of it went to the sink, false when the sink stopped it;
+  /// an Error on bad input.
+  Expected<bool> streamText(const std::string &prefixUtf8, int64_t count,
+                            TokenChooser &chooser, const TextSink &sink) const;
 
 private:
   const ForwardStep &step_;

@@ -103,31 +103,23 @@ double clipByGlobalNorm(const std::vector<FloatSpan> &grads, double theta) {
   return norm;
 }
 
-bool Optimizer::checkShapes(const std::vector<FloatSpan> &params,
-                            const std::vector<ConstFloatSpan> &grads,
-                            std::string *error) const {
-  if (params.size() != grads.size()) {
-    if (error)
-      *error = fmt::format("optimizer got {} parameters but {} gradients",
-                           params.size(), grads.size());
-    return false;
-  }
-  for (size_t i = 0; i < params.size(); ++i) {
-    if (params[i].size != grads[i].size) {
-      if (error)
-        *error = fmt::format("parameter {} has {} elements but its gradient {}",
-                             i, params[i].size, grads[i].size);
-      return false;
-    }
-  }
-  return true;
+Expected<void> Optimizer::checkShapes(const std::vector<FloatSpan> &params,
+                                      const std::vector<ConstFloatSpan> &grads) const {
+  if (params.size() != grads.size())
+    return Error(fmt::format("optimizer got {} parameters but {} gradients",
+                             params.size(), grads.size()));
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].size != grads[i].size)
+      return Error(fmt::format("parameter {} has {} elements but its gradient {}",
+                               i, params[i].size, grads[i].size));
+  return {};
 }
 
-bool SgdOptimizer::step(const std::vector<FloatSpan> &params,
-                        const std::vector<ConstFloatSpan> &grads, float gradScale,
-                        std::string *error) {
-  if (!checkShapes(params, grads, error))
-    return false;
+Expected<void> SgdOptimizer::step(const std::vector<FloatSpan> &params,
+                                  const std::vector<ConstFloatSpan> &grads,
+                                  float gradScale) {
+  if (Expected<void> shapes = checkShapes(params, grads); !shapes)
+    return shapes;
   float lr = static_cast<float>(lr_);
   for (size_t p = 0; p < params.size(); ++p) {
     float *param = params[p].data;
@@ -138,14 +130,14 @@ bool SgdOptimizer::step(const std::vector<FloatSpan> &params,
     });
   }
   ++steps_;
-  return true;
+  return {};
 }
 
-bool AdamOptimizer::step(const std::vector<FloatSpan> &params,
-                         const std::vector<ConstFloatSpan> &grads, float gradScale,
-                         std::string *error) {
-  if (!checkShapes(params, grads, error))
-    return false;
+Expected<void> AdamOptimizer::step(const std::vector<FloatSpan> &params,
+                                   const std::vector<ConstFloatSpan> &grads,
+                                   float gradScale) {
+  if (Expected<void> shapes = checkShapes(params, grads); !shapes)
+    return shapes;
   if (m_.empty()) {
     for (const FloatSpan &p : params) {
       m_.emplace_back(p.size, 0.0);
@@ -155,11 +147,8 @@ bool AdamOptimizer::step(const std::vector<FloatSpan> &params,
     bool sameLayout = m_.size() == params.size();
     for (size_t p = 0; sameLayout && p < params.size(); ++p)
       sameLayout = m_[p].size() == params[p].size;
-    if (!sameLayout) {
-      if (error)
-        *error = "adam: the parameter list changed between steps";
-      return false;
-    }
+    if (!sameLayout)
+      return Error("adam: the parameter list changed between steps");
   }
   ++steps_;
   double t = static_cast<double>(steps_);
@@ -181,31 +170,26 @@ bool AdamOptimizer::step(const std::vector<FloatSpan> &params,
       }
     });
   }
-  return true;
+  return {};
 }
 
-bool AdamOptimizer::restoreState(long long steps,
-                                 std::vector<std::vector<double>> m,
-                                 std::vector<std::vector<double>> v,
-                                 std::string *error) {
+Expected<void> AdamOptimizer::restoreState(long long steps,
+                                           std::vector<std::vector<double>> m,
+                                           std::vector<std::vector<double>> v) {
   bool consistent = steps >= 0 && m.size() == v.size();
   for (size_t p = 0; consistent && p < m.size(); ++p)
     consistent = m[p].size() == v[p].size();
-  if (!consistent) {
-    if (error)
-      *error = "adam: saved moments do not match each other";
-    return false;
-  }
+  if (!consistent)
+    return Error("adam: saved moments do not match each other");
   steps_ = steps;
   m_ = std::move(m);
   v_ = std::move(v);
-  return true;
+  return {};
 }
 
-std::optional<double> clipAndUpdate(float loss, std::vector<std::vector<float>> &params,
-                                    std::vector<std::vector<float>> &grads,
-                                    double clip, Optimizer &optimizer,
-                                    std::string *error) {
+Expected<double> clipAndUpdate(float loss, std::vector<std::vector<float>> &params,
+                               std::vector<std::vector<float>> &grads,
+                               double clip, Optimizer &optimizer) {
   if (!std::isfinite(loss))
     return std::numeric_limits<double>::quiet_NaN(); // nothing updated
   std::vector<FloatSpan> paramSpans;
@@ -221,34 +205,29 @@ std::optional<double> clipAndUpdate(float loss, std::vector<std::vector<float>> 
     return norm; // nothing updated
   // Clipping scales the gradients as the update reads them: one pass.
   float scale = clip > 0 && norm > clip ? static_cast<float>(clip / norm) : 1.0f;
-  if (!optimizer.step(paramSpans, gradConst, scale, error))
-    return std::nullopt;
+  if (Expected<void> stepped = optimizer.step(paramSpans, gradConst, scale);
+      !stepped)
+    return stepped.error();
   return norm;
 }
 
-std::unique_ptr<Optimizer> makeOptimizer(const OptimizerConfig &config,
-                                         std::string *error) {
-  auto fail = [&](const std::string &message) -> std::unique_ptr<Optimizer> {
-    if (error)
-      *error = message;
-    return nullptr;
-  };
+Expected<std::unique_ptr<Optimizer>> makeOptimizer(const OptimizerConfig &config) {
   if (!(config.lr > 0) || !std::isfinite(config.lr))
-    return fail(fmt::format("learning rate must be positive, got {}", config.lr));
+    return Error(fmt::format("learning rate must be positive, got {}", config.lr));
   if (config.kind == "sgd")
-    return std::make_unique<SgdOptimizer>(config.lr);
+    return std::unique_ptr<Optimizer>(std::make_unique<SgdOptimizer>(config.lr));
   if (config.kind == "adam") {
     if (!(config.beta1 >= 0 && config.beta1 < 1))
-      return fail(fmt::format("adam beta1 must be in [0, 1), got {}", config.beta1));
+      return Error(fmt::format("adam beta1 must be in [0, 1), got {}", config.beta1));
     if (!(config.beta2 >= 0 && config.beta2 < 1))
-      return fail(fmt::format("adam beta2 must be in [0, 1), got {}", config.beta2));
+      return Error(fmt::format("adam beta2 must be in [0, 1), got {}", config.beta2));
     if (!(config.eps >= 0))
-      return fail(fmt::format("adam eps must be non-negative, got {}", config.eps));
-    return std::make_unique<AdamOptimizer>(config.lr, config.beta1, config.beta2,
-                                           config.eps);
+      return Error(fmt::format("adam eps must be non-negative, got {}", config.eps));
+    return std::unique_ptr<Optimizer>(std::make_unique<AdamOptimizer>(
+        config.lr, config.beta1, config.beta2, config.eps));
   }
-  return fail(fmt::format("unknown optimizer '{}' (expected sgd or adam)",
-                          config.kind));
+  return Error(fmt::format("unknown optimizer '{}' (expected sgd or adam)",
+                           config.kind));
 }
 
 } // namespace rnnc::runtime

@@ -14,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -60,17 +62,17 @@ struct OptimizerConfig {
 class Optimizer {
 public:
   virtual ~Optimizer() = default;
-  /// One update. Returns false (and sets `*error`) if the lists do not match
-  /// in length or sizes; nothing is changed then.
-  bool step(const std::vector<FloatSpan> &params,
-            const std::vector<ConstFloatSpan> &grads, std::string *error) {
-    return step(params, grads, 1.0f, error);
+  /// One update. An Error if the lists do not match in length or sizes;
+  /// nothing is changed then.
+  Expected<void> step(const std::vector<FloatSpan> &params,
+                      const std::vector<ConstFloatSpan> &grads) {
+    return step(params, grads, 1.0f);
   }
   /// One update from the gradients scaled by `gradScale` (the clipping
   /// factor, applied on the fly: the gradients are not written).
-  virtual bool step(const std::vector<FloatSpan> &params,
-                    const std::vector<ConstFloatSpan> &grads, float gradScale,
-                    std::string *error) = 0;
+  virtual Expected<void> step(const std::vector<FloatSpan> &params,
+                              const std::vector<ConstFloatSpan> &grads,
+                              float gradScale) = 0;
   /// Number of successful steps so far.
   long long stepCount() const { return steps_; }
   /// Resume: the step count a checkpoint recorded.
@@ -80,9 +82,8 @@ public:
 
 protected:
   explicit Optimizer(double lr) : lr_(lr) {}
-  bool checkShapes(const std::vector<FloatSpan> &params,
-                   const std::vector<ConstFloatSpan> &grads,
-                   std::string *error) const;
+  Expected<void> checkShapes(const std::vector<FloatSpan> &params,
+                             const std::vector<ConstFloatSpan> &grads) const;
   double lr_;
   long long steps_ = 0;
 };
@@ -92,9 +93,9 @@ class SgdOptimizer : public Optimizer {
 public:
   explicit SgdOptimizer(double lr) : Optimizer(lr) {}
   using Optimizer::step;
-  bool step(const std::vector<FloatSpan> &params,
-            const std::vector<ConstFloatSpan> &grads, float gradScale,
-            std::string *error) override;
+  Expected<void> step(const std::vector<FloatSpan> &params,
+                      const std::vector<ConstFloatSpan> &grads,
+                      float gradScale) override;
 };
 
 /// m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
@@ -104,9 +105,9 @@ public:
   AdamOptimizer(double lr, double beta1, double beta2, double eps)
       : Optimizer(lr), beta1_(beta1), beta2_(beta2), eps_(eps) {}
   using Optimizer::step;
-  bool step(const std::vector<FloatSpan> &params,
-            const std::vector<ConstFloatSpan> &grads, float gradScale,
-            std::string *error) override;
+  Expected<void> step(const std::vector<FloatSpan> &params,
+                      const std::vector<ConstFloatSpan> &grads,
+                      float gradScale) override;
   /// Parameters with moments: 0 before the first step, then all of them.
   size_t momentCount() const { return m_.size(); }
   /// The moments of parameter `index` (empty before the first step).
@@ -114,8 +115,8 @@ public:
   const std::vector<double> &secondMoment(size_t index) const { return v_.at(index); }
   /// Restores the state saved from a checkpoint (resume): the step count and
   /// both moments per parameter. Fails if the lists differ in length.
-  bool restoreState(long long steps, std::vector<std::vector<double>> m,
-                    std::vector<std::vector<double>> v, std::string *error);
+  Expected<void> restoreState(long long steps, std::vector<std::vector<double>> m,
+                              std::vector<std::vector<double>> v);
 
 private:
   double beta1_, beta2_, eps_;
@@ -125,17 +126,15 @@ private:
 /// One update of the training loop: step `optimizer` with `grads` clipped to
 /// global L2 norm `clip` (0: no clipping; the scale is applied as the update
 /// reads them, `grads` keep their values). Returns the norm before clipping,
-/// or nullopt with `*error` if the buffers do not match. When `loss` or a
-/// gradient is not finite nothing is updated and the result is NaN or
-/// infinite: the caller reports it.
-std::optional<double> clipAndUpdate(float loss, std::vector<std::vector<float>> &params,
-                                    std::vector<std::vector<float>> &grads,
-                                    double clip, Optimizer &optimizer,
-                                    std::string *error);
+/// or an Error if the buffers do not match. When `loss` or a gradient is not
+/// finite nothing is updated and the result is NaN or infinite: the caller
+/// reports it.
+Expected<double> clipAndUpdate(float loss, std::vector<std::vector<float>> &params,
+                               std::vector<std::vector<float>> &grads,
+                               double clip, Optimizer &optimizer);
 
 /// An optimizer from its config; unknown kinds or bad values (lr <= 0,
 /// betas outside [0,1), eps < 0) are an error.
-std::unique_ptr<Optimizer> makeOptimizer(const OptimizerConfig &config,
-                                         std::string *error);
+Expected<std::unique_ptr<Optimizer>> makeOptimizer(const OptimizerConfig &config);
 
 } // namespace rnnc::runtime

@@ -26,22 +26,18 @@ std::string shapeText(const std::vector<int64_t> &shape) {
 /// unique by multiplying each column by the sign of R's diagonal entry,
 /// 5. transpose back and scale by gain. The columns (tall) or rows (wide) of
 /// the result are orthogonal with norm `gain`.
-bool fillOrthogonal(FloatSpan values, const std::vector<int64_t> &shape,
-                    double gain, Rng &rng, std::string *why) {
-  if (shape.size() < 2) {
-    *why = fmt::format("orthogonal initialiser needs at least 2 dimensions, got {}",
-                       shapeText(shape));
-    return false;
-  }
-  if (!(gain > 0) || !std::isfinite(gain)) {
-    *why = fmt::format("orthogonal initialiser needs gain > 0, got {}", gain);
-    return false;
-  }
+Expected<void> fillOrthogonal(FloatSpan values, const std::vector<int64_t> &shape,
+                              double gain, Rng &rng) {
+  if (shape.size() < 2)
+    return Error(fmt::format("orthogonal initialiser needs at least 2 dimensions, got {}",
+                             shapeText(shape)));
+  if (!(gain > 0) || !std::isfinite(gain))
+    return Error(fmt::format("orthogonal initialiser needs gain > 0, got {}", gain));
   using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Eigen::Index rows = shape[0],
                      cols = static_cast<Eigen::Index>(values.size) / std::max<Eigen::Index>(rows, 1);
   if (rows == 0 || cols == 0)
-    return true;
+    return {};
   Matrix drawn(rows, cols);
   for (Eigen::Index i = 0; i < rows; ++i)
     for (Eigen::Index j = 0; j < cols; ++j)
@@ -59,26 +55,22 @@ bool fillOrthogonal(FloatSpan values, const std::vector<int64_t> &shape,
   for (Eigen::Index i = 0; i < rows; ++i)
     for (Eigen::Index j = 0; j < cols; ++j)
       values.data[i * cols + j] = static_cast<float>(gain * result(i, j));
-  return true;
+  return {};
 }
 
 /// identity(scale): scale on the diagonal of a square matrix, zero elsewhere.
-bool fillIdentity(FloatSpan values, const std::vector<int64_t> &shape,
-                  double scale, std::string *why) {
-  if (shape.size() != 2 || shape[0] != shape[1]) {
-    *why = fmt::format("identity initialiser needs a square 2-D shape, got {}",
-                       shapeText(shape));
-    return false;
-  }
-  if (!(scale > 0) || !std::isfinite(scale)) {
-    *why = fmt::format("identity initialiser needs scale > 0, got {}", scale);
-    return false;
-  }
+Expected<void> fillIdentity(FloatSpan values, const std::vector<int64_t> &shape,
+                            double scale) {
+  if (shape.size() != 2 || shape[0] != shape[1])
+    return Error(fmt::format("identity initialiser needs a square 2-D shape, got {}",
+                             shapeText(shape)));
+  if (!(scale > 0) || !std::isfinite(scale))
+    return Error(fmt::format("identity initialiser needs scale > 0, got {}", scale));
   for (size_t i = 0; i < values.size; ++i)
     values.data[i] = 0.0f;
   for (int64_t i = 0; i < shape[0]; ++i)
     values.data[i * shape[0] + i] = static_cast<float>(scale);
-  return true;
+  return {};
 }
 
 } // namespace
@@ -95,32 +87,27 @@ double xavierUniformBound(const std::vector<int64_t> &shape) {
   return std::sqrt(6.0 / (fanIn + fanOut));
 }
 
-bool initializeParam(FloatSpan values, const std::vector<int64_t> &shape,
-                     const ir::ParamInit &init, Rng &rng, std::string *error) {
-  auto fail = [&](const std::string &message) {
-    if (error)
-      *error = message;
-    return false;
-  };
+Expected<void> initializeParam(FloatSpan values, const std::vector<int64_t> &shape,
+                               const ir::ParamInit &init, Rng &rng) {
   size_t expected = 1;
   for (int64_t d : shape)
     expected *= static_cast<size_t>(d);
   if (expected != values.size)
-    return fail(fmt::format("parameter buffer has {} elements; its shape needs {}",
-                            values.size, expected));
+    return Error(fmt::format("parameter buffer has {} elements; its shape needs {}",
+                             values.size, expected));
   if (init.kind == "zeros" || init.kind == "ones") {
     float value = init.kind == "ones" ? 1.0f : 0.0f;
     for (size_t i = 0; i < values.size; ++i)
       values.data[i] = value;
   } else if (init.kind == "normal") {
     if (!(init.b >= 0))
-      return fail(fmt::format("normal initialiser needs std >= 0, got {}", init.b));
+      return Error(fmt::format("normal initialiser needs std >= 0, got {}", init.b));
     for (size_t i = 0; i < values.size; ++i)
       values.data[i] = static_cast<float>(rng.normal(init.a, init.b));
   } else if (init.kind == "uniform") {
     if (!(init.b >= init.a))
-      return fail(fmt::format("uniform initialiser needs lo <= hi, got ({}, {})",
-                              init.a, init.b));
+      return Error(fmt::format("uniform initialiser needs lo <= hi, got ({}, {})",
+                               init.a, init.b));
     for (size_t i = 0; i < values.size; ++i)
       values.data[i] = static_cast<float>(rng.uniform(init.a, init.b));
   } else if (init.kind == "xavier") {
@@ -128,16 +115,12 @@ bool initializeParam(FloatSpan values, const std::vector<int64_t> &shape,
     for (size_t i = 0; i < values.size; ++i)
       values.data[i] = static_cast<float>(rng.uniform(-bound, bound));
   } else if (init.kind == "orthogonal" || init.kind == "identity") {
-    std::string why;
-    bool ok = init.kind == "orthogonal"
-                  ? fillOrthogonal(values, shape, init.a, rng, &why)
-                  : fillIdentity(values, shape, init.a, &why);
-    if (!ok)
-      return fail(why);
+    return init.kind == "orthogonal" ? fillOrthogonal(values, shape, init.a, rng)
+                                     : fillIdentity(values, shape, init.a);
   } else {
-    return fail(fmt::format("unknown initialiser '{}'", init.kind));
+    return Error(fmt::format("unknown initialiser '{}'", init.kind));
   }
-  return true;
+  return {};
 }
 
 } // namespace rnnc::runtime

@@ -34,7 +34,7 @@ double xavierUniformBound(const std::vector<int64_t> &shape);
 /// shapes an initialiser cannot fill (orthogonal on a vector, identity on
 /// anything but a square matrix) are an error. orthogonal draws rows * cols
 /// normals, in row-major order, as normal(0, 1) would; identity draws none.
-bool initializeParam(FloatSpan values, const std::vector<int64_t> &shape,
-                     const ir::ParamInit &init, Rng &rng, std::string *error);
+Expected<void> initializeParam(FloatSpan values, const std::vector<int64_t> &shape,
+                               const ir::ParamInit &init, Rng &rng);
 
 } // namespace rnnc::runtime

@@ -24,25 +24,22 @@ namespace {
 
 /// `key` of `object` as a positive finite number; absent (nullopt, no
 /// error) when missing and `optional`, or null and `optional`.
-bool readPositive(const nlohmann::json &object, const char *key, bool optional,
-                  std::optional<double> *out, std::string *why) {
+Expected<std::optional<double>> readPositive(const nlohmann::json &object,
+                                             const char *key, bool optional) {
   auto it = object.find(key);
   if (it == object.end() || (optional && it->is_null())) {
     if (optional)
-      return true;
-    *why = fmt::format("'{}' is missing", key);
-    return false;
+      return std::optional<double>();
+    return Error(fmt::format("'{}' is missing", key));
   }
   if (!it->is_number() || !(it->get<double>() > 0) ||
       !std::isfinite(it->get<double>())) {
     std::string shown = it->dump();
     if (shown.size() > 40)
       shown = shown.substr(0, 37) + "...";
-    *why = fmt::format("'{}' must be a positive number, got {}", key, shown);
-    return false;
+    return Error(fmt::format("'{}' must be a positive number, got {}", key, shown));
   }
-  *out = it->get<double>();
-  return true;
+  return std::optional<double>(it->get<double>());
 }
 
 std::string escapeXml(std::string_view text) {
@@ -95,13 +92,14 @@ parseMetricsJsonLines(std::string_view text, const std::string &name) {
     if (!epoch->is_number() || !std::isfinite(epoch->get<double>()))
       return fail("'epoch' must be a number, got " + epoch->dump());
     row.epoch = epoch->get<double>();
-    std::optional<double> value;
-    std::string why;
-    if (!readPositive(object, "perplexity", false, &value, &why))
-      return fail(why);
-    row.perplexity = *value;
-    if (!readPositive(object, "val_perplexity", true, &row.valPerplexity, &why))
-      return fail(why);
+    Expected<std::optional<double>> value = readPositive(object, "perplexity", false);
+    if (!value)
+      return fail(value.error().message());
+    row.perplexity = **value;
+    Expected<std::optional<double>> val = readPositive(object, "val_perplexity", true);
+    if (!val)
+      return fail(val.error().message());
+    row.valPerplexity = *val;
     if (!rows.empty() && !(row.epoch > rows.back().epoch))
       return fail(fmt::format("epoch {:g} does not follow epoch {:g} (two runs "
                               "in one file? plot one of them)",

@@ -19,24 +19,18 @@ std::optional<SamplingMode> parseSamplingMode(std::string_view word) {
   return std::nullopt;
 }
 
-std::optional<Sampler> Sampler::create(std::vector<int32_t> tokens,
-                                       SamplingMode mode, int64_t batchSize,
-                                       int64_t seqLen, uint64_t seed,
-                                       std::string *error) {
-  auto fail = [&](const std::string &message) -> std::optional<Sampler> {
-    if (error)
-      *error = message;
-    return std::nullopt;
-  };
+Expected<Sampler> Sampler::create(std::vector<int32_t> tokens,
+                                  SamplingMode mode, int64_t batchSize,
+                                  int64_t seqLen, uint64_t seed) {
   if (batchSize <= 0)
-    return fail(fmt::format("batch size must be positive, got {}", batchSize));
+    return Error(fmt::format("batch size must be positive, got {}", batchSize));
   if (seqLen <= 0)
-    return fail(fmt::format("sequence length must be positive, got {}", seqLen));
+    return Error(fmt::format("sequence length must be positive, got {}", seqLen));
   int64_t n = static_cast<int64_t>(tokens.size());
   if (n < seqLen + 1)
-    return fail(fmt::format("corpus has {} characters; it needs at least "
-                            "seq_len + 1 = {}",
-                            n, seqLen + 1));
+    return Error(fmt::format("corpus has {} characters; it needs at least "
+                             "seq_len + 1 = {}",
+                             n, seqLen + 1));
   Sampler sampler;
   sampler.mode_ = mode;
   sampler.batchSize_ = batchSize;
@@ -47,7 +41,7 @@ std::optional<Sampler> Sampler::create(std::vector<int32_t> tokens,
     int64_t examples = (n - 1) / seqLen;
     sampler.batchesPerEpoch_ = examples / batchSize;
     if (sampler.batchesPerEpoch_ == 0)
-      return fail(fmt::format(
+      return Error(fmt::format(
           "corpus has {} characters, {} examples of seq_len {}; random "
           "sampling needs at least batch = {} examples ({} characters)",
           n, examples, seqLen, batchSize, batchSize * seqLen + 1));
@@ -58,7 +52,7 @@ std::optional<Sampler> Sampler::create(std::vector<int32_t> tokens,
     sampler.streamLength_ = n / batchSize;
     sampler.batchesPerEpoch_ = (sampler.streamLength_ - 1) / seqLen;
     if (sampler.streamLength_ < 1 || sampler.batchesPerEpoch_ == 0)
-      return fail(fmt::format(
+      return Error(fmt::format(
           "corpus has {} characters; consecutive sampling with batch {} and "
           "seq_len {} needs at least {}",
           n, batchSize, seqLen, batchSize * (seqLen + 1)));

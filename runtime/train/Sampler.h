@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "runtime/train/Rng.h"
 
 #include <cstdint>
@@ -44,11 +45,10 @@ struct Minibatch {
 class Sampler {
 public:
   /// Checks that the corpus yields at least one full minibatch; otherwise
-  /// returns nullopt with a message (e.g. fewer than T+1 tokens).
-  static std::optional<Sampler> create(std::vector<int32_t> tokens,
-                                       SamplingMode mode, int64_t batchSize,
-                                       int64_t seqLen, uint64_t seed,
-                                       std::string *error);
+  /// returns an Error (e.g. fewer than T+1 tokens).
+  static Expected<Sampler> create(std::vector<int32_t> tokens,
+                                  SamplingMode mode, int64_t batchSize,
+                                  int64_t seqLen, uint64_t seed);
 
   SamplingMode mode() const { return mode_; }
   int64_t batchSize() const { return batchSize_; }

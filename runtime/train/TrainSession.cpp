@@ -20,26 +20,22 @@ TrainSession::TrainSession(const TrainStep &step, OptimizerConfig optimizer,
   nextStates_ = allocateBuffers(layout.states);
 }
 
-bool TrainSession::initParameters(
-    const std::map<std::string, ir::ParamInit> &inits, uint64_t seed,
-    std::string *error) {
+Expected<void> TrainSession::initParameters(
+    const std::map<std::string, ir::ParamInit> &inits, uint64_t seed) {
   Rng rng(seed);
   const auto &slots = step_.layout().params;
   for (size_t i = 0; i < slots.size(); ++i) {
     auto it = inits.find(slots[i].name);
     ir::ParamInit init = it == inits.end() ? ir::ParamInit{} : it->second;
-    std::string why;
-    if (!initializeParam(params_[i], slots[i].shape, init, rng, &why)) {
-      *error = "parameter '" + slots[i].name + "': " + why;
-      return false;
-    }
+    if (Expected<void> filled = initializeParam(params_[i], slots[i].shape, init, rng);
+        !filled)
+      return Error("parameter '" + slots[i].name + "': " + filled.error().message());
   }
-  return true;
+  return {};
 }
 
-bool TrainSession::loadParameters(const Checkpoint &checkpoint,
-                                  std::string *error) {
-  return loadFromCheckpoint(checkpoint, step_.layout().params, params_, error);
+Expected<void> TrainSession::loadParameters(const Checkpoint &checkpoint) {
+  return loadFromCheckpoint(checkpoint, step_.layout().params, params_);
 }
 
 bool TrainSession::parametersFinite() const {
@@ -47,10 +43,14 @@ bool TrainSession::parametersFinite() const {
   return std::isfinite(globalL2Norm(spans));
 }
 
-bool TrainSession::ensureOptimizer(std::string *error) {
-  if (!optimizer_)
-    optimizer_ = makeOptimizer(config_, error);
-  return optimizer_ != nullptr;
+Expected<void> TrainSession::ensureOptimizer() {
+  if (optimizer_)
+    return {};
+  Expected<std::unique_ptr<Optimizer>> made = makeOptimizer(config_);
+  if (!made)
+    return made.error();
+  optimizer_ = std::move(*made);
+  return {};
 }
 
 void TrainSession::setLearningRate(double lr) {
@@ -64,8 +64,8 @@ DropoutCounter TrainSession::dropoutCounter() const {
   return {dropoutSeed_, steps, dropoutRowOffset_};
 }
 
-StepResult TrainSession::update(const int32_t *x, const int32_t *y,
-                                double lossBound, std::string *error) {
+Expected<StepResult> TrainSession::update(const int32_t *x, const int32_t *y,
+                                          double lossBound) {
   StepResult result;
   profileStepBegin(); // rnnc train --profile (KernelProfile.h); else nothing
   bool ran = step_.run(params_, states_, x, y, nextStates_, grads_, &result.loss,
@@ -73,7 +73,6 @@ StepResult TrainSession::update(const int32_t *x, const int32_t *y,
   profileStepEnd();
   if (!ran) {
     result.status = StepStatus::OutOfMemory;
-    *error = step_.arenaShortfall();
     return result;
   }
   if (parallel_)
@@ -88,17 +87,15 @@ StepResult TrainSession::update(const int32_t *x, const int32_t *y,
   }
   auto updateStart = kernelProfiling() ? std::chrono::steady_clock::now()
                                        : std::chrono::steady_clock::time_point();
-  std::optional<double> norm = clipAndUpdate(result.loss, params_, grads_,
-                                             clip_, *optimizer_, error);
+  Expected<double> norm =
+      clipAndUpdate(result.loss, params_, grads_, clip_, *optimizer_);
   if (kernelProfiling())
     profileAddMillis(ProfilePhase::Update,
                      std::chrono::duration<double, std::milli>(
                          std::chrono::steady_clock::now() - updateStart)
                          .count());
-  if (!norm) {
-    result.status = StepStatus::Failed;
-    return result;
-  }
+  if (!norm)
+    return norm.error();
   result.gradNorm = *norm;
   if (!std::isfinite(*norm)) {
     result.status = StepStatus::NonFiniteGradient;
@@ -118,10 +115,9 @@ void TrainSession::startEpoch(Sampler &sampler, EpochTally &tally) {
   tally = EpochTally();
 }
 
-StepResult TrainSession::trainEpoch(Sampler &sampler, double lossBound,
-                                    EpochTally &tally,
-                                    const std::function<bool()> &afterStep,
-                                    std::string *error) {
+Expected<StepResult> TrainSession::trainEpoch(Sampler &sampler, double lossBound,
+                                              EpochTally &tally,
+                                              const std::function<bool()> &afterStep) {
   const int64_t tokensPerBatch = globalBatch() * step_.layout().seqLen;
   StepResult result;
   Minibatch batch;
@@ -131,8 +127,12 @@ StepResult TrainSession::trainEpoch(Sampler &sampler, double lossBound,
     if (parallel_)
       parallel_->takeRows(batch, rows_);
     const Minibatch &mine = parallel_ ? rows_ : batch;
-    result = update(mine.inputs.data(), mine.labels.data(), lossBound, error);
+    Expected<StepResult> updated =
+        update(mine.inputs.data(), mine.labels.data(), lossBound);
     ++tally.steps;
+    if (!updated)
+      return updated;
+    result = *updated;
     if (result.status != StepStatus::Updated)
       return result;
     tally.normSum += result.gradNorm;

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 #include "runtime/train/CompiledStep.h"
 #include "runtime/train/DataParallel.h"
@@ -32,13 +33,14 @@
 
 namespace rnnc::runtime {
 
+/// How an update ended. (An optimizer that fails, its buffers not
+/// matching, is an Error, not a status.)
 enum class StepStatus {
   Updated,
-  OutOfMemory,       ///< the step's arena cannot be had
+  OutOfMemory,       ///< the step's arena cannot be had: step().arenaShortfall()
   NonFiniteLoss,
   LossAboveBound,
   NonFiniteGradient,
-  Failed,            ///< the optimizer failed; the error says why
 };
 
 struct StepResult {
@@ -66,16 +68,16 @@ public:
 
   /// Each parameter from its initialiser in `inits` (zeros if absent), in
   /// layout order, from one Rng seeded with `seed`.
-  bool initParameters(const std::map<std::string, ir::ParamInit> &inits,
-                      uint64_t seed, std::string *error);
-  bool loadParameters(const Checkpoint &checkpoint, std::string *error);
+  Expected<void> initParameters(const std::map<std::string, ir::ParamInit> &inits,
+                                uint64_t seed);
+  Expected<void> loadParameters(const Checkpoint &checkpoint);
   bool parametersFinite() const;
 
   void zeroStates() { zeroBuffers(states_); }
 
   /// The optimizer, made on first use; `resetOptimizer` drops its state
   /// (step count, Adam's moments) for the next update.
-  bool ensureOptimizer(std::string *error);
+  Expected<void> ensureOptimizer();
   void resetOptimizer() { optimizer_.reset(); }
   Optimizer *optimizer() { return optimizer_.get(); }
   const OptimizerConfig &optimizerConfig() const { return config_; }
@@ -100,9 +102,9 @@ public:
 
   /// One update on the time-major minibatch x, y (T*B ids each); a loss
   /// above `lossBound` is refused like a non-finite one. Needs the
-  /// optimizer (ensureOptimizer).
-  StepResult update(const int32_t *x, const int32_t *y, double lossBound,
-                    std::string *error);
+  /// optimizer (ensureOptimizer). An Error when the optimizer fails.
+  Expected<StepResult> update(const int32_t *x, const int32_t *y,
+                              double lossBound);
 
   /// Zeroes the state and starts the sampler's next epoch.
   void startEpoch(Sampler &sampler, EpochTally &tally);
@@ -111,10 +113,10 @@ public:
   /// zeroed before each (random sampling) or carried (consecutive), each
   /// counted in `tally`. After each update `afterStep`, if given, may stop
   /// the epoch early by returning false. Returns the first update that
-  /// failed, else the last result.
-  StepResult trainEpoch(Sampler &sampler, double lossBound, EpochTally &tally,
-                        const std::function<bool()> &afterStep,
-                        std::string *error);
+  /// failed, else the last result; an Error when the optimizer fails.
+  Expected<StepResult> trainEpoch(Sampler &sampler, double lossBound,
+                                  EpochTally &tally,
+                                  const std::function<bool()> &afterStep);
 
 private:
   const TrainStep &step_;

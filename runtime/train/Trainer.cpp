@@ -44,13 +44,13 @@ Trainer::Trainer(const TrainStep &step, const ForwardStep *generate,
   session_.setDropoutSeed(options_.seed);
 }
 
-bool Trainer::initParameters(const std::map<std::string, ir::ParamInit> &inits,
-                             std::string *error) {
-  return session_.initParameters(inits, options_.seed, error);
+Expected<void>
+Trainer::initParameters(const std::map<std::string, ir::ParamInit> &inits) {
+  return session_.initParameters(inits, options_.seed);
 }
 
-bool Trainer::loadParameters(const Checkpoint &checkpoint, std::string *error) {
-  return session_.loadParameters(checkpoint, error);
+Expected<void> Trainer::loadParameters(const Checkpoint &checkpoint) {
+  return session_.loadParameters(checkpoint);
 }
 
 namespace {
@@ -118,20 +118,19 @@ struct Trainer::ResumeData {
   std::optional<ValidationRecord> validation;
 };
 
-bool Trainer::resumeFrom(const Checkpoint &checkpoint, std::string *error) {
-  if (!loadParameters(checkpoint, error))
-    return false;
+Expected<void> Trainer::resumeFrom(const Checkpoint &checkpoint) {
+  if (Expected<void> loaded = loadParameters(checkpoint); !loaded)
+    return loaded;
   auto data = std::make_shared<ResumeData>();
   data->position.epochsDone = checkpoint.metadata.epoch;
   auto it = checkpoint.metadata.extra.find(kTrainStateKey);
   if (it == checkpoint.metadata.extra.end()) {
     // An older checkpoint: parameters and epoch only.
     resume_ = std::move(data);
-    return true;
+    return {};
   }
-  auto fail = [&](const std::string &what) {
-    *error = "the checkpoint's train_state is corrupt: " + what;
-    return false;
+  auto fail = [](const std::string &what) {
+    return Error("the checkpoint's train_state is corrupt: " + what);
   };
   nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
   if (!j.is_object())
@@ -213,7 +212,7 @@ bool Trainer::resumeFrom(const Checkpoint &checkpoint, std::string *error) {
     }
   }
   resume_ = std::move(data);
-  return true;
+  return {};
 }
 
 std::string Trainer::keptCheckpoint() const {
@@ -237,18 +236,19 @@ std::string Trainer::keptCheckpoint() const {
                      options_.resumePath, describe(resume_->position));
 }
 
-RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
-                       std::string *error) {
-  if (!step_.reserveArena(error))
-    return RunResult::Failed;
+Expected<RunResult> Trainer::run(const std::vector<int32_t> &tokens,
+                                 std::ostream &log) {
+  if (Expected<void> reserved = step_.reserveArena(); !reserved)
+    return reserved.error();
   const ModelLayout &layout = step_.layout();
-  auto sampler = Sampler::create(tokens, options_.sampling, session_.globalBatch(),
-                                 layout.seqLen, options_.seed, error);
+  Expected<Sampler> sampler = Sampler::create(tokens, options_.sampling,
+                                              session_.globalBatch(),
+                                              layout.seqLen, options_.seed);
   if (!sampler)
-    return RunResult::Failed;
+    return sampler.error();
   session_.resetOptimizer(); // each run starts its optimizer afresh
-  if (!session_.ensureOptimizer(error))
-    return RunResult::Failed;
+  if (Expected<void> made = session_.ensureOptimizer(); !made)
+    return made.error();
   Optimizer &optimizer = *session_.optimizer();
   batchesPerEpoch_ = sampler->batchesPerEpoch();
 
@@ -296,8 +296,10 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
                   << "; its optimizer state starts afresh\n";
     } else if (auto *adam = dynamic_cast<AdamOptimizer *>(&optimizer);
                adam && !r.adamM.empty()) {
-      if (!adam->restoreState(r.optimizerSteps, r.adamM, r.adamV, error))
-        return RunResult::Failed;
+      if (Expected<void> restored =
+              adam->restoreState(r.optimizerSteps, r.adamM, r.adamV);
+          !restored)
+        return restored.error();
     }
     if (options_.validationStep && r.validation)
       validation_ = *r.validation;
@@ -340,25 +342,27 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
   };
   auto diverged = [&](int64_t epoch, const std::string &why) {
     progress.clear();
-    *error = fmt::format("training diverged at epoch {}, step {}: {}; stopping{}",
-                         epoch, tally.steps, why, keptCheckpoint());
-    return RunResult::Failed;
+    return Error(fmt::format("training diverged at epoch {}, step {}: {}; stopping{}",
+                             epoch, tally.steps, why, keptCheckpoint()));
   };
   int64_t stepsThisRun = 0;
   auto stopNow = [&] {
     return (options_.stopRequested && *options_.stopRequested) ||
            (options_.stopAfterSteps > 0 && stepsThisRun >= options_.stopAfterSteps);
   };
-  auto interrupt = [&](int64_t epochsDone, int64_t batchesDone) {
+  auto interrupt = [&](int64_t epochsDone, int64_t batchesDone) -> Expected<RunResult> {
     progress.clear();
     stoppedAt_ = {epochsDone, batchesDone};
     interruptCheckpoint_ =
         options_.savePath.empty() ? options_.interruptPath : options_.savePath;
     // An epoch end was just saved to savePath; otherwise save here.
     bool saved = batchesDone == 0 && !options_.savePath.empty();
-    if (!saved && !saveCheckpoint(interruptCheckpoint_,
-                                  runState(epochsDone, batchesDone), error))
-      return RunResult::Failed;
+    if (!saved) {
+      Expected<void> written =
+          saveCheckpoint(interruptCheckpoint_, runState(epochsDone, batchesDone));
+      if (!written)
+        return written.error();
+    }
     return RunResult::Interrupted;
   };
 
@@ -383,8 +387,11 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
       stopped = stopNow() && tally.steps < batchesPerEpoch_;
       return !stopped;
     };
-    StepResult step =
-        session_.trainEpoch(*sampler, lossBound, tally, afterStep, error);
+    Expected<StepResult> trained =
+        session_.trainEpoch(*sampler, lossBound, tally, afterStep);
+    if (!trained)
+      return trained.error();
+    const StepResult &step = *trained;
     switch (step.status) {
     case StepStatus::Updated:
       break;
@@ -398,8 +405,7 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
     case StepStatus::NonFiniteGradient:
       return diverged(epoch, "non-finite gradient");
     case StepStatus::OutOfMemory:
-    case StepStatus::Failed:
-      return RunResult::Failed;
+      return Error(step_.arenaShortfall());
     }
     if (stopped) {
       if (!session_.parametersFinite())
@@ -428,8 +434,7 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
           *options_.validationStep, session_.parameters(), options_.validationTokens);
       if (!held) {
         progress.clear();
-        *error = "validation: " + held.error().message();
-        return RunResult::Failed;
+        return Error("validation: " + held.error().message());
       }
       m.valPerplexity = held->perplexity();
       m.valBitsPerChar = held->bitsPerChar();
@@ -437,16 +442,19 @@ RunResult Trainer::run(const std::vector<int32_t> &tokens, std::ostream &log,
       state.valPerplexity = *m.valPerplexity;
     }
     history_.push_back(m);
-    if (!appendMetrics(m, error))
-      return RunResult::Failed;
+    if (Expected<void> appended = appendMetrics(m); !appended)
+      return appended.error();
     if (!options_.savePath.empty()) {
-      if (!saveCheckpoint(options_.savePath, runState(epoch, 0), error))
-        return RunResult::Failed;
+      if (Expected<void> written = saveCheckpoint(options_.savePath, runState(epoch, 0));
+          !written)
+        return written.error();
       saved_ = TrainPosition{epoch, 0};
     }
-    if (improved && !options_.saveBestPath.empty() &&
-        !saveCheckpoint(options_.saveBestPath, runState(epoch, 0), error))
-      return RunResult::Failed;
+    if (improved && !options_.saveBestPath.empty()) {
+      Expected<void> written = saveCheckpoint(options_.saveBestPath, runState(epoch, 0));
+      if (!written)
+        return written.error();
+    }
     const bool outOfPatience = options_.patience > 0 &&
                                validation_.epochsSinceBest >= options_.patience;
     bool last = epoch == options_.epochs || outOfPatience;
@@ -492,17 +500,16 @@ void Trainer::predict(std::ostream &log) const {
   TextGenerator generator(*generate_, session_.parameters(), vocab_);
   for (const std::string &prefix : options_.prefixes) {
     TokenChooser greedy;
-    std::string why;
-    auto text =
-        generator.continueText(prefix, options_.predictLength, greedy, &why);
-    log << " - " << (text ? *text : "(" + why + ")") << '\n';
+    Expected<std::string> text =
+        generator.continueText(prefix, options_.predictLength, greedy);
+    log << " - " << (text ? *text : "(" + text.error().message() + ")") << '\n';
   }
 }
 
-bool Trainer::appendMetrics(const EpochMetrics &m, std::string *error) const {
+Expected<void> Trainer::appendMetrics(const EpochMetrics &m) const {
   if ((options_.metricsJsonPath.empty() && !options_.onEpochMetrics) ||
       !speaks())
-    return true;
+    return {};
   nlohmann::json j = {{"epoch", m.epoch},
                       {"loss", m.loss},
                       {"perplexity", m.perplexity},
@@ -519,17 +526,17 @@ bool Trainer::appendMetrics(const EpochMetrics &m, std::string *error) const {
     errno = 0;
     out << line << '\n';
     out.flush(); // a full disk shows here, not in a destructor
-    if (!out) {
-      *error = "cannot write metrics to '" + options_.metricsJsonPath + "'" +
-               (errno ? std::string(": ") + std::strerror(errno) : "");
-      return false;
-    }
+    if (!out)
+      return Error("cannot write metrics to '" + options_.metricsJsonPath + "'" +
+                   (errno ? std::string(": ") + std::strerror(errno) : ""));
   }
-  return !options_.onEpochMetrics || options_.onEpochMetrics(line, error);
+  if (options_.onEpochMetrics)
+    return options_.onEpochMetrics(line);
+  return {};
 }
 
-bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
-                             std::string *error) {
+Expected<void> Trainer::saveCheckpoint(const std::string &path,
+                                       const RunState &run) {
   // Every rank gives its rows of a carried state; rank 0 alone writes.
   TensorBuffers allStates;
   const TensorBuffers *states = &session_.states();
@@ -538,7 +545,7 @@ bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
     states = &allStates;
   }
   if (!speaks())
-    return true;
+    return {};
   const Optimizer *optimizer = session_.optimizer();
   CheckpointMetadata meta = options_.checkpoint;
   meta.epoch = run.position.epochsDone;
@@ -584,10 +591,7 @@ bool Trainer::saveCheckpoint(const std::string &path, const RunState &run,
                        layout.params[i].shape, nullptr, adam->secondMoment(i).data()});
     }
   }
-  Expected<void> saved = runtime::saveCheckpoint(path, meta, views);
-  if (!saved && error)
-    *error = saved.error().message();
-  return bool(saved);
+  return runtime::saveCheckpoint(path, meta, views);
 }
 
 } // namespace rnnc::runtime

@@ -33,6 +33,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "runtime/data/Checkpoint.h"
 #include "runtime/data/Vocabulary.h"
 #include "runtime/train/CompiledStep.h"
@@ -64,10 +65,9 @@ struct TrainOptions {
   /// One JSON object per epoch is appended here. Empty: none.
   std::string metricsJsonPath;
   /// Called after each epoch with that JSON object's line (made whether or
-  /// not metricsJsonPath is set); false with `*error` fails the run.
+  /// not metricsJsonPath is set); an Error fails the run.
   /// `rnnc train --plot` redraws its plot here.
-  std::function<bool(const std::string &metricsLine, std::string *error)>
-      onEpochMetrics;
+  std::function<Expected<void>(const std::string &metricsLine)> onEpochMetrics;
   /// Every `predictEvery` epochs and after the last one, the prefixes are
   /// continued greedily by `predictLength` characters (0: only at the end).
   int64_t predictEvery = 0;
@@ -104,7 +104,8 @@ struct TrainPosition {
   int64_t batchesDone = 0;
 };
 
-enum class RunResult { Finished, Failed, Interrupted };
+/// How a run that did not fail ended.
+enum class RunResult { Finished, Interrupted };
 
 struct EpochMetrics {
   int64_t epoch = 0;
@@ -129,19 +130,17 @@ public:
 
   /// Initialises parameters from `inits` with the seed, or takes them from
   /// a checkpoint (resume).
-  bool initParameters(const std::map<std::string, ir::ParamInit> &inits,
-                      std::string *error);
-  bool loadParameters(const Checkpoint &checkpoint, std::string *error);
+  Expected<void> initParameters(const std::map<std::string, ir::ParamInit> &inits);
+  Expected<void> loadParameters(const Checkpoint &checkpoint);
   /// Parameters plus the run state (position, optimizer, carried state) of
   /// a checkpoint written by `run`; `run` continues from there.
-  bool resumeFrom(const Checkpoint &checkpoint, std::string *error);
+  Expected<void> resumeFrom(const Checkpoint &checkpoint);
 
   /// Trains on `tokens` up to epoch `options.epochs` (a total: a resumed run
   /// continues the numbering); logs epochs and continuations to `log`,
-  /// notes to stderr. Failed with `*error` on bad input or divergence;
-  /// Interrupted after `stopRequested` was set and the checkpoint saved.
-  RunResult run(const std::vector<int32_t> &tokens, std::ostream &log,
-                std::string *error);
+  /// notes to stderr. An Error on bad input or divergence; Interrupted
+  /// after `stopRequested` was set and the checkpoint saved.
+  Expected<RunResult> run(const std::vector<int32_t> &tokens, std::ostream &log);
 
   /// After an interruption: where the run stopped, and the checkpoint.
   const TrainPosition &stoppedAt() const { return stoppedAt_; }
@@ -155,10 +154,9 @@ private:
   /// Everything `run` keeps between steps that a checkpoint must carry.
   struct RunState;
   struct ResumeData;
-  bool saveCheckpoint(const std::string &path, const RunState &run,
-                      std::string *error);
+  Expected<void> saveCheckpoint(const std::string &path, const RunState &run);
   std::string keptCheckpoint() const;
-  bool appendMetrics(const EpochMetrics &m, std::string *error) const;
+  Expected<void> appendMetrics(const EpochMetrics &m) const;
   void predict(std::ostream &log) const;
   /// One process, or rank 0 of a data-parallel job: the one that speaks.
   bool speaks() const {

@@ -114,9 +114,8 @@ TEST(BeamSearch, WidthOneIsGreedy) {
     Vocabulary vocabulary = *Vocabulary::fromChars(chars);
     TextGenerator generator(*m.step, m.params, vocabulary);
     TokenChooser greedy;
-    std::string why;
-    auto text = generator.continueText("abc", count, greedy, &why);
-    ASSERT_TRUE(text) << why;
+    Expected<std::string> text = generator.continueText("abc", count, greedy);
+    ASSERT_TRUE(text) << text.error().message();
     Expected<BeamResult> beam = beamSearch(*m.step, m.params, {0, 1, 2}, count, 1);
     ASSERT_TRUE(beam) << beam.error().message();
     EXPECT_EQ("abc" + vocabulary.decode(beam->tokens), *text) << "seed " << seed;

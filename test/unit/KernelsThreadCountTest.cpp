@@ -246,8 +246,8 @@ TEST(KernelsThreadCount, GradientNormClipAndUpdateAreBitIdentical) {
     }
     double norm = runtime::clipByGlobalNorm(gradSpans, 1.0);
     runtime::SgdOptimizer sgd(0.5);
-    std::string error;
-    EXPECT_TRUE(sgd.step(paramSpans, constGrads, 1.0f, &error)) << error;
+    rnnc::Expected<void> stepped = sgd.step(paramSpans, constGrads, 1.0f);
+    EXPECT_TRUE(stepped) << (stepped ? "" : stepped.error().message());
     std::vector<float> out{static_cast<float>(norm), static_cast<float>(norm - static_cast<float>(norm))};
     for (auto &p : params)
       out.insert(out.end(), p.begin(), p.end());

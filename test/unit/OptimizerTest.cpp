@@ -16,6 +16,16 @@
 #include <limits>
 
 using namespace rnnc::runtime;
+using rnnc::Expected;
+
+namespace {
+
+/// The message of a failure, "" on success.
+template <typename T> std::string failureOf(const Expected<T> &result) {
+  return result ? std::string() : result.error().message();
+}
+
+} // namespace
 
 TEST(Clipping, ScalesByThetaOverNormWhenAbove) {
   std::vector<float> a = {3, 4}, b = {12};
@@ -40,8 +50,7 @@ TEST(Sgd, SubtractsLearningRateTimesGradient) {
   std::vector<float> p = {1, 2}, q = {-1};
   std::vector<float> gp = {0.5f, -0.25f}, gq = {2};
   SgdOptimizer sgd(0.1);
-  std::string error;
-  ASSERT_TRUE(sgd.step({p, q}, {gp, gq}, &error)) << error;
+  ASSERT_EQ(failureOf(sgd.step({p, q}, {gp, gq})), "");
   EXPECT_FLOAT_EQ(p[0], 0.95f);
   EXPECT_FLOAT_EQ(p[1], 2.025f);
   EXPECT_FLOAT_EQ(q[0], -1.2f);
@@ -51,11 +60,8 @@ TEST(Sgd, SubtractsLearningRateTimesGradient) {
 TEST(Sgd, MismatchedListsAreErrors) {
   std::vector<float> p = {1, 2}, g = {1};
   SgdOptimizer sgd(0.1);
-  std::string error;
-  EXPECT_FALSE(sgd.step({p}, {g}, &error));
-  EXPECT_EQ(error, "parameter 0 has 2 elements but its gradient 1");
-  EXPECT_FALSE(sgd.step({p}, {}, &error));
-  EXPECT_EQ(error, "optimizer got 1 parameters but 0 gradients");
+  EXPECT_EQ(failureOf(sgd.step({p}, {g})), "parameter 0 has 2 elements but its gradient 1");
+  EXPECT_EQ(failureOf(sgd.step({p}, {})), "optimizer got 1 parameters but 0 gradients");
   EXPECT_EQ(p, (std::vector<float>{1, 2}));
 }
 
@@ -68,12 +74,12 @@ TEST(Adam, TwoStepsByHand) {
   std::vector<float> p = {1.0f};
   AdamOptimizer adam(0.1, 0.9, 0.999, 1e-8);
   std::vector<float> g = {0.5f};
-  ASSERT_TRUE(adam.step({p}, {g}, nullptr));
+  ASSERT_TRUE(adam.step({p}, {g}));
   EXPECT_NEAR(p[0], 0.900000002, 1e-6);
   EXPECT_NEAR(adam.firstMoment(0)[0], 0.05, 1e-12);
   EXPECT_NEAR(adam.secondMoment(0)[0], 0.00025, 1e-12);
   g[0] = -1.0f;
-  ASSERT_TRUE(adam.step({p}, {g}, nullptr));
+  ASSERT_TRUE(adam.step({p}, {g}));
   EXPECT_NEAR(adam.firstMoment(0)[0], -0.055, 1e-12);
   EXPECT_NEAR(adam.secondMoment(0)[0], 0.00124975, 1e-12);
   EXPECT_NEAR(p[0], 0.9366103542, 1e-6);
@@ -84,39 +90,36 @@ TEST(Adam, KeepsStatePerParameter) {
   std::vector<float> a = {0}, b = {0};
   std::vector<float> ga = {1}, gb = {-1};
   AdamOptimizer adam(0.01, 0.9, 0.999, 0);
-  ASSERT_TRUE(adam.step({a, b}, {ga, gb}, nullptr));
+  ASSERT_TRUE(adam.step({a, b}, {ga, gb}));
   // The first bias-corrected step moves each parameter by exactly lr.
   EXPECT_FLOAT_EQ(a[0], -0.01f);
   EXPECT_FLOAT_EQ(b[0], 0.01f);
   std::vector<float> c = {0, 0};
-  std::string error;
-  EXPECT_FALSE(adam.step({a, c}, {ga, c}, &error));
-  EXPECT_EQ(error, "adam: the parameter list changed between steps");
+  EXPECT_EQ(failureOf(adam.step({a, c}, {ga, c})),
+            "adam: the parameter list changed between steps");
 }
 
 TEST(Optimizer, FactoryValidatesConfig) {
-  std::string error;
   OptimizerConfig config;
   config.kind = "adam";
   config.lr = 0.001;
-  auto adam = makeOptimizer(config, &error);
-  ASSERT_TRUE(adam) << error;
-  EXPECT_NE(dynamic_cast<AdamOptimizer *>(adam.get()), nullptr);
+  Expected<std::unique_ptr<Optimizer>> adam = makeOptimizer(config);
+  ASSERT_TRUE(adam) << failureOf(adam);
+  EXPECT_NE(dynamic_cast<AdamOptimizer *>(adam->get()), nullptr);
   config.kind = "sgd";
   config.lr = 100;
-  auto sgd = makeOptimizer(config, &error);
+  Expected<std::unique_ptr<Optimizer>> sgd = makeOptimizer(config);
   ASSERT_TRUE(sgd);
-  EXPECT_DOUBLE_EQ(sgd->learningRate(), 100);
+  EXPECT_DOUBLE_EQ((*sgd)->learningRate(), 100);
   config.lr = 0;
-  EXPECT_FALSE(makeOptimizer(config, &error));
-  EXPECT_EQ(error, "learning rate must be positive, got 0");
+  EXPECT_EQ(failureOf(makeOptimizer(config)), "learning rate must be positive, got 0");
   config.lr = 1;
   config.kind = "rmsprop";
-  EXPECT_FALSE(makeOptimizer(config, &error));
-  EXPECT_EQ(error, "unknown optimizer 'rmsprop' (expected sgd or adam)");
+  EXPECT_EQ(failureOf(makeOptimizer(config)),
+            "unknown optimizer 'rmsprop' (expected sgd or adam)");
   config.kind = "adam";
   config.beta1 = 1;
-  EXPECT_FALSE(makeOptimizer(config, &error));
+  EXPECT_FALSE(makeOptimizer(config));
 }
 
 TEST(Rng, SameSeedSameNumbers) {
@@ -152,8 +155,7 @@ TEST(ParamInit, NormalHasRequestedMeanAndStd) {
   std::vector<float> values(20000);
   Rng rng(3);
   rnnc::ir::ParamInit init{"normal", 0.5, 0.01};
-  std::string error;
-  ASSERT_TRUE(initializeParam(values, {100, 200}, init, rng, &error)) << error;
+  ASSERT_EQ(failureOf(initializeParam(values, {100, 200}, init, rng)), "");
   double sum = 0, sumSq = 0;
   for (float v : values) {
     sum += v;
@@ -168,81 +170,78 @@ TEST(ParamInit, NormalHasRequestedMeanAndStd) {
 TEST(ParamInit, UniformXavierZerosOnes) {
   Rng rng(9);
   std::vector<float> values(15);
-  ASSERT_TRUE(initializeParam(values, {3, 5}, {"uniform", -2, -1}, rng, nullptr));
+  ASSERT_TRUE(initializeParam(values, {3, 5}, {"uniform", -2, -1}, rng));
   for (float v : values) {
     EXPECT_GE(v, -2.0f);
     EXPECT_LT(v, -1.0f);
   }
   EXPECT_NEAR(xavierUniformBound({3, 5}), std::sqrt(6.0 / 8.0), 1e-12);
   EXPECT_NEAR(xavierUniformBound({4}), std::sqrt(6.0 / 8.0), 1e-12);
-  ASSERT_TRUE(initializeParam(values, {3, 5}, {"xavier", 0, 0}, rng, nullptr));
+  ASSERT_TRUE(initializeParam(values, {3, 5}, {"xavier", 0, 0}, rng));
   float largest = 0;
   for (float v : values)
     largest = std::max(largest, std::fabs(v));
   EXPECT_LE(largest, 0.8660255f);
   EXPECT_GT(largest, 0.0f);
-  ASSERT_TRUE(initializeParam(values, {3, 5}, {"ones", 0, 0}, rng, nullptr));
+  ASSERT_TRUE(initializeParam(values, {3, 5}, {"ones", 0, 0}, rng));
   EXPECT_EQ(values, std::vector<float>(15, 1.0f));
-  ASSERT_TRUE(initializeParam(values, {3, 5}, {"zeros", 0, 0}, rng, nullptr));
+  ASSERT_TRUE(initializeParam(values, {3, 5}, {"zeros", 0, 0}, rng));
   EXPECT_EQ(values, std::vector<float>(15, 0.0f));
 }
 
 TEST(ParamInit, SeedFixesValuesAndErrorsAreReported) {
   std::vector<float> a(6), b(6);
   Rng r1(11), r2(11);
-  ASSERT_TRUE(initializeParam(a, {2, 3}, {"normal", 0, 1}, r1, nullptr));
-  ASSERT_TRUE(initializeParam(b, {2, 3}, {"normal", 0, 1}, r2, nullptr));
+  ASSERT_TRUE(initializeParam(a, {2, 3}, {"normal", 0, 1}, r1));
+  ASSERT_TRUE(initializeParam(b, {2, 3}, {"normal", 0, 1}, r2));
   EXPECT_EQ(a, b);
-  std::string error;
-  EXPECT_FALSE(initializeParam(a, {2, 3}, {"he", 0, 1}, r1, &error));
-  EXPECT_EQ(error, "unknown initialiser 'he'");
-  EXPECT_FALSE(initializeParam(a, {4, 3}, {"zeros", 0, 0}, r1, &error));
-  EXPECT_EQ(error, "parameter buffer has 6 elements; its shape needs 12");
-  EXPECT_FALSE(initializeParam(a, {2, 3}, {"uniform", 1, 0}, r1, &error));
+  EXPECT_EQ(failureOf(initializeParam(a, {2, 3}, {"he", 0, 1}, r1)),
+            "unknown initialiser 'he'");
+  EXPECT_EQ(failureOf(initializeParam(a, {4, 3}, {"zeros", 0, 0}, r1)),
+            "parameter buffer has 6 elements; its shape needs 12");
+  EXPECT_FALSE(initializeParam(a, {2, 3}, {"uniform", 1, 0}, r1));
 }
 
 TEST(Adam, RestoredStateContinuesLikeAnUninterruptedRun) {
   std::vector<float> g1 = {0.5f}, g2 = {-1.0f};
   std::vector<float> straight = {1.0f};
   AdamOptimizer uninterrupted(0.1, 0.9, 0.999, 1e-8);
-  uninterrupted.step({straight}, {g1}, nullptr);
-  uninterrupted.step({straight}, {g2}, nullptr);
+  ASSERT_TRUE(uninterrupted.step({straight}, {g1}));
+  ASSERT_TRUE(uninterrupted.step({straight}, {g2}));
 
   std::vector<float> resumed = {1.0f};
   AdamOptimizer first(0.1, 0.9, 0.999, 1e-8);
-  first.step({resumed}, {g1}, nullptr);
+  ASSERT_TRUE(first.step({resumed}, {g1}));
   AdamOptimizer second(0.1, 0.9, 0.999, 1e-8);
-  std::string error;
-  ASSERT_TRUE(second.restoreState(first.stepCount(), {first.firstMoment(0)},
-                                  {first.secondMoment(0)}, &error))
-      << error;
-  second.step({resumed}, {g2}, nullptr);
+  ASSERT_EQ(failureOf(second.restoreState(first.stepCount(), {first.firstMoment(0)},
+                                          {first.secondMoment(0)})),
+            "");
+  ASSERT_TRUE(second.step({resumed}, {g2}));
   EXPECT_EQ(resumed, straight);
-  EXPECT_FALSE(second.restoreState(1, {{0.0}}, {}, &error));
+  EXPECT_FALSE(second.restoreState(1, {{0.0}}, {}));
 }
 
 TEST(Optimizer, ClipAndUpdateLeavesParametersAloneOnANonFiniteLossOrGradient) {
   std::vector<std::vector<float>> params = {{1.0f, 2.0f}, {3.0f}};
   const auto before = params;
   SgdOptimizer sgd(0.5);
-  std::string error;
   for (float bad : {std::numeric_limits<float>::quiet_NaN(),
                     std::numeric_limits<float>::infinity()}) {
     std::vector<std::vector<float>> grads = {{0.1f, bad}, {0.2f}};
-    auto norm = clipAndUpdate(1.0f, params, grads, 0.01, sgd, &error);
-    ASSERT_TRUE(norm.has_value()) << error;
+    Expected<double> norm = clipAndUpdate(1.0f, params, grads, 0.01, sgd);
+    ASSERT_TRUE(norm) << failureOf(norm);
     EXPECT_FALSE(std::isfinite(*norm));
     EXPECT_EQ(params, before);
     // Finite gradients, but the loss is not.
     std::vector<std::vector<float>> fine = {{0.1f, 0.3f}, {0.2f}};
-    norm = clipAndUpdate(bad, params, fine, 0.01, sgd, &error);
-    ASSERT_TRUE(norm.has_value()) << error;
+    norm = clipAndUpdate(bad, params, fine, 0.01, sgd);
+    ASSERT_TRUE(norm) << failureOf(norm);
     EXPECT_FALSE(std::isfinite(*norm));
     EXPECT_EQ(params, before);
   }
   std::vector<std::vector<float>> grads = {{3.0f, 0.0f}, {4.0f}};
-  auto norm = clipAndUpdate(1.0f, params, grads, 1.0, sgd, &error);
-  ASSERT_TRUE(norm.has_value()) << error;
+  Expected<double> norm = clipAndUpdate(1.0f, params, grads, 1.0, sgd);
+  ASSERT_TRUE(norm) << failureOf(norm);
   EXPECT_DOUBLE_EQ(*norm, 5.0);
   EXPECT_FLOAT_EQ(params[0][0], 1.0f - 0.5f * 3.0f / 5.0f); // clipped to norm 1
   EXPECT_FLOAT_EQ(params[1][0], 3.0f - 0.5f * 4.0f / 5.0f);
@@ -255,12 +254,13 @@ TEST(Optimizer, ScaledStepEqualsAStepOnScaledGradients) {
   for (float &x : scaled)
     x *= 0.25f;
   for (const char *kind : {"sgd", "adam"}) {
-    auto a = makeOptimizer({kind, 0.1}, nullptr);
-    auto b = makeOptimizer({kind, 0.1}, nullptr);
+    Expected<std::unique_ptr<Optimizer>> a = makeOptimizer({kind, 0.1});
+    Expected<std::unique_ptr<Optimizer>> b = makeOptimizer({kind, 0.1});
+    ASSERT_TRUE(a && b);
     std::vector<float> pa = {1.0f, 2.0f, 3.0f}, pb = pa;
     for (int i = 0; i < 3; ++i) {
-      ASSERT_TRUE(a->step({pa}, {g}, 0.25f, nullptr));
-      ASSERT_TRUE(b->step({pb}, {scaled}, nullptr));
+      ASSERT_TRUE((*a)->step({pa}, {g}, 0.25f));
+      ASSERT_TRUE((*b)->step({pb}, {scaled}));
     }
     EXPECT_EQ(pa, pb) << kind;
   }

@@ -20,6 +20,11 @@ using namespace rnnc::runtime;
 
 namespace {
 
+/// The message of a failure, "" on success.
+std::string failureOf(const rnnc::Expected<void> &result) {
+  return result ? std::string() : result.error().message();
+}
+
 /// The largest |G - gain^2 I| over the smaller Gram matrix of `w` viewed as
 /// [rows, cols] (row-major).
 double gramError(const std::vector<float> &w, int64_t rows, int64_t cols,
@@ -55,9 +60,8 @@ TEST_P(Orthogonal, SmallerGramIsGainSquaredIdentity) {
     cols *= c.shape[i];
   std::vector<float> w(static_cast<size_t>(rows * cols));
   Rng rng(5);
-  std::string error;
-  ASSERT_TRUE(initializeParam(w, c.shape, {"orthogonal", c.gain, 0}, rng, &error))
-      << error;
+  rnnc::Expected<void> filled = initializeParam(w, c.shape, {"orthogonal", c.gain, 0}, rng);
+  ASSERT_TRUE(filled) << failureOf(filled);
   // float32 storage rounds each entry by ~6e-8 relative.
   EXPECT_LT(gramError(w, rows, cols, c.gain), 1e-5 * c.gain * c.gain);
 }
@@ -81,9 +85,9 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(OrthogonalInit, SameSeedSameBitsOtherSeedOtherValues) {
   std::vector<float> a(48 * 20), b(a.size()), c(a.size());
   Rng r1(42), r2(42), r3(43);
-  ASSERT_TRUE(initializeParam(a, {48, 20}, {"orthogonal", 1, 0}, r1, nullptr));
-  ASSERT_TRUE(initializeParam(b, {48, 20}, {"orthogonal", 1, 0}, r2, nullptr));
-  ASSERT_TRUE(initializeParam(c, {48, 20}, {"orthogonal", 1, 0}, r3, nullptr));
+  ASSERT_TRUE(initializeParam(a, {48, 20}, {"orthogonal", 1, 0}, r1));
+  ASSERT_TRUE(initializeParam(b, {48, 20}, {"orthogonal", 1, 0}, r2));
+  ASSERT_TRUE(initializeParam(c, {48, 20}, {"orthogonal", 1, 0}, r3));
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
 }
@@ -94,7 +98,7 @@ TEST(OrthogonalInit, IsUniqueQWithPositiveDiagonalOfR) {
   const int64_t rows = 9, cols = 4;
   std::vector<float> q(rows * cols);
   Rng rng(7), again(7);
-  ASSERT_TRUE(initializeParam(q, {rows, cols}, {"orthogonal", 1, 0}, rng, nullptr));
+  ASSERT_TRUE(initializeParam(q, {rows, cols}, {"orthogonal", 1, 0}, rng));
   std::vector<double> a(rows * cols);
   for (double &v : a)
     v = again.normal(0, 1);
@@ -111,17 +115,17 @@ TEST(OrthogonalInit, DrawsFromTheSharedRngInOrder) {
   // exactly rows * cols normals, as after normal(0, 1) of the same shape.
   std::vector<float> w(6 * 4), next1(5), next2(5);
   Rng r1(3), r2(3);
-  ASSERT_TRUE(initializeParam(w, {6, 4}, {"orthogonal", 1, 0}, r1, nullptr));
-  ASSERT_TRUE(initializeParam(w, {6, 4}, {"normal", 0, 1}, r2, nullptr));
-  ASSERT_TRUE(initializeParam(next1, {5}, {"uniform", 0, 1}, r1, nullptr));
-  ASSERT_TRUE(initializeParam(next2, {5}, {"uniform", 0, 1}, r2, nullptr));
+  ASSERT_TRUE(initializeParam(w, {6, 4}, {"orthogonal", 1, 0}, r1));
+  ASSERT_TRUE(initializeParam(w, {6, 4}, {"normal", 0, 1}, r2));
+  ASSERT_TRUE(initializeParam(next1, {5}, {"uniform", 0, 1}, r1));
+  ASSERT_TRUE(initializeParam(next2, {5}, {"uniform", 0, 1}, r2));
   EXPECT_EQ(next1, next2);
 }
 
 TEST(IdentityInit, ScaleOnTheDiagonalZeroElsewhere) {
   std::vector<float> w(9, 7.0f);
   Rng rng(0);
-  ASSERT_TRUE(initializeParam(w, {3, 3}, {"identity", 0.5, 0}, rng, nullptr));
+  ASSERT_TRUE(initializeParam(w, {3, 3}, {"identity", 0.5, 0}, rng));
   EXPECT_EQ(w, (std::vector<float>{0.5f, 0, 0, 0, 0.5f, 0, 0, 0, 0.5f}));
   // No randomness used: the generator is where it was.
   Rng fresh(0);
@@ -131,18 +135,17 @@ TEST(IdentityInit, ScaleOnTheDiagonalZeroElsewhere) {
 TEST(InitMisuse, IsAnErrorWithAReason) {
   std::vector<float> w(12);
   Rng rng(0);
-  std::string error;
-  EXPECT_FALSE(initializeParam(w, {12}, {"orthogonal", 1, 0}, rng, &error));
-  EXPECT_EQ(error, "orthogonal initialiser needs at least 2 dimensions, got [12]");
-  EXPECT_FALSE(initializeParam(w, {3, 4}, {"orthogonal", 0, 0}, rng, &error));
-  EXPECT_EQ(error, "orthogonal initialiser needs gain > 0, got 0");
-  EXPECT_FALSE(initializeParam(w, {3, 4}, {"identity", 1, 0}, rng, &error));
-  EXPECT_EQ(error, "identity initialiser needs a square 2-D shape, got [3, 4]");
-  EXPECT_FALSE(initializeParam(w, {12}, {"identity", 1, 0}, rng, &error));
-  EXPECT_EQ(error, "identity initialiser needs a square 2-D shape, got [12]");
+  EXPECT_EQ(failureOf(initializeParam(w, {12}, {"orthogonal", 1, 0}, rng)),
+            "orthogonal initialiser needs at least 2 dimensions, got [12]");
+  EXPECT_EQ(failureOf(initializeParam(w, {3, 4}, {"orthogonal", 0, 0}, rng)),
+            "orthogonal initialiser needs gain > 0, got 0");
+  EXPECT_EQ(failureOf(initializeParam(w, {3, 4}, {"identity", 1, 0}, rng)),
+            "identity initialiser needs a square 2-D shape, got [3, 4]");
+  EXPECT_EQ(failureOf(initializeParam(w, {12}, {"identity", 1, 0}, rng)),
+            "identity initialiser needs a square 2-D shape, got [12]");
   std::vector<float> square(4);
-  EXPECT_FALSE(initializeParam(square, {2, 2}, {"identity", -1, 0}, rng, &error));
-  EXPECT_EQ(error, "identity initialiser needs scale > 0, got -1");
+  EXPECT_EQ(failureOf(initializeParam(square, {2, 2}, {"identity", -1, 0}, rng)),
+            "identity initialiser needs scale > 0, got -1");
 }
 
 } // namespace

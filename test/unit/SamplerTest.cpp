@@ -22,11 +22,15 @@ std::vector<int32_t> positions(int n) {
   return tokens;
 }
 
+/// The message of a failed create, "" when it succeeded.
+std::string failureOf(const rnnc::Expected<Sampler> &sampler) {
+  return sampler ? "" : sampler.error().message();
+}
+
 Sampler makeSampler(SamplingMode mode, uint64_t seed = 7) {
-  std::string error;
-  auto sampler = Sampler::create(positions(20), mode, /*batchSize=*/2,
-                                 /*seqLen=*/3, seed, &error);
-  EXPECT_TRUE(sampler) << error;
+  rnnc::Expected<Sampler> sampler = Sampler::create(positions(20), mode, /*batchSize=*/2,
+                                              /*seqLen=*/3, seed);
+  EXPECT_TRUE(sampler) << failureOf(sampler);
   return *sampler;
 }
 
@@ -110,13 +114,12 @@ TEST(Sampler, RandomOrderDependsOnSeedAndEpoch) {
 
 TEST(Sampler, PartialLastBatchIsDropped) {
   // 22 tokens: (22-1)/3 = 7 examples -> 3 batches of 2, one example unused.
-  std::string error;
-  auto sampler = Sampler::create(positions(22), SamplingMode::Random, 2, 3, 0, &error);
-  ASSERT_TRUE(sampler) << error;
+  rnnc::Expected<Sampler> sampler = Sampler::create(positions(22), SamplingMode::Random, 2, 3, 0);
+  ASSERT_TRUE(sampler) << failureOf(sampler);
   EXPECT_EQ(sampler->batchesPerEpoch(), 3);
   // Consecutive: 22/2 = 11 per stream, (11-1)/3 = 3 batches.
-  sampler = Sampler::create(positions(22), SamplingMode::Consecutive, 2, 3, 0, &error);
-  ASSERT_TRUE(sampler) << error;
+  sampler = Sampler::create(positions(22), SamplingMode::Consecutive, 2, 3, 0);
+  ASSERT_TRUE(sampler) << failureOf(sampler);
   EXPECT_EQ(sampler->batchesPerEpoch(), 3);
 }
 
@@ -128,26 +131,24 @@ TEST(Sampler, NextStartsFirstEpochItself) {
 }
 
 TEST(Sampler, ShortCorpusIsAnError) {
-  std::string error;
-  EXPECT_FALSE(Sampler::create(positions(3), SamplingMode::Random, 1, 3, 0, &error));
-  EXPECT_EQ(error, "corpus has 3 characters; it needs at least seq_len + 1 = 4");
-  EXPECT_TRUE(Sampler::create(positions(4), SamplingMode::Random, 1, 3, 0, &error)) << error;
+  EXPECT_EQ(failureOf(Sampler::create(positions(3), SamplingMode::Random, 1, 3, 0)),
+            "corpus has 3 characters; it needs at least seq_len + 1 = 4");
+  EXPECT_EQ(failureOf(Sampler::create(positions(4), SamplingMode::Random, 1, 3, 0)), "");
   // Enough for one example, not for a batch of two.
-  EXPECT_FALSE(Sampler::create(positions(4), SamplingMode::Random, 2, 3, 0, &error));
+  std::string error = failureOf(Sampler::create(positions(4), SamplingMode::Random, 2, 3, 0));
   EXPECT_NE(error.find("needs at least batch = 2 examples (7 characters)"),
             std::string::npos)
       << error;
-  EXPECT_FALSE(Sampler::create(positions(7), SamplingMode::Consecutive, 2, 3, 0, &error));
+  error = failureOf(Sampler::create(positions(7), SamplingMode::Consecutive, 2, 3, 0));
   EXPECT_NE(error.find("needs at least 8"), std::string::npos) << error;
-  EXPECT_TRUE(Sampler::create(positions(8), SamplingMode::Consecutive, 2, 3, 0, &error)) << error;
+  EXPECT_EQ(failureOf(Sampler::create(positions(8), SamplingMode::Consecutive, 2, 3, 0)), "");
 }
 
 TEST(Sampler, BadSizesAreErrors) {
-  std::string error;
-  EXPECT_FALSE(Sampler::create(positions(20), SamplingMode::Random, 0, 3, 0, &error));
-  EXPECT_EQ(error, "batch size must be positive, got 0");
-  EXPECT_FALSE(Sampler::create(positions(20), SamplingMode::Random, 2, -1, 0, &error));
-  EXPECT_EQ(error, "sequence length must be positive, got -1");
+  EXPECT_EQ(failureOf(Sampler::create(positions(20), SamplingMode::Random, 0, 3, 0)),
+            "batch size must be positive, got 0");
+  EXPECT_EQ(failureOf(Sampler::create(positions(20), SamplingMode::Random, 2, -1, 0)),
+            "sequence length must be positive, got -1");
 }
 
 TEST(Sampler, ParsesModeWords) {

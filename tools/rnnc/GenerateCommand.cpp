@@ -97,7 +97,6 @@ int runGenerate(const GenerateArgs &a) {
     return reportError(model.error());
   if (a.beam > 0)
     return runBeamSearch(a, *model);
-  std::string error;
   runtime::SamplingOptions sampling{a.temperature, a.topK};
   if (Expected<void> valid = runtime::validateSamplingOptions(sampling); !valid) {
     std::cerr << "rnnc: error: " << valid.error().message() << '\n';
@@ -108,20 +107,18 @@ int runGenerate(const GenerateArgs &a) {
                                       : runtime::TokenChooser();
   runtime::TextGenerator generator(*model->step, model->params, model->vocab);
   // Each character is written as it is chosen; a failed write stops it.
-  bool written = generator.streamText(
-      a.prefix, a.count, chooser,
-      [](std::string_view piece) {
+  Expected<bool> written = generator.streamText(
+      a.prefix, a.count, chooser, [](std::string_view piece) {
         std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
         return static_cast<bool>(std::cout);
-      },
-      &error);
+      });
   if (!written) {
-    if (!error.empty()) {
-      std::cout.flush();
-      std::cerr << "rnnc: error: " << error << '\n';
-    }
-    return 1; // else the write failed: main reports it
+    std::cout.flush();
+    std::cerr << "rnnc: error: " << written.error().message() << '\n';
+    return 1;
   }
+  if (!*written)
+    return 1; // the write failed: main reports it
   std::cout << '\n';
   return 0;
 }

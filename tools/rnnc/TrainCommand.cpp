@@ -267,21 +267,14 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   // `rnnc plot` draws a --metrics-json file.
   std::string plotLines;
   if (!a.plot.empty())
-    options.onEpochMetrics = [&plotLines, &a](const std::string &line,
-                                              std::string *why) {
+    options.onEpochMetrics = [&plotLines, &a](const std::string &line) -> Expected<void> {
       plotLines += line + '\n';
       Expected<std::vector<runtime::MetricsRow>> rows =
           runtime::parseMetricsJsonLines(plotLines, "--plot");
-      if (!rows) {
-        if (why)
-          *why = rows.error().message();
-        return false;
-      }
-      Expected<void> written = runtime::writeFileAtomically(
-          a.plot, runtime::renderPerplexityPlot(*rows), "plot ");
-      if (!written && why)
-        *why = written.error().message();
-      return bool(written);
+      if (!rows)
+        return rows.error();
+      return runtime::writeFileAtomically(a.plot, runtime::renderPerplexityPlot(*rows),
+                                          "plot ");
     };
   options.predictEvery = a.predictEvery;
   options.predictLength = a.predictLength;
@@ -386,20 +379,18 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   driver::releaseCompilerMemory(); // every program the run needs is compiled
 
   runtime::Trainer trainer(*step, generate.get(), vocab, options);
-  std::string error;
-  bool ok;
+  Expected<void> ready = Expected<void>::success();
   if (resumeFrom) {
-    Expected<void> fits = runtime::checkCheckpoint(
+    ready = runtime::checkCheckpoint(
         *resumeFrom, a.resume,
         {runtime::hashModelSource(model->source->text()), std::nullopt, {}});
-    if (!fits)
-      error = fits.error().message();
-    ok = fits && trainer.resumeFrom(*resumeFrom, &error);
+    if (ready)
+      ready = trainer.resumeFrom(*resumeFrom);
   } else {
-    ok = trainer.initParameters(model->defaults->paramInits, &error);
+    ready = trainer.initParameters(model->defaults->paramInits);
   }
-  if (!ok) {
-    std::cerr << "rnnc: error: " << error << '\n';
+  if (!ready) {
+    std::cerr << "rnnc: error: " << ready.error().message() << '\n';
     return 1;
   }
   // From here on Ctrl-C stops after the current step with a checkpoint.
@@ -415,17 +406,17 @@ int trainOnRank(const TrainArgs &a, parallel::Collective &job) {
   }
   if (a.profile)
     runtime::setKernelProfiling(true);
-  runtime::RunResult result = trainer.run(*tokens, std::cout, &error);
+  Expected<runtime::RunResult> result = trainer.run(*tokens, std::cout);
   std::cout.flush();
-  if (parallel && job.isRoot() && result != runtime::RunResult::Failed)
+  if (parallel && job.isRoot() && result)
     std::cerr << "rnnc: " << parallel->describeTimes() << '\n';
   if (a.profile && job.isRoot())
     std::cerr << runtime::formatKernelProfile(runtime::kernelProfile());
-  if (result == runtime::RunResult::Failed) {
-    std::cerr << "rnnc: error: " << error << '\n';
+  if (!result) {
+    std::cerr << "rnnc: error: " << result.error().message() << '\n';
     return 1;
   }
-  if (result == runtime::RunResult::Interrupted) {
+  if (*result == runtime::RunResult::Interrupted) {
     if (!job.isRoot())
       return 130;
     const runtime::TrainPosition &at = trainer.stoppedAt();

@@ -36,10 +36,10 @@ Expected<TrainedModel> loadTrainedModel(const std::string &path, int64_t batch,
     return compiled.error();
   driver::releaseCompilerMemory(); // the command compiles nothing more
   TrainedModel out{std::move(*ckpt), std::move(*vocab), std::move(compiled->forward), {}};
-  std::string error;
   const auto &slots = out.step->layout().params;
-  if (!runtime::loadFromCheckpoint(out.checkpoint, slots, out.params, &error))
-    return Error(path + ": " + error);
+  if (Expected<void> loaded = runtime::loadFromCheckpoint(out.checkpoint, slots, out.params);
+      !loaded)
+    return Error(path + ": " + loaded.error().message());
   for (size_t i = 0; i < slots.size(); ++i)
     if (!std::all_of(out.params[i].begin(), out.params[i].end(),
                      [](float v) { return std::isfinite(v); }))

@@ -85,12 +85,15 @@ int main(int argc, char **argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   // The environment variables the runtime reads, checked once here.
-  std::optional<int64_t> arenaLimit;
-  std::string why;
-  std::optional<int> threads;
-  if (!rnnc::runtime::readArenaLimitVariable(&arenaLimit, &why) ||
-      !rnnc::runtime::readThreadsVariable(&threads, &why)) {
-    std::cerr << "rnnc: error: " << why << '\n';
+  if (rnnc::Expected<std::optional<int64_t>> arenaLimit =
+          rnnc::runtime::readArenaLimitVariable();
+      !arenaLimit) {
+    std::cerr << "rnnc: error: " << arenaLimit.error().message() << '\n';
+    return 2;
+  }
+  if (rnnc::Expected<std::optional<int>> threads = rnnc::runtime::readThreadsVariable();
+      !threads) {
+    std::cerr << "rnnc: error: " << threads.error().message() << '\n';
     return 2;
   }
   if (rnnc::Expected<std::optional<rnnc::runtime::KernelIsa>> isa =
