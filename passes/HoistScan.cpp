@@ -86,7 +86,7 @@ std::optional<AttributeMap> batchedAttrs(const Operation *op,
   for (unsigned i = 0; i < op->numOperands(); ++i)
     types.push_back(varying[i] ? op->operand(i)->type().withLeading(t)
                                : op->operand(i)->type());
-  auto inferred = inferResultTypes(k, types, attrs, nullptr);
+  auto inferred = inferResultTypes(k, types, attrs);
   if (!inferred || inferred->size() != 1 ||
       (*inferred)[0] != op->result()->type().withLeading(t))
     return std::nullopt;

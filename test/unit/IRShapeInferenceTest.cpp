@@ -13,10 +13,9 @@ Dim n(int64_t size) { return Dim{size, ""}; }
 /// The printed result type, or "error: <message>".
 std::string infer(OpKind kind, std::vector<TensorType> operands,
                   AttributeMap attrs = {}) {
-  std::string why;
-  auto r = inferResultTypes(kind, operands, attrs, &why);
+  auto r = inferResultTypes(kind, operands, attrs);
   if (!r)
-    return "error: " + why;
+    return "error: " + r.error().message();
   std::string s;
   for (auto &t : *r)
     s += (s.empty() ? "" : ", ") + t.str();
@@ -99,19 +98,20 @@ TEST(IRShapeInference, ScanSignature) {
   TensorType x = TensorType::i32({d("T", 5), d("B", 2)});
   AttributeMap attrs{{"carried", int64_t(1)}, {"sequences", int64_t(1)},
                      {"reverse", int64_t(0)}};
-  auto args = scanBodyArgumentTypes({BH, x, HV}, attrs, nullptr);
+  auto args = scanBodyArgumentTypes({BH, x, HV}, attrs);
   ASSERT_TRUE(args);
   ASSERT_EQ(args->size(), 3u);
   EXPECT_EQ((*args)[1].str(), "i32[B=2]");
-  std::string why;
-  auto results = inferScanResultTypes({BH, x, HV}, attrs, {BH, BV}, &why);
-  ASSERT_TRUE(results) << why;
+  auto results = inferScanResultTypes({BH, x, HV}, attrs, {BH, BV});
+  ASSERT_TRUE(results) << results.error().message();
   EXPECT_EQ((*results)[0].str(), "f32[B=2,H=3]");
   EXPECT_EQ((*results)[1].str(), "f32[T=5,B=2,V=4]");
-  EXPECT_FALSE(inferScanResultTypes({BH, x, HV}, attrs, {BV, BV}, &why));
+  auto mismatch = inferScanResultTypes({BH, x, HV}, attrs, {BV, BV});
+  ASSERT_FALSE(mismatch);
+  const std::string &why = mismatch.error().message();
   EXPECT_NE(why.find("carried #0"), std::string::npos) << why;
   AttributeMap noSeq = attrs;
   noSeq["sequences"] = int64_t(0);
-  EXPECT_FALSE(scanBodyArgumentTypes({BH, x, HV}, noSeq, nullptr));
-  EXPECT_FALSE(inferResultTypes(OpKind::Scan, {BH, x}, attrs, nullptr));
+  EXPECT_FALSE(scanBodyArgumentTypes({BH, x, HV}, noSeq));
+  EXPECT_FALSE(inferResultTypes(OpKind::Scan, {BH, x}, attrs));
 }
