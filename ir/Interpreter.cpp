@@ -149,11 +149,9 @@ Result runOp(const Operation &op, const std::vector<const Tensor *> &in) {
   }
   if (isElementwiseBinary(k))
     return binary(k, *in[0], *in[1]);
-  switch (k) {
-  case OpKind::MatMul:
-  case OpKind::MatMulNT:
-  case OpKind::MatMulTN:
+  if (isMatrixProduct(k))
     return matmul(k, *in[0], *in[1]);
+  switch (k) {
   case OpKind::OneHot:
     return oneHot(*in[0], op.intAttr("depth"));
   case OpKind::Gather:

@@ -305,11 +305,13 @@ Expected<std::vector<TensorType>> inferResultTypes(OpKind kind, const std::vecto
       return Types{*r};
     return fail(kind, "cannot broadcast " + show(t[0]) + " and " + show(t[1]));
   }
-  switch (kind) {
-  case OpKind::MatMul:
-  case OpKind::MatMulNT:
-  case OpKind::MatMulTN:
+  if (isMatrixProduct(kind))
     return checkMatMul(kind, t);
+  if (isRowOp(kind))
+    return inferRowOpTypes(kind, t, attrs);
+  if (isTerminator(kind))
+    return Types{};
+  switch (kind) {
   case OpKind::OneHot:
   case OpKind::Gather:
   case OpKind::ScatterAdd:
@@ -319,21 +321,11 @@ Expected<std::vector<TensorType>> inferResultTypes(OpKind kind, const std::vecto
     return inferIndexing(kind, t, attrs);
   case OpKind::Concat:
     return inferConcat(t);
-  case OpKind::RowSum:
-  case OpKind::RowMax:
-  case OpKind::RowMaxGrad:
-  case OpKind::RowBroadcast:
-  case OpKind::LayerNorm:
-  case OpKind::LayerNormGrad:
-    return inferRowOpTypes(kind, t, attrs);
   case OpKind::CrossEntropy:
   case OpKind::CrossEntropyGrad:
     return inferLoss(kind, t);
   case OpKind::Dropout:
     return inferDropout(t, attrs);
-  case OpKind::Yield:
-  case OpKind::Return:
-    return Types{};
   case OpKind::Constant:
     return fail(kind, "the type of a constant is declared, not inferred");
   case OpKind::Scan:

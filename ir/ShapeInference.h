@@ -49,9 +49,10 @@ inferScanResultTypes(const std::vector<TensorType> &operandTypes, const Attribut
 /// (a fusion's results are exactly the types its body yields).
 Expected<std::vector<TensorType>> inferResultTypes(const Operation &op);
 
-/// The typing rule of the row ops (row_sum, row_max, row_max_grad,
-/// row_broadcast, layer_norm, layer_norm_grad; ir/ShapeInferenceRowOps.cpp),
-/// called by inferResultTypes after the operand count is checked.
+/// The typing rule of the ops with the RowOp trait (ir/Ops.def: row_sum,
+/// row_max, row_max_grad, row_broadcast, layer_norm, layer_norm_grad;
+/// ir/ShapeInferenceRowOps.cpp), called by inferResultTypes after the
+/// operand count is checked.
 Expected<std::vector<TensorType>>
 inferRowOpTypes(OpKind kind, const std::vector<TensorType> &operandTypes,
                 const AttributeMap &attrs);

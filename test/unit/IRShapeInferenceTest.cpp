@@ -115,3 +115,22 @@ TEST(IRShapeInference, ScanSignature) {
   EXPECT_FALSE(scanBodyArgumentTypes({BH, x, HV}, noSeq));
   EXPECT_FALSE(inferResultTypes(OpKind::Scan, {BH, x}, attrs));
 }
+
+// The RowOp trait (ir/Ops.def) is what sends an op to the row rules (and to
+// the codegen's row lowering and HoistScan's batching): it must hold exactly
+// for the ops ir/ShapeInferenceRowOps.cpp knows.
+TEST(IRShapeInference, RowOpTraitMatchesTheRowRules) {
+  const OpKind all[] = {
+#define RNNC_OP(Enum, Name, NumOperands, NumResults, Traits, Attributes) OpKind::Enum,
+#include "ir/Ops.def"
+  };
+  TensorType x = TensorType::f32({n(2), n(3)});
+  unsigned rowOps = 0;
+  for (OpKind k : all) {
+    auto r = inferRowOpTypes(k, {x, x}, {});
+    bool hasRule = r || r.error().message().find("not a row op") == std::string::npos;
+    EXPECT_EQ(isRowOp(k), hasRule) << opKindName(k);
+    rowOps += isRowOp(k);
+  }
+  EXPECT_EQ(rowOps, 6u);
+}
