@@ -59,10 +59,9 @@ std::nullptr_t Builder::fail(const std::string &message) {
 Value *Builder::create(OpKind kind, std::vector<Value *> operands, AttributeMap attrs) {
   if (anyNull(operands))
     return nullptr;
-  std::string why;
-  auto types = inferResultTypes(kind, typesOf(operands), attrs, &why);
+  auto types = inferResultTypes(kind, typesOf(operands), attrs);
   if (!types)
-    return fail(why);
+    return fail(types.error().message());
   if (types->size() != 1)
     return fail(std::string(opKindName(kind)) + ": not a single-result op");
   return insert(std::make_unique<Operation>(kind, std::move(operands), std::move(*types),
@@ -84,10 +83,9 @@ Operation *Builder::scan(std::vector<Value *> operands, AttributeMap attrs,
   const Operation *yield = body->terminator();
   if (!yield || yield->kind() != OpKind::Yield)
     return fail("scan: body must end with 'yield'");
-  std::string why;
-  auto types = inferScanResultTypes(typesOf(operands), attrs, typesOf(yield->operands()), &why);
+  auto types = inferScanResultTypes(typesOf(operands), attrs, typesOf(yield->operands()));
   if (!types)
-    return fail(why);
+    return fail(types.error().message());
   Operation *op = insert(std::make_unique<Operation>(OpKind::Scan, std::move(operands),
                                                      std::move(*types), std::move(attrs)));
   op->addRegion(std::move(body));

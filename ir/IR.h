@@ -40,6 +40,11 @@ enum OpTrait : unsigned {
   MatrixProduct = 1u << 2,     ///< may lead a `fusion` body
   HasBody = 1u << 3, ///< one nested block, isolated from above, ending in `yield`
   Terminator = 1u << 4,
+  /// The last axis is a row and each row is computed on its own (so more
+  /// leading axes change nothing): typed by inferRowOpTypes
+  /// (ir/ShapeInferenceRowOps.cpp), lowered by the row kernels
+  /// (runtime/codegen/CodegenRowOps.cpp), batched across time by HoistScan.
+  RowOp = 1u << 5,
 };
 
 /// The printed name of an op kind (`matmul`), and its inverse.
@@ -61,6 +66,7 @@ inline bool isElementwise(OpKind k) {
 inline bool isTerminator(OpKind k) { return hasTrait(k, Terminator); }
 inline bool hasBody(OpKind k) { return hasTrait(k, HasBody); }
 inline bool isMatrixProduct(OpKind k) { return hasTrait(k, MatrixProduct); }
+inline bool isRowOp(OpKind k) { return hasTrait(k, RowOp); }
 
 /// Attribute values: integers, reals, strings and integer lists.
 using Attribute = std::variant<int64_t, double, std::string, std::vector<int64_t>>;

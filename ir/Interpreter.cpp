@@ -56,46 +56,33 @@ namespace {
 // Block evaluation
 //===----------------------------------------------------------------------===//
 
-using MaybeTensors = std::optional<std::vector<Tensor>>;
+using Tensors = Expected<std::vector<Tensor>>;
 
-MaybeTensors runBlock(const Block &block, const std::vector<const Tensor *> &args,
-                      std::string &err);
+Tensors runBlock(const Block &block, const std::vector<const Tensor *> &args);
 
-MaybeTensors runScan(const Operation &op, const std::vector<const Tensor *> &in,
-                     std::string &err) {
+Tensors runScan(const Operation &op, const std::vector<const Tensor *> &in) {
   unsigned nc = op.scanNumCarried(), ns = op.scanNumSequences();
-  if (nc + ns > op.numOperands() || op.numResults() < nc) {
-    err = "scan segment sizes do not match its operands";
-    return std::nullopt;
-  }
+  if (nc + ns > op.numOperands() || op.numResults() < nc)
+    return Error("scan segment sizes do not match its operands");
   unsigned nOut = op.numResults() - nc;
   int64_t steps = -1;
   for (unsigned i = nc; i < nc + ns; ++i) {
-    if (in[i]->rank() == 0) {
-      err = "scan sequence operand is a scalar";
-      return std::nullopt;
-    }
-    if (steps >= 0 && in[i]->shape[0] != steps) {
-      err = "scan sequences have different lengths";
-      return std::nullopt;
-    }
+    if (in[i]->rank() == 0)
+      return Error("scan sequence operand is a scalar");
+    if (steps >= 0 && in[i]->shape[0] != steps)
+      return Error("scan sequences have different lengths");
     steps = in[i]->shape[0];
   }
   if (steps < 0 && nOut > 0 && op.result(nc)->type().rank() > 0)
     steps = op.result(nc)->type().dim(0);
   if (steps < 0)
     steps = op.intAttr("length", -1);
-  if (steps < 0) {
-    err = "scan has no sequence to fix its length";
-    return std::nullopt;
-  }
+  if (steps < 0)
+    return Error("scan has no sequence to fix its length");
   const Block &body = op.body();
-  if (body.numArguments() != op.numOperands()) {
-    err = "scan body takes " + std::to_string(body.numArguments()) +
-          " arguments but the scan has " + std::to_string(op.numOperands()) +
-          " operands";
-    return std::nullopt;
-  }
+  if (body.numArguments() != op.numOperands())
+    return Error("scan body takes " + std::to_string(body.numArguments()) +
+                 " arguments but the scan has " + std::to_string(op.numOperands()) + " operands");
   std::vector<Tensor> carried;
   for (unsigned i = 0; i < nc; ++i)
     carried.push_back(*in[i]);
@@ -117,20 +104,16 @@ MaybeTensors runScan(const Operation &op, const std::vector<const Tensor *> &in,
       args.push_back(&sl);
     for (unsigned i = nc + ns; i < op.numOperands(); ++i)
       args.push_back(in[i]);
-    MaybeTensors out = runBlock(body, args, err);
+    Tensors out = runBlock(body, args);
     if (!out)
-      return std::nullopt;
-    if (out->size() != nc + nOut) {
-      err = "scan body yields " + std::to_string(out->size()) + " values, expected " +
-            std::to_string(nc + nOut);
-      return std::nullopt;
-    }
+      return out.error();
+    if (out->size() != nc + nOut)
+      return Error("scan body yields " + std::to_string(out->size()) + " values, expected " +
+                   std::to_string(nc + nOut));
     for (unsigned i = 0; i < nc; ++i) {
-      if ((*out)[i].shape != carried[i].shape) {
-        err = "scan carried value changes shape from " + carried[i].shapeStr() +
-              " to " + (*out)[i].shapeStr();
-        return std::nullopt;
-      }
+      if ((*out)[i].shape != carried[i].shape)
+        return Error("scan carried value changes shape from " + carried[i].shapeStr() + " to " +
+                     (*out)[i].shapeStr());
       carried[i] = std::move((*out)[i]);
     }
     for (unsigned i = 0; i < nOut; ++i) {
@@ -141,10 +124,8 @@ MaybeTensors runScan(const Operation &op, const std::vector<const Tensor *> &in,
         stacked[i] = Tensor::filled(shape);
       }
       size_t width = step.data.size();
-      if (stacked[i].data.size() != width * steps) {
-        err = "scan per-step output changes shape";
-        return std::nullopt;
-      }
+      if (stacked[i].data.size() != width * steps)
+        return Error("scan per-step output changes shape");
       std::copy(step.data.begin(), step.data.end(), stacked[i].data.begin() + t * width);
     }
   }
@@ -156,77 +137,69 @@ MaybeTensors runScan(const Operation &op, const std::vector<const Tensor *> &in,
 }
 
 /// Computes one non-scan op.
-Result runOp(const Operation &op, const std::vector<const Tensor *> &in,
-             std::string &err) {
+Result runOp(const Operation &op, const std::vector<const Tensor *> &in) {
   OpKind k = op.kind();
   int arity = opKindNumOperands(k);
   if ((arity >= 0 && in.size() != static_cast<size_t>(arity)) || (arity < 0 && in.empty()))
-    return fail(err, "wrong number of operands (" + std::to_string(in.size()) + ")");
+    return Error("wrong number of operands (" + std::to_string(in.size()) + ")");
   if (k == OpKind::Constant)
     return Tensor::filled(op.result()->type().shape(), op.realAttr("value"));
   if (isElementwiseUnary(k)) {
     return unary(k, *in[0]);
   }
   if (isElementwiseBinary(k))
-    return binary(k, *in[0], *in[1], err);
+    return binary(k, *in[0], *in[1]);
+  if (isMatrixProduct(k))
+    return matmul(k, *in[0], *in[1]);
   switch (k) {
-  case OpKind::MatMul:
-  case OpKind::MatMulNT:
-  case OpKind::MatMulTN:
-    return matmul(k, *in[0], *in[1], err);
   case OpKind::OneHot:
-    return oneHot(*in[0], op.intAttr("depth"), err);
+    return oneHot(*in[0], op.intAttr("depth"));
   case OpKind::Gather:
-    return gather(*in[0], *in[1], err);
+    return gather(*in[0], *in[1]);
   case OpKind::ScatterAdd:
-    return scatterAdd(*in[0], *in[1], op.intAttr("rows"), err);
+    return scatterAdd(*in[0], *in[1], op.intAttr("rows"));
   case OpKind::Concat:
-    return concat(in, err);
+    return concat(in);
   case OpKind::Slice:
-    return sliceOrPad(*in[0], op.intAttr("begin"), op.intAttr("end"), false, err);
+    return sliceOrPad(*in[0], op.intAttr("begin"), op.intAttr("end"), false);
   case OpKind::Pad:
-    return sliceOrPad(*in[0], op.intAttr("begin"), op.intAttr("size"), true, err);
+    return sliceOrPad(*in[0], op.intAttr("begin"), op.intAttr("size"), true);
   case OpKind::ReduceSum:
-    return reduceSum(*in[0], op.intListAttr("axes"), err);
+    return reduceSum(*in[0], op.intListAttr("axes"));
   case OpKind::RowSum:
   case OpKind::RowMax:
-    return rowReduce(k, *in[0], err);
+    return rowReduce(k, *in[0]);
   case OpKind::RowMaxGrad:
-    return rowMaxGrad(*in[0], *in[1], err);
+    return rowMaxGrad(*in[0], *in[1]);
   case OpKind::RowBroadcast:
-    return rowBroadcast(*in[0], op.intAttr("size"), err);
+    return rowBroadcast(*in[0], op.intAttr("size"));
   case OpKind::LayerNorm:
-    return layerNorm(*in[0], nullptr, op.realAttr("epsilon"), err);
+    return layerNorm(*in[0], nullptr, op.realAttr("epsilon"));
   case OpKind::LayerNormGrad:
-    return layerNorm(*in[0], in[1], op.realAttr("epsilon"), err);
+    return layerNorm(*in[0], in[1], op.realAttr("epsilon"));
   case OpKind::CrossEntropy:
-    return crossEntropy(*in[0], *in[1], nullptr, err);
+    return crossEntropy(*in[0], *in[1], nullptr);
   case OpKind::CrossEntropyGrad:
-    return crossEntropy(*in[0], *in[1], in[2], err);
+    return crossEntropy(*in[0], *in[1], in[2]);
   case OpKind::Dropout:
-    return dropout(*in[0], *in[1], op.realAttr("p"), op.intAttr("salt"), err);
+    return dropout(*in[0], *in[1], op.realAttr("p"), op.intAttr("salt"));
   default:
-    return fail(err, std::string("cannot interpret op '") + op.name() + "'");
+    return Error(std::string("cannot interpret op '") + op.name() + "'");
   }
 }
 
-MaybeTensors runBlock(const Block &block, const std::vector<const Tensor *> &args,
-                      std::string &err) {
-  if (args.size() != block.numArguments()) {
-    err = "expected " + std::to_string(block.numArguments()) + " arguments, got " +
-          std::to_string(args.size());
-    return std::nullopt;
-  }
+Tensors runBlock(const Block &block, const std::vector<const Tensor *> &args) {
+  if (args.size() != block.numArguments())
+    return Error("expected " + std::to_string(block.numArguments()) + " arguments, got " +
+                 std::to_string(args.size()));
   std::unordered_map<const Value *, const Tensor *> env;
   for (unsigned i = 0; i < args.size(); ++i) {
     const Value *arg = block.argument(i);
     if (args[i]->shape != arg->type().shape() ||
-        args[i]->data.size() != static_cast<size_t>(args[i]->numElements())) {
-      err = "argument " + std::to_string(i) +
-            (arg->name().empty() ? "" : " '" + arg->name() + "'") + " has shape " +
-            args[i]->shapeStr() + ", expected " + shapeString(arg->type().shape());
-      return std::nullopt;
-    }
+        args[i]->data.size() != static_cast<size_t>(args[i]->numElements()))
+      return Error("argument " + std::to_string(i) +
+                   (arg->name().empty() ? "" : " '" + arg->name() + "'") + " has shape " +
+                   args[i]->shapeStr() + ", expected " + shapeString(arg->type().shape()));
     env[arg] = args[i];
   }
   std::deque<Tensor> storage; // stable addresses for env
@@ -235,10 +208,8 @@ MaybeTensors runBlock(const Block &block, const std::vector<const Tensor *> &arg
     std::vector<const Tensor *> in;
     for (const Value *v : op.operands()) {
       auto it = env.find(v);
-      if (it == env.end()) {
-        err = std::string("op '") + op.name() + "' uses a value not defined before it";
-        return std::nullopt;
-      }
+      if (it == env.end())
+        return Error(std::string("op '") + op.name() + "' uses a value not defined before it");
       in.push_back(it->second);
     }
     if (isTerminator(op.kind())) {
@@ -249,68 +220,51 @@ MaybeTensors runBlock(const Block &block, const std::vector<const Tensor *> &arg
     }
     std::vector<Tensor> results;
     if (op.kind() == OpKind::Scan) {
-      MaybeTensors r = runScan(op, in, err);
+      Tensors r = runScan(op, in);
       if (!r)
-        return std::nullopt;
+        return r.error();
       results = std::move(*r);
     } else if (op.kind() == OpKind::Fusion) {
-      if (op.regions().size() != 1) {
-        err = "fusion without a body";
-        return std::nullopt;
-      }
-      MaybeTensors r = runBlock(op.body(), in, err); // a fusion is its body
+      if (op.regions().size() != 1)
+        return Error("fusion without a body");
+      Tensors r = runBlock(op.body(), in); // a fusion is its body
       if (!r)
-        return std::nullopt;
+        return r.error();
       results = std::move(*r);
     } else {
-      Result r = runOp(op, in, err);
-      if (!r) {
-        err = std::string(op.name()) + ": " + err;
-        return std::nullopt;
-      }
+      Result r = runOp(op, in);
+      if (!r)
+        return Error(std::string(op.name()) + ": " + r.error().message());
       results.push_back(std::move(*r));
     }
-    if (results.size() != op.numResults()) {
-      err = std::string(op.name()) + ": computed " + std::to_string(results.size()) +
-            " results, declared " + std::to_string(op.numResults());
-      return std::nullopt;
-    }
+    if (results.size() != op.numResults())
+      return Error(std::string(op.name()) + ": computed " + std::to_string(results.size()) +
+                   " results, declared " + std::to_string(op.numResults()));
     for (unsigned i = 0; i < results.size(); ++i) {
       std::vector<int64_t> declared = op.result(i)->type().shape();
-      if (results[i].shape != declared) {
-        err = std::string(op.name()) + ": result " + std::to_string(i) + " has shape " +
-              results[i].shapeStr() + " but is declared " + shapeString(declared);
-        return std::nullopt;
-      }
+      if (results[i].shape != declared)
+        return Error(std::string(op.name()) + ": result " + std::to_string(i) + " has shape " +
+                     results[i].shapeStr() + " but is declared " + shapeString(declared));
       storage.push_back(std::move(results[i]));
       env[op.result(i)] = &storage.back();
     }
   }
-  err = "block has no terminator";
-  return std::nullopt;
+  return Error("block has no terminator");
 }
 
 } // namespace
 
-std::optional<std::vector<Tensor>> interpretBlock(const Block &block,
-                                                  const std::vector<Tensor> &args,
-                                                  std::string *error) {
+Expected<std::vector<Tensor>> interpretBlock(const Block &block, const std::vector<Tensor> &args) {
   std::vector<const Tensor *> ptrs;
   for (const Tensor &t : args)
     ptrs.push_back(&t);
-  std::string err;
-  MaybeTensors r = runBlock(block, ptrs, err);
-  if (!r && error)
-    *error = err;
-  return r;
+  return runBlock(block, ptrs);
 }
 
-std::optional<std::vector<Tensor>> interpret(const Function &fn,
-                                             const std::vector<Tensor> &args,
-                                             std::string *error) {
-  auto r = interpretBlock(fn.body(), args, error);
-  if (!r && error)
-    *error = "in @" + fn.name() + ": " + *error;
+Expected<std::vector<Tensor>> interpret(const Function &fn, const std::vector<Tensor> &args) {
+  auto r = interpretBlock(fn.body(), args);
+  if (!r)
+    return Error("in @" + fn.name() + ": " + r.error().message());
   return r;
 }
 

@@ -9,15 +9,16 @@
 ///
 /// Values are dense row-major tensors of doubles; i32 values (token ids) are
 /// stored exactly as doubles. Errors (bad arguments, out-of-range token ids,
-/// shape mismatches) are returned as a message, never as UB or an exception.
+/// shape mismatches) are returned as an Error (ir/Error.h) with a one-line
+/// message, never as UB or an exception.
 ///
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,16 +48,12 @@ struct Tensor {
 };
 
 /// Runs `fn` on `args` (one per function argument, shapes matching the
-/// argument types). Returns the values of the `return` operands, or nullopt
-/// with `*error` (if non-null) set to a one-line message.
-std::optional<std::vector<Tensor>> interpret(const Function &fn,
-                                             const std::vector<Tensor> &args,
-                                             std::string *error);
+/// argument types). Returns the values of the `return` operands, or an
+/// Error whose message names the function (`in @f: ...`).
+Expected<std::vector<Tensor>> interpret(const Function &fn, const std::vector<Tensor> &args);
 
 /// Runs one block (a function body or a scan body) on `args`; returns the
 /// terminator's operands. Exposed for tests of single scan bodies.
-std::optional<std::vector<Tensor>> interpretBlock(const Block &block,
-                                                  const std::vector<Tensor> &args,
-                                                  std::string *error);
+Expected<std::vector<Tensor>> interpretBlock(const Block &block, const std::vector<Tensor> &args);
 
 } // namespace rnnc::ir

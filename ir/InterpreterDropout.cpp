@@ -12,11 +12,10 @@
 
 namespace rnnc::ir::kernels {
 
-Result dropout(const Tensor &x, const Tensor &key, double p, int64_t salt,
-               std::string &err) {
+Result dropout(const Tensor &x, const Tensor &key, double p, int64_t salt) {
   size_t lead = key.rank() ? key.rank() - 1 : 0;
   if (key.rank() < 1 || key.shape.back() != kKeyWords || x.rank() < lead + 2)
-    return fail(err, "dropout of " + x.shapeStr() + " with key " + key.shapeStr());
+    return Error("dropout of " + x.shapeStr() + " with key " + key.shapeStr());
   int64_t rows = product(std::vector<int64_t>(key.shape.begin(), key.shape.end() - 1));
   int64_t batch = x.shape[lead];
   int64_t perRow = rows ? x.numElements() / rows : 0;

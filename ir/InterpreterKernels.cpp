@@ -32,11 +32,6 @@ std::string shapeString(const std::vector<int64_t> &shape) {
   return s + "]";
 }
 
-Result fail(std::string &err, std::string msg) {
-  err = std::move(msg);
-  return std::nullopt;
-}
-
 static double applyUnary(OpKind k, double x) {
   switch (k) {
   case OpKind::Neg:
@@ -90,10 +85,10 @@ static bool isSuffix(const std::vector<int64_t> &shortShape,
   return true;
 }
 
-Result binary(OpKind k, const Tensor &a, const Tensor &b, std::string &err) {
+Result binary(OpKind k, const Tensor &a, const Tensor &b) {
   bool aLong = isSuffix(b.shape, a.shape);
   if (!aLong && !isSuffix(a.shape, b.shape))
-    return fail(err, "cannot broadcast " + a.shapeStr() + " and " + b.shapeStr());
+    return Error("cannot broadcast " + a.shapeStr() + " and " + b.shapeStr());
   const Tensor &big = aLong ? a : b;
   size_t na = a.data.size(), nb = b.data.size();
   Tensor r = Tensor::filled(big.shape);
@@ -102,10 +97,10 @@ Result binary(OpKind k, const Tensor &a, const Tensor &b, std::string &err) {
   return r;
 }
 
-Result matmul(OpKind k, const Tensor &a, const Tensor &b, std::string &err) {
+Result matmul(OpKind k, const Tensor &a, const Tensor &b) {
   std::string shapes = a.shapeStr() + " and " + b.shapeStr();
   if (a.rank() < 1 || b.rank() < 1)
-    return fail(err, "matrix product of a scalar: " + shapes);
+    return Error("matrix product of a scalar: " + shapes);
   int64_t aCols = a.shape.back(), bCols = b.shape.back();
   int64_t aRows = aCols ? a.numElements() / aCols : 0;
   int64_t bRows = bCols ? b.numElements() / bCols : 0;
@@ -113,7 +108,7 @@ Result matmul(OpKind k, const Tensor &a, const Tensor &b, std::string &err) {
   std::vector<int64_t> lead(a.shape.begin(), a.shape.end() - 1);
   if (k == OpKind::MatMul) {
     if (b.rank() != 2 || b.shape[0] != aCols)
-      return fail(err, "matmul shape mismatch: " + shapes);
+      return Error("matmul shape mismatch: " + shapes);
     lead.push_back(bCols);
     Tensor r = Tensor::filled(lead);
     MatrixMap(r.data.data(), aRows, bCols).noalias() = A * B;
@@ -121,7 +116,7 @@ Result matmul(OpKind k, const Tensor &a, const Tensor &b, std::string &err) {
   }
   if (k == OpKind::MatMulNT) {
     if (b.rank() != 2 || bCols != aCols)
-      return fail(err, "matmul_nt shape mismatch: " + shapes);
+      return Error("matmul_nt shape mismatch: " + shapes);
     lead.push_back(bRows);
     Tensor r = Tensor::filled(lead);
     MatrixMap(r.data.data(), aRows, bRows).noalias() = A * B.transpose();
@@ -130,63 +125,61 @@ Result matmul(OpKind k, const Tensor &a, const Tensor &b, std::string &err) {
   // MatMulTN: rows of both operands pair up.
   std::vector<int64_t> bLead(b.shape.begin(), b.shape.end() - 1);
   if (lead != bLead)
-    return fail(err, "matmul_tn shape mismatch: " + shapes);
+    return Error("matmul_tn shape mismatch: " + shapes);
   Tensor r = Tensor::filled({aCols, bCols});
   MatrixMap(r.data.data(), aCols, bCols).noalias() = A.transpose() * B;
   return r;
 }
 
-static bool tokenInRange(double id, int64_t limit, std::string &err) {
+/// Success if `id` is a token id below `limit`.
+static Expected<void> checkToken(double id, int64_t limit) {
   if (id >= 0 && id < static_cast<double>(limit) && id == std::floor(id))
-    return true;
-  err = "token id " + std::to_string(static_cast<long long>(id)) +
-        " out of range [0, " + std::to_string(limit) + ")";
-  return false;
+    return {};
+  return Error("token id " + std::to_string(static_cast<long long>(id)) + " out of range [0, " +
+               std::to_string(limit) + ")");
 }
 
-Result oneHot(const Tensor &idx, int64_t depth, std::string &err) {
+Result oneHot(const Tensor &idx, int64_t depth) {
   if (depth <= 0)
-    return fail(err, "depth must be positive");
+    return Error("depth must be positive");
   std::vector<int64_t> shape = idx.shape;
   shape.push_back(depth);
   Tensor r = Tensor::filled(shape);
   for (size_t i = 0; i < idx.data.size(); ++i) {
-    if (!tokenInRange(idx.data[i], depth, err))
-      return std::nullopt;
+    if (auto ok = checkToken(idx.data[i], depth); !ok)
+      return ok.error();
     r.data[i * depth + static_cast<size_t>(idx.data[i])] = 1.0;
   }
   return r;
 }
 
-Result gather(const Tensor &table, const Tensor &idx, std::string &err) {
+Result gather(const Tensor &table, const Tensor &idx) {
   if (table.rank() != 2)
-    return fail(err, "gather table must be rank 2, got " + table.shapeStr());
+    return Error("gather table must be rank 2, got " + table.shapeStr());
   int64_t rows = table.shape[0], width = table.shape[1];
   std::vector<int64_t> shape = idx.shape;
   shape.push_back(width);
   Tensor r = Tensor::filled(shape);
   for (size_t i = 0; i < idx.data.size(); ++i) {
-    if (!tokenInRange(idx.data[i], rows, err))
-      return std::nullopt;
+    if (auto ok = checkToken(idx.data[i], rows); !ok)
+      return ok.error();
     size_t row = static_cast<size_t>(idx.data[i]);
     std::copy_n(table.data.begin() + row * width, width, r.data.begin() + i * width);
   }
   return r;
 }
 
-Result scatterAdd(const Tensor &idx, const Tensor &src, int64_t rows,
-                  std::string &err) {
+Result scatterAdd(const Tensor &idx, const Tensor &src, int64_t rows) {
   if (rows <= 0)
-    return fail(err, "rows must be positive");
+    return Error("rows must be positive");
   if (src.rank() != idx.rank() + 1 ||
       !std::equal(idx.shape.begin(), idx.shape.end(), src.shape.begin()))
-    return fail(err, "scatter_add shape mismatch: " + idx.shapeStr() + " and " +
-                         src.shapeStr());
+    return Error("scatter_add shape mismatch: " + idx.shapeStr() + " and " + src.shapeStr());
   int64_t width = src.shape.back();
   Tensor r = Tensor::filled({rows, width});
   for (size_t i = 0; i < idx.data.size(); ++i) {
-    if (!tokenInRange(idx.data[i], rows, err))
-      return std::nullopt;
+    if (auto ok = checkToken(idx.data[i], rows); !ok)
+      return ok.error();
     size_t row = static_cast<size_t>(idx.data[i]);
     for (int64_t j = 0; j < width; ++j)
       r.data[row * width + j] += src.data[i * width + j];
@@ -194,16 +187,15 @@ Result scatterAdd(const Tensor &idx, const Tensor &src, int64_t rows,
   return r;
 }
 
-Result concat(const std::vector<const Tensor *> &parts, std::string &err) {
+Result concat(const std::vector<const Tensor *> &parts) {
   if (parts.empty() || parts[0]->rank() == 0)
-    return fail(err, "concat needs operands of rank >= 1");
+    return Error("concat needs operands of rank >= 1");
   std::vector<int64_t> lead(parts[0]->shape.begin(), parts[0]->shape.end() - 1);
   int64_t width = 0;
   for (const Tensor *p : parts) {
     if (p->rank() != lead.size() + 1 ||
         !std::equal(lead.begin(), lead.end(), p->shape.begin()))
-      return fail(err, "concat shape mismatch: " + parts[0]->shapeStr() + " and " +
-                           p->shapeStr());
+      return Error("concat shape mismatch: " + parts[0]->shapeStr() + " and " + p->shapeStr());
     width += p->shape.back();
   }
   std::vector<int64_t> shape = lead;
@@ -221,16 +213,15 @@ Result concat(const std::vector<const Tensor *> &parts, std::string &err) {
 
 /// slice (isPad = false): out[..., j] = x[..., begin + j], j < end - begin.
 /// pad (isPad = true): out[..., begin + j] = x[..., j], zeros elsewhere.
-Result sliceOrPad(const Tensor &x, int64_t begin, int64_t extent, bool isPad,
-                  std::string &err) {
+Result sliceOrPad(const Tensor &x, int64_t begin, int64_t extent, bool isPad) {
   if (x.rank() == 0)
-    return fail(err, "slice/pad of a scalar");
+    return Error("slice/pad of a scalar");
   int64_t width = x.shape.back();
   int64_t outWidth = isPad ? extent : extent - begin;
   int64_t span = isPad ? width : outWidth;
   if (begin < 0 || span < 0 || begin + span > (isPad ? outWidth : width))
-    return fail(err, "slice/pad bounds [" + std::to_string(begin) + ", " +
-                         std::to_string(extent) + ") invalid for " + x.shapeStr());
+    return Error("slice/pad bounds [" + std::to_string(begin) + ", " + std::to_string(extent) +
+                 ") invalid for " + x.shapeStr());
   std::vector<int64_t> shape = x.shape;
   shape.back() = outWidth;
   Tensor r = Tensor::filled(shape);
@@ -245,13 +236,11 @@ Result sliceOrPad(const Tensor &x, int64_t begin, int64_t extent, bool isPad,
   return r;
 }
 
-Result reduceSum(const Tensor &x, const std::vector<int64_t> &axes,
-                 std::string &err) {
+Result reduceSum(const Tensor &x, const std::vector<int64_t> &axes) {
   std::vector<bool> reduced(x.rank(), false);
   for (int64_t a : axes) {
     if (a < 0 || a >= static_cast<int64_t>(x.rank()) || reduced[a])
-      return fail(err, "reduce_sum axis " + std::to_string(a) + " invalid for " +
-                           x.shapeStr());
+      return Error("reduce_sum axis " + std::to_string(a) + " invalid for " + x.shapeStr());
     reduced[a] = true;
   }
   std::vector<int64_t> shape;
@@ -276,22 +265,21 @@ Result reduceSum(const Tensor &x, const std::vector<int64_t> &axes,
 }
 
 /// Softmax cross-entropy; with `dloss` set, its gradient w.r.t. the logits.
-Result crossEntropy(const Tensor &logits, const Tensor &labels,
-                    const Tensor *dloss, std::string &err) {
+Result crossEntropy(const Tensor &logits, const Tensor &labels, const Tensor *dloss) {
   if (logits.rank() != labels.rank() + 1 ||
       !std::equal(labels.shape.begin(), labels.shape.end(), logits.shape.begin()))
-    return fail(err, "cross_entropy shape mismatch: " + logits.shapeStr() +
-                         " and " + labels.shapeStr());
+    return Error("cross_entropy shape mismatch: " + logits.shapeStr() + " and " +
+                 labels.shapeStr());
   if (dloss && dloss->data.size() != 1)
-    return fail(err, "cross_entropy_grad expects a scalar dloss");
+    return Error("cross_entropy_grad expects a scalar dloss");
   int64_t classes = logits.shape.back();
   size_t positions = labels.data.size();
   Tensor grad = dloss ? Tensor::filled(logits.shape) : Tensor();
   double scale = dloss ? dloss->data[0] / static_cast<double>(positions) : 0.0;
   double total = 0;
   for (size_t p = 0; p < positions; ++p) {
-    if (!tokenInRange(labels.data[p], classes, err))
-      return std::nullopt;
+    if (auto ok = checkToken(labels.data[p], classes); !ok)
+      return ok.error();
     const double *row = logits.data.data() + p * classes;
     double maxv = *std::max_element(row, row + classes), sum = 0;
     for (int64_t c = 0; c < classes; ++c)

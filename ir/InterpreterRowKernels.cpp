@@ -37,9 +37,9 @@ std::pair<double, double> rowMoments(const Tensor &x, int64_t i, double eps) {
 
 } // namespace
 
-Result rowReduce(OpKind k, const Tensor &x, std::string &err) {
+Result rowReduce(OpKind k, const Tensor &x) {
   if (x.rank() < 1 || rowWidth(x) < 1)
-    return fail(err, "row reduction of " + x.shapeStr());
+    return Error("row reduction of " + x.shapeStr());
   int64_t n = rowWidth(x), rows = rowCount(x);
   std::vector<int64_t> shape = x.shape;
   shape.back() = 1;
@@ -54,11 +54,10 @@ Result rowReduce(OpKind k, const Tensor &x, std::string &err) {
   return r;
 }
 
-Result rowMaxGrad(const Tensor &x, const Tensor &dy, std::string &err) {
+Result rowMaxGrad(const Tensor &x, const Tensor &dy) {
   int64_t n = rowWidth(x), rows = rowCount(x);
   if (x.rank() < 1 || dy.rank() != x.rank() || rowWidth(dy) != 1 || rowCount(dy) != rows)
-    return fail(err, "row_max_grad shape mismatch: " + x.shapeStr() + " and " +
-                         dy.shapeStr());
+    return Error("row_max_grad shape mismatch: " + x.shapeStr() + " and " + dy.shapeStr());
   Tensor r = Tensor::filled(x.shape);
   for (int64_t i = 0; i < rows; ++i) {
     const double *row = x.data.data() + i * n;
@@ -71,9 +70,9 @@ Result rowMaxGrad(const Tensor &x, const Tensor &dy, std::string &err) {
   return r;
 }
 
-Result rowBroadcast(const Tensor &x, int64_t size, std::string &err) {
+Result rowBroadcast(const Tensor &x, int64_t size) {
   if (x.rank() < 1 || rowWidth(x) != 1 || size <= 0)
-    return fail(err, "row_broadcast of " + x.shapeStr() + " to " + std::to_string(size));
+    return Error("row_broadcast of " + x.shapeStr() + " to " + std::to_string(size));
   std::vector<int64_t> shape = x.shape;
   shape.back() = size;
   Tensor r = Tensor::filled(shape);
@@ -83,10 +82,10 @@ Result rowBroadcast(const Tensor &x, int64_t size, std::string &err) {
   return r;
 }
 
-Result layerNorm(const Tensor &x, const Tensor *dy, double eps, std::string &err) {
+Result layerNorm(const Tensor &x, const Tensor *dy, double eps) {
   if (x.rank() < 1 || rowWidth(x) < 1 || (dy && dy->shape != x.shape))
-    return fail(err, "layer_norm shape mismatch: " + x.shapeStr() +
-                         (dy ? " and " + dy->shapeStr() : ""));
+    return Error("layer_norm shape mismatch: " + x.shapeStr() +
+                 (dy ? " and " + dy->shapeStr() : ""));
   int64_t n = rowWidth(x), rows = rowCount(x);
   Tensor r = Tensor::filled(x.shape);
   std::vector<double> xhat(static_cast<size_t>(n));

@@ -193,10 +193,9 @@ private:
                              const std::vector<TensorType> &declared,
                              const std::vector<SourceLocation> &typeLocs,
                              const std::vector<IRToken> &resultNames) {
-    std::string why;
-    auto inferred = inferResultTypes(op, &why);
+    auto inferred = inferResultTypes(op);
     if (!inferred)
-      return error(nameLoc, why);
+      return error(nameLoc, inferred.error().message());
     if (!checkDeclared(*inferred, declared, typeLocs))
       return false;
     for (size_t i = 0; i < resultNames.size(); ++i)
@@ -246,13 +245,11 @@ private:
     std::vector<TensorType> operandTypes;
     for (Value *v : operands)
       operandTypes.push_back(v->type());
-    std::string why;
     // A fusion body's arguments mirror its operands.
-    auto argTypes = kind == OpKind::Fusion
-                        ? std::optional<std::vector<TensorType>>(operandTypes)
-                        : scanBodyArgumentTypes(operandTypes, attrs, &why);
+    auto argTypes = kind == OpKind::Fusion ? Expected<std::vector<TensorType>>(operandTypes)
+                                           : scanBodyArgumentTypes(operandTypes, attrs);
     if (!argTypes)
-      return error(nameAt, why);
+      return error(nameAt, argTypes.error().message());
     if (!tok().is("{"))
       return errorHere("'{' opening the scan body");
     // The result types follow the body: read them first.

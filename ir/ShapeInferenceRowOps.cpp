@@ -38,12 +38,11 @@ bool sameRows(const TensorType &a, const TensorType &b) {
 
 } // namespace
 
-std::optional<std::vector<TensorType>>
-inferRowOpTypes(OpKind kind, const std::vector<TensorType> &t,
-                const AttributeMap &attrs, std::string *error) {
+Expected<std::vector<TensorType>> inferRowOpTypes(OpKind kind, const std::vector<TensorType> &t,
+                                                  const AttributeMap &attrs) {
   for (const TensorType &x : t)
     if (x.elementType() != ElementType::F32 || x.rank() < 1)
-      return fail(kind, error, "operands must be f32 of rank >= 1, got " + show(x));
+      return fail(kind, "operands must be f32 of rank >= 1, got " + show(x));
   const TensorType &x = t[0];
   switch (kind) {
   case OpKind::RowSum:
@@ -51,18 +50,18 @@ inferRowOpTypes(OpKind kind, const std::vector<TensorType> &t,
     return Types{withLast(x, Dim{1, ""})};
   case OpKind::RowMaxGrad:
     if (!sameRows(x, t[1]) || t[1].dims().back().size != 1)
-      return fail(kind, error, "expects [..., n] and [..., 1], got " + x.shapeStr() +
-                                   " and " + t[1].shapeStr());
+      return fail(kind,
+                  "expects [..., n] and [..., 1], got " + x.shapeStr() + " and " + t[1].shapeStr());
     return Types{x};
   case OpKind::RowBroadcast: {
     auto it = attrs.find("size");
     const int64_t *size = it == attrs.end() ? nullptr : std::get_if<int64_t>(&it->second);
     if (!size)
-      return fail(kind, error, "missing integer attribute 'size'");
+      return fail(kind, "missing integer attribute 'size'");
     if (*size <= 0)
-      return fail(kind, error, "size must be positive");
+      return fail(kind, "size must be positive");
     if (x.dims().back().size != 1)
-      return fail(kind, error, "operand must be [..., 1], got " + x.shapeStr());
+      return fail(kind, "operand must be [..., 1], got " + x.shapeStr());
     return Types{withLast(x, Dim{*size, ""})};
   }
   case OpKind::LayerNorm:
@@ -76,16 +75,16 @@ inferRowOpTypes(OpKind kind, const std::vector<TensorType> &t,
         eps = static_cast<double>(*i);
     }
     if (!eps)
-      return fail(kind, error, "missing numeric attribute 'epsilon'");
+      return fail(kind, "missing numeric attribute 'epsilon'");
     if (!(*eps > 0) || !std::isfinite(*eps))
-      return fail(kind, error, "epsilon must be positive and finite");
+      return fail(kind, "epsilon must be positive and finite");
     if (kind == OpKind::LayerNormGrad && t[1] != x)
-      return fail(kind, error, "expects two operands of one shape, got " + x.shapeStr() +
-                                   " and " + t[1].shapeStr());
+      return fail(kind, "expects two operands of one shape, got " + x.shapeStr() + " and " +
+                            t[1].shapeStr());
     return Types{x};
   }
   default:
-    return fail(kind, error, "not a row op");
+    return fail(kind, "not a row op");
   }
 }
 

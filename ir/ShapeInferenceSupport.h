@@ -8,22 +8,20 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "ir/IR.h"
 
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace rnnc::ir::shape_rules {
 
 using Types = std::vector<TensorType>;
-using Result = std::optional<Types>;
+using Result = Expected<Types>;
 
-/// Records `message` prefixed by the op name and returns failure.
-inline Result fail(OpKind kind, std::string *error, const std::string &message) {
-  if (error)
-    *error = std::string(opKindName(kind)) + ": " + message;
-  return std::nullopt;
+/// The failure of a rule: `message` prefixed by the op name.
+inline Error fail(OpKind kind, const std::string &message) {
+  return Error(std::string(opKindName(kind)) + ": " + message);
 }
 
 /// `f32[2,3]`: the element type and the shape, as messages name a type.

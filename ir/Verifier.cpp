@@ -144,10 +144,9 @@ private:
     if (std::any_of(op.operands().begin(), op.operands().end(),
                     [](Value *v) { return v == nullptr; }))
       return;
-    std::string why;
-    auto inferred = inferResultTypes(op, &why);
+    auto inferred = inferResultTypes(op);
     if (!inferred) {
-      report(&op, why);
+      report(&op, inferred.error().message());
       return;
     }
     if (inferred->size() != op.numResults()) {
@@ -168,7 +167,7 @@ private:
     for (Value *v : op.operands())
       if (v)
         operandTypes.push_back(v->type());
-    auto expected = scanBodyArgumentTypes(operandTypes, op.attrs(), nullptr);
+    auto expected = scanBodyArgumentTypes(operandTypes, op.attrs());
     if (!expected)
       return; // already reported by the type check
     const Block &body = op.body();

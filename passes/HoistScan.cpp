@@ -70,8 +70,7 @@ std::optional<AttributeMap> batchedAttrs(const Operation *op,
     ok = !varying[0] && varying[1];
   else if (k == OpKind::Concat || k == OpKind::Dropout)
     ok = all; // dropout: x and its key row, both per step
-  else if (k == OpKind::RowSum || k == OpKind::RowMax || k == OpKind::RowBroadcast ||
-           k == OpKind::LayerNorm || k == OpKind::RowMaxGrad || k == OpKind::LayerNormGrad)
+  else if (isRowOp(k))
     ok = all; // row by row: more leading rows change nothing
   else if (k == OpKind::ReduceSum && varying[0]) {
     std::vector<int64_t> axes = op->intListAttr("axes");
@@ -86,7 +85,7 @@ std::optional<AttributeMap> batchedAttrs(const Operation *op,
   for (unsigned i = 0; i < op->numOperands(); ++i)
     types.push_back(varying[i] ? op->operand(i)->type().withLeading(t)
                                : op->operand(i)->type());
-  auto inferred = inferResultTypes(k, types, attrs, nullptr);
+  auto inferred = inferResultTypes(k, types, attrs);
   if (!inferred || inferred->size() != 1 ||
       (*inferred)[0] != op->result()->type().withLeading(t))
     return std::nullopt;

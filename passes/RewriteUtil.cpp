@@ -59,8 +59,8 @@ Operation *rebuildScan(Operation *scan, const ScanRebuild &plan) {
     operandTypes.push_back(v->type());
   for (Value *v : plan.yields)
     yieldTypes.push_back(v->type());
-  auto argTypes = scanBodyArgumentTypes(operandTypes, attrs, nullptr);
-  auto resultTypes = inferScanResultTypes(operandTypes, attrs, yieldTypes, nullptr);
+  auto argTypes = scanBodyArgumentTypes(operandTypes, attrs);
+  auto resultTypes = inferScanResultTypes(operandTypes, attrs, yieldTypes);
   if (!argTypes || !resultTypes || resultTypes->size() != plan.resultReplaces.size())
     return nullptr;
 

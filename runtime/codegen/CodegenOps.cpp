@@ -36,11 +36,11 @@ bool FunctionLowering::lowerOp(const ir::Operation &op) {
     return lowerConstant(op);
   if (ir::isElementwise(k))
     return lowerElementwise(op);
-  switch (k) {
-  case OpKind::MatMul:
-  case OpKind::MatMulNT:
-  case OpKind::MatMulTN:
+  if (ir::isMatrixProduct(k))
     return lowerMatrixOp(op);
+  if (ir::isRowOp(k))
+    return lowerRowOp(op);
+  switch (k) {
   case OpKind::OneHot:
   case OpKind::Gather:
   case OpKind::ScatterAdd:
@@ -53,13 +53,6 @@ bool FunctionLowering::lowerOp(const ir::Operation &op) {
   case OpKind::CrossEntropy:
   case OpKind::CrossEntropyGrad:
     return lowerLossOp(op);
-  case OpKind::RowSum:
-  case OpKind::RowMax:
-  case OpKind::RowMaxGrad:
-  case OpKind::RowBroadcast:
-  case OpKind::LayerNorm:
-  case OpKind::LayerNormGrad:
-    return lowerRowOp(op);
   case OpKind::Scan:
     return lowerScan(op);
   case OpKind::Fusion:

@@ -181,10 +181,9 @@ LoweringPlan Planner::run() {
     worklist.pop_front();
     for (const auto &owned : block->operations()) {
       const ir::Operation &op = *owned;
-      switch (op.kind()) {
-      case OpKind::Yield:
-      case OpKind::Return:
+      if (ir::isTerminator(op.kind()))
         continue;
+      switch (op.kind()) {
       case OpKind::Scan: {
         if (op.regions().empty())
           continue; // reported when lowered

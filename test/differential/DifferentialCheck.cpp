@@ -127,7 +127,7 @@ void finiteDifferences(CheckResult &r, const ir::Function &ts, std::vector<ir::T
       params.push_back({a, g++});
   if (params.empty())
     return;
-  auto loss = [&] { return (*ir::interpret(ts, args, nullptr))[0].data[0]; };
+  auto loss = [&] { return (*ir::interpret(ts, args))[0].data[0]; };
   for (int s = 0; s < samples; ++s) {
     auto [a, gi] = params[rng() % params.size()];
     size_t e = rng() % args[a].data.size();
@@ -361,9 +361,9 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
     named[arg->name()] = t;
     args.push_back(std::move(t));
   }
-  auto want = ir::interpret(ts, args, &error);
+  auto want = ir::interpret(ts, args);
   if (!want) {
-    r.error = "interpreter: " + error;
+    r.error = "interpreter: " + want.error().message();
     return r;
   }
   if (!allFinite(*want)) {

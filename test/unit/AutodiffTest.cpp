@@ -63,15 +63,14 @@ TEST(Autodiff, LossAndStatesAgreeWithForward) {
   const int64_t V = 5, H = 3, B = 2, T = 3;
   Module m;
   rnnc::fixtures::buildCharRnnForward(m, {V, H, B, T});
-  std::string err;
   ASSERT_EQ(trainStepError(m), "");
   const Function &fwd = *m.function("forward"), &ts = *m.function("train_step");
   std::vector<Tensor> args = rnnc::fixtures::randomArguments(ts, V, 5, -0.5, 0.5);
   std::vector<Tensor> fwdArgs(args.begin(), args.end() - 1);
-  auto f = interpret(fwd, fwdArgs, &err);
-  ASSERT_TRUE(f) << err;
-  auto t = interpret(ts, args, &err);
-  ASSERT_TRUE(t) << err;
+  auto f = interpret(fwd, fwdArgs);
+  ASSERT_TRUE(f) << f.error().message();
+  auto t = interpret(ts, args);
+  ASSERT_TRUE(t) << t.error().message();
   // Mean softmax cross-entropy over T*B positions, by hand.
   const Tensor &logits = (*f)[0], &labels = args.back();
   double total = 0;
@@ -118,12 +117,11 @@ TEST(Autodiff, UnreachableParamGetsZeroGradient) {
   Function &f = *m.function("forward");
   // An extra param the forward never reads.
   f.addArgument(ArgRole::Param, "unused", f32Type({2}));
-  std::string err;
   ASSERT_EQ(trainStepError(m), "");
   const Function &ts = *m.function("train_step");
   EXPECT_EQ(ts.resultNames.back(), "grad.unused");
-  auto r = interpret(ts, rnnc::fixtures::randomArguments(ts, 3, 2, -0.5, 0.5), &err);
-  ASSERT_TRUE(r) << err;
+  auto r = interpret(ts, rnnc::fixtures::randomArguments(ts, 3, 2, -0.5, 0.5));
+  ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->back().data, (std::vector<double>{0, 0}));
 }
 

@@ -66,9 +66,8 @@ void checkTrainStep(const std::string &step) {
   const ir::Function &want = *plain->function("train_step");
   const ir::Function &got = *optimised->function("train_step");
   std::vector<ir::Tensor> args = randomArguments(want, 7, /*seed=*/7, -0.5, 0.5);
-  std::string error;
-  auto ref = ir::interpret(want, args, &error);
-  ASSERT_TRUE(ref) << error;
+  auto ref = ir::interpret(want, args);
+  ASSERT_TRUE(ref) << ref.error().message();
   EXPECT_EQ(expectClose(runJIT(got, args), *ref, got.resultNames), 0);
 }
 

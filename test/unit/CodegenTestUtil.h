@@ -53,9 +53,8 @@ inline double checkAgainstInterpreter(const ir::Function &fn, int64_t tokenLimit
                                     double lo = -1.5, double hi = 1.5,
                                     double atol = 1e-4, double rtol = 1e-4) {
   std::vector<ir::Tensor> args = fixtures::randomArguments(fn, tokenLimit, 7, lo, hi);
-  std::string error;
-  auto ref = ir::interpret(fn, args, &error);
-  EXPECT_TRUE(ref.has_value()) << error;
+  auto ref = ir::interpret(fn, args);
+  EXPECT_TRUE(ref) << ref.error().message();
   if (!ref)
     return 0;
   std::vector<ir::Tensor> jit = fixtures::runJIT(fn, args);

@@ -33,9 +33,8 @@ Tensor runDropout(const Tensor &x, const Tensor &key, double p, int64_t salt) {
   Value *kv = f->addArgument(ArgRole::Key, "key", i32Type(key.shape));
   Value *y = emit(f->body(), OpKind::Dropout, {xv, kv}, {{"p", p}, {"salt", salt}});
   f->body().create(OpKind::Return, {y}, {});
-  std::string err;
-  auto out = interpret(*f, {x, key}, &err);
-  EXPECT_TRUE(out) << err;
+  auto out = interpret(*f, {x, key});
+  EXPECT_TRUE(out) << out.error().message();
   return out ? (*out)[0] : Tensor();
 }
 

@@ -218,9 +218,8 @@ train { batch = 1  seq_len = 2 }
       {{1, 2}, {0.3, -0.4}},
       {{2, 1}, {2, 0}},
   };
-  std::string error;
-  auto results = ir::interpret(*l.module->function("forward"), args, &error);
-  ASSERT_TRUE(results) << error;
+  auto results = ir::interpret(*l.module->function("forward"), args);
+  ASSERT_TRUE(results) << results.error().message();
   ASSERT_EQ(results->size(), 2u);
   double h[2] = {h0[0], h0[1]};
   for (int t = 0; t < 2; ++t) {

@@ -13,10 +13,9 @@ Dim n(int64_t size) { return Dim{size, ""}; }
 /// The printed result type, or "error: <message>".
 std::string infer(OpKind kind, std::vector<TensorType> operands,
                   AttributeMap attrs = {}) {
-  std::string why;
-  auto r = inferResultTypes(kind, operands, attrs, &why);
+  auto r = inferResultTypes(kind, operands, attrs);
   if (!r)
-    return "error: " + why;
+    return "error: " + r.error().message();
   std::string s;
   for (auto &t : *r)
     s += (s.empty() ? "" : ", ") + t.str();
@@ -99,19 +98,39 @@ TEST(IRShapeInference, ScanSignature) {
   TensorType x = TensorType::i32({d("T", 5), d("B", 2)});
   AttributeMap attrs{{"carried", int64_t(1)}, {"sequences", int64_t(1)},
                      {"reverse", int64_t(0)}};
-  auto args = scanBodyArgumentTypes({BH, x, HV}, attrs, nullptr);
+  auto args = scanBodyArgumentTypes({BH, x, HV}, attrs);
   ASSERT_TRUE(args);
   ASSERT_EQ(args->size(), 3u);
   EXPECT_EQ((*args)[1].str(), "i32[B=2]");
-  std::string why;
-  auto results = inferScanResultTypes({BH, x, HV}, attrs, {BH, BV}, &why);
-  ASSERT_TRUE(results) << why;
+  auto results = inferScanResultTypes({BH, x, HV}, attrs, {BH, BV});
+  ASSERT_TRUE(results) << results.error().message();
   EXPECT_EQ((*results)[0].str(), "f32[B=2,H=3]");
   EXPECT_EQ((*results)[1].str(), "f32[T=5,B=2,V=4]");
-  EXPECT_FALSE(inferScanResultTypes({BH, x, HV}, attrs, {BV, BV}, &why));
+  auto mismatch = inferScanResultTypes({BH, x, HV}, attrs, {BV, BV});
+  ASSERT_FALSE(mismatch);
+  const std::string &why = mismatch.error().message();
   EXPECT_NE(why.find("carried #0"), std::string::npos) << why;
   AttributeMap noSeq = attrs;
   noSeq["sequences"] = int64_t(0);
-  EXPECT_FALSE(scanBodyArgumentTypes({BH, x, HV}, noSeq, nullptr));
-  EXPECT_FALSE(inferResultTypes(OpKind::Scan, {BH, x}, attrs, nullptr));
+  EXPECT_FALSE(scanBodyArgumentTypes({BH, x, HV}, noSeq));
+  EXPECT_FALSE(inferResultTypes(OpKind::Scan, {BH, x}, attrs));
+}
+
+// The RowOp trait (ir/Ops.def) is what sends an op to the row rules (and to
+// the codegen's row lowering and HoistScan's batching): it must hold exactly
+// for the ops ir/ShapeInferenceRowOps.cpp knows.
+TEST(IRShapeInference, RowOpTraitMatchesTheRowRules) {
+  const OpKind all[] = {
+#define RNNC_OP(Enum, Name, NumOperands, NumResults, Traits, Attributes) OpKind::Enum,
+#include "ir/Ops.def"
+  };
+  TensorType x = TensorType::f32({n(2), n(3)});
+  unsigned rowOps = 0;
+  for (OpKind k : all) {
+    auto r = inferRowOpTypes(k, {x, x}, {});
+    bool hasRule = r || r.error().message().find("not a row op") == std::string::npos;
+    EXPECT_EQ(isRowOp(k), hasRule) << opKindName(k);
+    rowOps += isRowOp(k);
+  }
+  EXPECT_EQ(rowOps, 6u);
 }

@@ -63,9 +63,8 @@ TEST(InterpreterCharRnn, HandBuiltForwardMatchesLoops) {
   rnnc::fixtures::buildCharRnnForward(m, {V, H, B, T});
   const Function &f = *m.function("forward");
   std::vector<Tensor> args = rnnc::fixtures::randomArguments(f, V, /*seed=*/7, -1.0, 1.0);
-  std::string err;
-  auto out = interpret(f, args, &err);
-  ASSERT_TRUE(out) << err;
+  auto out = interpret(f, args);
+  ASSERT_TRUE(out) << out.error().message();
   ASSERT_EQ(out->size(), 2u);
   EXPECT_EQ((*out)[0].shape, (std::vector<int64_t>{T, B, V}));
   auto want = referenceCharRnn(args, V, H, B, T);
@@ -79,8 +78,9 @@ TEST(InterpreterCharRnn, OutOfRangeTokenIsAnError) {
   const Function &f = *m.function("forward");
   std::vector<Tensor> args = rnnc::fixtures::randomArguments(f, 3, 1, -0.5, 0.5);
   args[6].data[1] = 3; // vocab is 3
-  std::string err;
-  EXPECT_FALSE(interpret(f, args, &err));
+  auto out = interpret(f, args);
+  ASSERT_FALSE(out);
+  const std::string &err = out.error().message();
   EXPECT_NE(err.find("out of range"), std::string::npos) << err;
 }
 
@@ -92,9 +92,8 @@ TEST(InterpreterCharRnn, LoweredExampleMatchesLoops) {
   ASSERT_EQ(f.body().numArguments(), 7u);
   EXPECT_EQ(f.body().argument(1)->type().shape(), (std::vector<int64_t>{H, H}));
   std::vector<Tensor> args = rnnc::fixtures::randomArguments(f, V, /*seed=*/11, -0.1, 0.1);
-  std::string err;
-  auto out = interpret(f, args, &err);
-  ASSERT_TRUE(out) << err;
+  auto out = interpret(f, args);
+  ASSERT_TRUE(out) << out.error().message();
   auto want = referenceCharRnn(args, V, H, B, T);
   expectAllNear((*out)[0].data, want[0]);
   expectAllNear((*out)[1].data, want[1]);

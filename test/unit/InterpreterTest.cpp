@@ -39,16 +39,14 @@ struct OneOp {
     fn.body().create(OpKind::Return, {op->result()}, {});
   }
   Tensor run(std::vector<Tensor> args) {
-    std::string err;
-    auto r = interpret(fn, args, &err);
-    EXPECT_TRUE(r.has_value()) << err;
+    auto r = interpret(fn, args);
+    EXPECT_TRUE(r) << r.error().message();
     return r ? (*r)[0] : Tensor();
   }
   std::string error(std::vector<Tensor> args) {
-    std::string err;
-    auto r = interpret(fn, args, &err);
-    EXPECT_FALSE(r.has_value());
-    return err;
+    auto r = interpret(fn, args);
+    EXPECT_FALSE(r);
+    return r ? std::string() : r.error().message();
   }
 };
 
@@ -219,10 +217,8 @@ struct RunningSum {
 
 TEST(Interpreter, ScanForward) {
   RunningSum f(false);
-  std::string err;
-  auto r = interpret(f.fn, {Tensor({1}, {1}), Tensor({3, 1}, {1, 2, 3}),
-                            Tensor({1}, {2})}, &err);
-  ASSERT_TRUE(r) << err;
+  auto r = interpret(f.fn, {Tensor({1}, {1}), Tensor({3, 1}, {1, 2, 3}), Tensor({1}, {2})});
+  ASSERT_TRUE(r) << r.error().message();
   // c: 1 -> 1*2+1=3 -> 3*2+2=8 -> 8*2+3=19.
   expectNear((*r)[0], {1}, {19});
   expectNear((*r)[1], {3, 1}, {3, 8, 19});
@@ -230,10 +226,8 @@ TEST(Interpreter, ScanForward) {
 
 TEST(Interpreter, ScanReverseStoresOutputsAtTheirStep) {
   RunningSum f(true);
-  std::string err;
-  auto r = interpret(f.fn, {Tensor({1}, {1}), Tensor({3, 1}, {1, 2, 3}),
-                            Tensor({1}, {2})}, &err);
-  ASSERT_TRUE(r) << err;
+  auto r = interpret(f.fn, {Tensor({1}, {1}), Tensor({3, 1}, {1, 2, 3}), Tensor({1}, {2})});
+  ASSERT_TRUE(r) << r.error().message();
   // t=2: 1*2+3=5; t=1: 5*2+2=12; t=0: 12*2+1=25.
   expectNear((*r)[0], {1}, {25});
   expectNear((*r)[1], {3, 1}, {25, 12, 5});
@@ -241,9 +235,9 @@ TEST(Interpreter, ScanReverseStoresOutputsAtTheirStep) {
 
 TEST(Interpreter, WrongArgumentCount) {
   RunningSum f(false);
-  std::string err;
-  EXPECT_FALSE(interpret(f.fn, {Tensor({1}, {1})}, &err));
-  EXPECT_NE(err.find("arguments"), std::string::npos);
+  auto r = interpret(f.fn, {Tensor({1}, {1})});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("arguments"), std::string::npos);
 }
 
 TEST(Interpreter, MalformedOpsAreErrorsNotCrashes) {
@@ -251,9 +245,9 @@ TEST(Interpreter, MalformedOpsAreErrorsNotCrashes) {
   Value *a = fn.addArgument(ArgRole::Input, "a", f32({2}));
   Operation *add = fn.body().create(OpKind::Add, {a}, {f32({2})}); // one operand
   fn.body().create(OpKind::Return, {add->result()}, {});
-  std::string err;
-  EXPECT_FALSE(interpret(fn, {Tensor::filled({2})}, &err));
-  EXPECT_NE(err.find("operands"), std::string::npos) << err;
+  auto r = interpret(fn, {Tensor::filled({2})});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("operands"), std::string::npos) << r.error().message();
 
   OneOp oh(OpKind::OneHot, {i32({1})}, f32({1, 0}), {{"depth", int64_t(0)}});
   EXPECT_NE(oh.error({Tensor({1}, {0})}).find("depth"), std::string::npos);

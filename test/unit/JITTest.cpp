@@ -75,10 +75,9 @@ TEST(JIT, RepeatedCallsAgreeAndStateMayBeUpdatedInPlace) {
   ir::Tensor wt({4, 4}, std::vector<double>(w.begin(), w.end()));
   ir::Tensor ht = ir::Tensor::filled({2, 4});
   ir::Tensor xt({3, 2}, std::vector<double>(x.begin(), x.end()));
-  std::string error;
   for (int call = 0; call < 2; ++call) {
-    auto ref = ir::interpret(fn, {wt, ht, xt}, &error);
-    ASSERT_TRUE(ref) << error;
+    auto ref = ir::interpret(fn, {wt, ht, xt});
+    ASSERT_TRUE(ref) << ref.error().message();
     ht = (*ref)[1];
     if (call == 0) {
       for (size_t i = 0; i < 8; ++i)

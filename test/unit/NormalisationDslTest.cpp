@@ -107,9 +107,8 @@ void checkValues(const std::string &expr, const RowFn &ref) {
   ASSERT_TRUE(m);
   const Function &fn = *m->function("forward");
   std::vector<Tensor> args = fixtures::randomArguments(fn, kVocab, 11, -2.0, 2.0);
-  std::string err;
-  auto out = interpret(fn, args, &err);
-  ASSERT_TRUE(out) << err;
+  auto out = interpret(fn, args);
+  ASSERT_TRUE(out) << out.error().message();
   const Tensor &W = argNamed(fn, args, "W"), &x = argNamed(fn, args, "x");
   const Tensor &g = argNamed(fn, args, "g"), &b = argNamed(fn, args, "b");
   const Tensor &logits = (*out)[0];
@@ -187,15 +186,14 @@ const Tensor &resultNamed(const Function &fn, const std::vector<Tensor> &out,
 TEST(NormalisationDsl, TiedEmbeddingGradientIsTheSumOfBothUses) {
   auto tied = lowerText(tiedModel(true)), untied = lowerText(tiedModel(false));
   ASSERT_TRUE(tied && untied);
-  std::string err;
   {
     auto built = passes::buildTrainStep(*tied);
     ASSERT_TRUE(bool(built)) << built.error().message();
   }
   const Function &tts = *tied->function("train_step");
   std::vector<Tensor> tiedArgs = fixtures::randomArguments(tts, kVocab, 4, -1.0, 1.0);
-  auto tiedOut = interpret(tts, tiedArgs, &err);
-  ASSERT_TRUE(tiedOut) << err;
+  auto tiedOut = interpret(tts, tiedArgs);
+  ASSERT_TRUE(tiedOut) << tiedOut.error().message();
 
   {
     auto built = passes::buildTrainStep(*untied);
@@ -207,8 +205,8 @@ TEST(NormalisationDsl, TiedEmbeddingGradientIsTheSumOfBothUses) {
     std::string name = uts.body().argument(i)->name();
     untiedArgs.push_back(argNamed(tts, tiedArgs, name == "E_out" ? "E" : name));
   }
-  auto untiedOut = interpret(uts, untiedArgs, &err);
-  ASSERT_TRUE(untiedOut) << err;
+  auto untiedOut = interpret(uts, untiedArgs);
+  ASSERT_TRUE(untiedOut) << untiedOut.error().message();
 
   EXPECT_NEAR(resultNamed(tts, *tiedOut, "loss").data[0],
               resultNamed(uts, *untiedOut, "loss").data[0], 1e-12);

@@ -63,11 +63,10 @@ inline size_t expectSameResults(const ir::Function &before, const ir::Function &
   size_t compared = 0;
   for (uint64_t seed : {7u, 8u, 9u}) {
     std::vector<ir::Tensor> args = fixtures::randomArguments(before, tokenLimit, seed, -w, w);
-    std::string error;
-    auto ref = ir::interpret(before, args, &error);
-    EXPECT_TRUE(ref.has_value()) << error;
-    auto got = ir::interpret(after, args, &error);
-    EXPECT_TRUE(got.has_value()) << error;
+    auto ref = ir::interpret(before, args);
+    EXPECT_TRUE(ref) << ref.error().message();
+    auto got = ir::interpret(after, args);
+    EXPECT_TRUE(got) << got.error().message();
     if (!ref || !got)
       return compared;
     EXPECT_EQ(ref->size(), got->size());
