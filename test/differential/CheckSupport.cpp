@@ -9,6 +9,8 @@
 #include "runtime/kernels/Kernels.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace rnnc::difftest {
 
@@ -34,7 +36,12 @@ void poisonArena() {
 
 void runPoisoned(const runtime::CompiledFunction &fn, Call &call) {
   poisonArena();
-  fn.run(call.argPtrs.data(), call.resultPtrs.data());
+  // A run that fails (its arena could not be reserved) would leave the
+  // results unwritten and be compared as garbage: stop loudly instead.
+  if (!fn.run(call.argPtrs.data(), call.resultPtrs.data())) {
+    std::fprintf(stderr, "difftest: a compiled function failed to run\n");
+    std::abort();
+  }
 }
 
 /// Builds a call of `fn` whose arguments are taken by name from `named`.

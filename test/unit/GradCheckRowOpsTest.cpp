@@ -121,8 +121,9 @@ TEST(GradCheckRowOps, RowMaxTiesGoToTheFirstMaximum) {
       for (int64_t j = 0; j < n; ++j) {
         double g = grad->data[r * n + j];
         total += std::fabs(g);
-        if (j != r % 4)
+        if (j != r % 4) {
           EXPECT_EQ(g, 0.0) << "row " << r << " column " << j;
+        }
       }
       EXPECT_GT(total, 0.0) << "row " << r << ": the first maximum gets the gradient";
     }
