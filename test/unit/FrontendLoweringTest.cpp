@@ -168,7 +168,7 @@ TEST(FrontendLowering, MissingVocabBindingIsAnError) {
 }
 
 TEST(FrontendLowering, ParseErrorsReturnNullWithLocation) {
-  Lowered l = lowerText("model M(V: vocab) {\n  param W: [V] = zero\n}\n", {.vocab = 3});
+  Lowered l = lowerText("model M(V: vocab) {\n  param W: [V] = zero\n}\n", {3, std::nullopt, std::nullopt});
   EXPECT_FALSE(l.program);
   EXPECT_NE(l.diagnostics.find("test.rnn:2:18: error: unknown initialiser 'zero'"),
             std::string::npos)
