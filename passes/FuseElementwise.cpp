@@ -311,7 +311,9 @@ private:
     int latest = -1;
     size_t latestStart = 0;
     for (size_t g = 0; g < groups_.size(); ++g) {
-      if (!present[ops_.size() + g])
+      // A one-op group (a dropout kept as its own kernel) is no cycle's
+      // cause, and dissolving it would only make it again: never ending.
+      if (!present[ops_.size() + g] || groups_[g]->members.size() < 2)
         continue;
       size_t start = *std::min_element(groups_[g]->members.begin(), groups_[g]->members.end());
       if (latest < 0 || start > latestStart) {
