@@ -5,6 +5,8 @@
 ///  1. Classify body values: invariant (invariant args, constants), sequence
 ///     (sequence args, and batchable ops of sequence/invariant operands with
 ///     at least one sequence operand) or other (depends on carried values).
+///     An elementwise sequence op that only body ops read counts as other:
+///     it is cheaper fused into the step than as a pass of its own.
 ///  2. Hoist in: each sequence-class op result read by an "other" op or the
 ///     yield is computed once before the scan for all T steps (its batched
 ///     form: [T, ...] operands, gather/matmul take leading dims) and enters
@@ -114,6 +116,29 @@ struct ScanInfo {
   }
 };
 
+/// An elementwise sequence op that only body ops read (1 - o_t in an LSTM's
+/// backward) stays in the body, reclassified Other: there it joins the
+/// step's fusion and costs a few instructions, while hoisted it is one more
+/// pass writing [T, ...] and a stream the step reads back (LSTM train step
+/// on Zen 4, 2 threads: five such loops). It is still hoisted when a
+/// hoisted op reads it (tanh(x_t) @ W: the product needs it batched) or the
+/// yield does (it then replaces a per-step output). In reverse order, so a
+/// chain of them stays in the body together.
+void keepCheapStepOpsInBody(const Block &body, ScanInfo &info) {
+  const auto &ops = body.operations();
+  for (size_t i = ops.size(); i-- > 0;) {
+    const Operation *op = ops[i].get();
+    if (!isElementwise(op->kind()) || info.classOfOp(op) != TimeClass::Sequence)
+      continue;
+    bool neededBatched = false;
+    for (const Operation *user : op->result()->users())
+      neededBatched = neededBatched || isTerminator(user->kind()) ||
+                      info.classOfOp(user) == TimeClass::Sequence;
+    if (!neededBatched)
+      info.cls[op->result()] = TimeClass::Other;
+  }
+}
+
 std::optional<ScanInfo> analyse(Operation *scan) {
   ScanInfo info{scan, scan->scanNumCarried(), scan->scanNumSequences(), {}, {}};
   if (info.numSeq == 0)
@@ -140,6 +165,7 @@ std::optional<ScanInfo> analyse(Operation *scan) {
     for (Value *r : op->results())
       info.cls[r] = c;
   }
+  keepCheapStepOpsInBody(body, info);
   return info;
 }
 
