@@ -66,6 +66,12 @@ double softmaxWork(int64_t rows, int64_t classes) {
 
 bool inRange(int32_t id, int64_t limit) { return id >= 0 && id < limit; }
 
+/// What copying `elements` floats counts as for splitting it across threads:
+/// a load and a store each, as a one-op fused loop counts (2 per element).
+/// So a copy is split from 64 Ki floats (kMinParallelWork), e.g. the d2l
+/// gathers (1120 x 256) but not a scan step's 32 x 256 concat part.
+double copyWork(int64_t elements) { return 2.0 * static_cast<double>(elements); }
+
 /// Sum over j of exp(row[j] - shift), also written to out[j] unless `out` is
 /// null; shift is the row maximum, so every exponent is <= 0. Vectorised for
 /// the CPU's instruction set (SimdKernelsImpl.h).
@@ -326,29 +332,41 @@ void rnnc_gather(const float *table, const int32_t *idx, float *out,
                  int64_t rows, int64_t vocab, int64_t width) {
   rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
   size_t rowBytes = static_cast<size_t>(width) * sizeof(float);
-  for (int64_t i = 0; i < rows; ++i) {
-    float *dst = out + i * width;
-    if (inRange(idx[i], vocab))
-      std::memcpy(dst, table + static_cast<int64_t>(idx[i]) * width, rowBytes);
-    else
-      std::memset(dst, 0, rowBytes);
-  }
+  // Rows are independent copies: chunks of rows on the kernel threads.
+  rnnc::runtime::parallelChunks(rows, copyWork(rows * width), [&](int64_t r0, int64_t r1) {
+    for (int64_t i = r0; i < r1; ++i) {
+      float *dst = out + i * width;
+      if (inRange(idx[i], vocab))
+        std::memcpy(dst, table + static_cast<int64_t>(idx[i]) * width, rowBytes);
+      else
+        std::memset(dst, 0, rowBytes);
+    }
+  });
 }
 
 void rnnc_scatter_add(const int32_t *idx, const float *src, float *out,
                       int64_t rows, int64_t vocab, int64_t width,
                       int64_t accumulate) {
   rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
-  if (!accumulate)
-    std::memset(out, 0, static_cast<size_t>(vocab * width) * sizeof(float));
-  for (int64_t i = 0; i < rows; ++i) {
-    if (!inRange(idx[i], vocab))
-      continue;
-    float *dst = out + static_cast<int64_t>(idx[i]) * width;
-    const float *s = src + i * width;
-    for (int64_t j = 0; j < width; ++j)
-      dst[j] += s[j];
-  }
+  // Chunks of columns on the kernel threads: each chunk zeroes its columns
+  // and adds every source row's part in row order, so each output element
+  // sums the same terms in the same order for any split (splitting the rows
+  // instead would change that order where an id repeats).
+  double work = copyWork(rows * width) + (accumulate ? 0.0 : copyWork(vocab * width) / 2);
+  rnnc::runtime::parallelChunks(width, work, [&](int64_t c0, int64_t c1) {
+    int64_t n = c1 - c0;
+    if (!accumulate)
+      for (int64_t v = 0; v < vocab; ++v)
+        std::memset(out + v * width + c0, 0, static_cast<size_t>(n) * sizeof(float));
+    for (int64_t i = 0; i < rows; ++i) {
+      if (!inRange(idx[i], vocab))
+        continue;
+      float *dst = out + static_cast<int64_t>(idx[i]) * width + c0;
+      const float *s = src + i * width + c0;
+      for (int64_t j = 0; j < n; ++j)
+        dst[j] += s[j];
+    }
+  });
 }
 
 void rnnc_onehot(const int32_t *idx, float *out, int64_t rows, int64_t depth) {
@@ -448,8 +466,13 @@ void rnnc_copy_columns(const void *src, void *dst, int64_t rows,
   auto *s = static_cast<const uint32_t *>(src);
   auto *d = static_cast<uint32_t *>(dst);
   size_t bytes = static_cast<size_t>(count) * sizeof(uint32_t);
-  for (int64_t i = 0; i < rows; ++i)
-    std::memcpy(d + i * dstCols + dstBegin, s + i * srcCols + srcBegin, bytes);
+  // Chunks of rows on the kernel threads when the copy is large (the
+  // time-batched concats and slices around the backward scan; a scan step's
+  // 32-row parts stay on the calling thread).
+  rnnc::runtime::parallelChunks(rows, copyWork(rows * count), [&](int64_t r0, int64_t r1) {
+    for (int64_t i = r0; i < r1; ++i)
+      std::memcpy(d + i * dstCols + dstBegin, s + i * srcCols + srcBegin, bytes);
+  });
 }
 
 void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,

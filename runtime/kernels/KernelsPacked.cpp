@@ -38,14 +38,19 @@ extern "C" {
 void rnnc_pack_panels(const float *b, float *packed, int64_t k, int64_t n,
                       int64_t transposed) {
   rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
-  for (int64_t p = 0; p < panelsOf(n); ++p)
-    for (int64_t q = 0; q < k; ++q) {
-      float *dst = packed + (p * k + q) * kPanelWidth;
-      for (int64_t j = 0; j < kPanelWidth; ++j) {
-        int64_t col = p * kPanelWidth + j;
-        dst[j] = col >= n ? 0.0f : transposed ? b[col * k + q] : b[q * n + col];
+  // Panels are independent copies: chunks of panels on the kernel threads
+  // (a copy counts 2 per element, as in Kernels.cpp).
+  double work = 2.0 * static_cast<double>(k) * static_cast<double>(n);
+  rnnc::runtime::parallelChunks(panelsOf(n), work, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p)
+      for (int64_t q = 0; q < k; ++q) {
+        float *dst = packed + (p * k + q) * kPanelWidth;
+        for (int64_t j = 0; j < kPanelWidth; ++j) {
+          int64_t col = p * kPanelWidth + j;
+          dst[j] = col >= n ? 0.0f : transposed ? b[col * k + q] : b[q * n + col];
+        }
       }
-    }
+  });
 }
 
 void rnnc_matmul_packed(const float *a, const float *packed, float *out,
