@@ -186,6 +186,53 @@ TEST(KernelsThreadCount, ColumnSumsAreBitIdentical) {
   }, "rnnc_reduce_sum 35x32x257");
 }
 
+/// The copies split across the threads (gather, scatter_add, copy_columns,
+/// panel packing) at the d2l LSTM's sizes: the same bits on any thread
+/// count, and those of a plain serial loop; scatter_add's repeated ids
+/// (a character seen many times) add their rows in row order.
+TEST(KernelsThreadCount, CopiesAndScatterAreBitIdentical) {
+  const int64_t rows = 1120, vocab = 1027, width = 256;
+  std::vector<float> table = values(vocab * width, 11), src = values(rows * width, 12);
+  std::vector<int32_t> ids(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i)
+    ids[static_cast<size_t>(i)] = static_cast<int32_t>((i * 37 + i / 7) % vocab); // some repeat
+  std::vector<float> gathered(static_cast<size_t>(rows * width)),
+      scattered(static_cast<size_t>(vocab * width), 0.0f);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t c = 0; c < width; ++c) {
+      gathered[static_cast<size_t>(i * width + c)] = table[static_cast<size_t>(ids[i] * width + c)];
+      scattered[static_cast<size_t>(ids[i] * width + c)] += src[static_cast<size_t>(i * width + c)];
+    }
+  auto gather = [&] {
+    std::vector<float> out(static_cast<size_t>(rows * width));
+    rnnc_gather(table.data(), ids.data(), out.data(), rows, vocab, width);
+    return out;
+  };
+  auto scatter = [&] {
+    std::vector<float> out(static_cast<size_t>(vocab * width), 1.0f);
+    rnnc_scatter_add(ids.data(), src.data(), out.data(), rows, vocab, width, 0);
+    return out;
+  };
+  EXPECT_EQ(gather(), gathered);
+  EXPECT_EQ(scatter(), scattered);
+  expectSameBits(gather, "rnnc_gather 1120x256");
+  expectSameBits(scatter, "rnnc_scatter_add 1120x256");
+  // The concat of four gates' [1120, 256] blocks into [1120, 1024].
+  expectSameBits([&] {
+    std::vector<float> out(static_cast<size_t>(rows * 4 * width));
+    for (int64_t g = 0; g < 4; ++g)
+      rnnc_copy_columns(src.data(), out.data(), rows, width, 0, 4 * width, g * width, width);
+    return out;
+  }, "rnnc_copy_columns 1120x256 -> 1120x1024");
+  std::vector<float> weight = values(width * 1030, 13);
+  for (int64_t transposed : {0, 1})
+    expectSameBits([&] {
+      std::vector<float> out(static_cast<size_t>(runtime::packedPanelFloats(width, 1030)));
+      rnnc_pack_panels(weight.data(), out.data(), width, 1030, transposed);
+      return out;
+    }, "rnnc_pack_panels 256x1030");
+}
+
 /// A fused loop as the code generator outlines it: a running sum along each
 /// row (order-sensitive within a row), rows split across the threads.
 void rowPrefixSums(void **context, int64_t begin, int64_t end) {
