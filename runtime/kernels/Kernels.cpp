@@ -469,8 +469,8 @@ void rnnc_copy_columns(const void *src, void *dst, int64_t rows,
   auto *d = static_cast<uint32_t *>(dst);
   size_t bytes = static_cast<size_t>(count) * sizeof(uint32_t);
   // Chunks of rows on the kernel threads when the copy is large (the
-  // time-batched concats and slices around the backward scan; a scan step's
-  // 32-row parts stay on the calling thread).
+  // recurrent weights joined before the scans, time-batched concats, slices
+  // and pads); a scan step's 32-row parts stay on the calling thread.
   rnnc::runtime::parallelChunks(rows, copyWork(rows * count), [&](int64_t r0, int64_t r1) {
     for (int64_t i = r0; i < r1; ++i)
       std::memcpy(d + i * dstCols + dstBegin, s + i * srcCols + srcBegin, bytes);
