@@ -47,6 +47,7 @@ const bool openBlasSingleThreaded = [] {
   return true;
 }();
 
+using rnnc::runtime::copyWork;
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMap = Eigen::Map<const RowMatrix>;
 using MutMap = Eigen::Map<RowMatrix>;
@@ -65,12 +66,6 @@ double softmaxWork(int64_t rows, int64_t classes) {
 }
 
 bool inRange(int32_t id, int64_t limit) { return id >= 0 && id < limit; }
-
-/// What copying `elements` floats counts as for splitting it across threads:
-/// a load and a store each, as a one-op fused loop counts (2 per element).
-/// So a copy is split from 64 Ki floats (kMinParallelWork), e.g. the d2l
-/// gathers (1120 x 256) but not a scan step's 32 x 256 concat part.
-double copyWork(int64_t elements) { return 2.0 * static_cast<double>(elements); }
 
 /// Sum over j of exp(row[j] - shift), also written to out[j] unless `out` is
 /// null; shift is the row maximum, so every exponent is <= 0. Vectorised for

@@ -38,10 +38,8 @@ extern "C" {
 void rnnc_pack_panels(const float *b, float *packed, int64_t k, int64_t n,
                       int64_t transposed) {
   rnnc::runtime::KernelScope profiled(rnnc::runtime::KernelKind::Other);
-  // Panels are independent copies: chunks of panels on the kernel threads
-  // (a copy counts 2 per element, as in Kernels.cpp).
-  double work = 2.0 * static_cast<double>(k) * static_cast<double>(n);
-  rnnc::runtime::parallelChunks(panelsOf(n), work, [&](int64_t p0, int64_t p1) {
+  // Panels are independent copies: chunks of panels on the kernel threads.
+  rnnc::runtime::parallelChunks(panelsOf(n), rnnc::runtime::copyWork(k * n), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p)
       for (int64_t q = 0; q < k; ++q) {
         float *dst = packed + (p * k + q) * kPanelWidth;

@@ -67,6 +67,12 @@ void setKernelThreads(int threads);
 void parallelChunks(int64_t count, double work,
                     FunctionRef<void(int64_t, int64_t)> job);
 
+/// The `work` of copying `elements` floats: a load and a store each, as a
+/// one-op fused loop counts (2 per element). So a copy is split from 64 Ki
+/// floats, e.g. the d2l gathers (1120 x 256) but not a scan step's 32 x 256
+/// concat part.
+inline double copyWork(int64_t elements) { return 2.0 * static_cast<double>(elements); }
+
 /// How many chunks parallelChunks makes of `count` items of `work` flops
 /// (1: not split), and where chunk `chunk` of `chunks` begins (chunk ==
 /// chunks gives `count`). Exposed for tests.
