@@ -86,6 +86,26 @@ INSTANTIATE_TEST_SUITE_P(Shapes, KernelsPacked,
                          ::testing::Combine(::testing::ValuesIn(kShapes), ::testing::Bool(),
                                             ::testing::ValuesIn(rnnc::runtime::kAllKernelIsas)));
 
+// The layout itself, padding included: panel p holds columns 16p..16p+15 of
+// b (rows of b when transposed) as k rows of 16, zeros past n.
+TEST(KernelsPackedLayout, PanelsHoldTheColumnsZeroPadded) {
+  for (Shape s : kShapes)
+    for (bool transposed : {false, true}) {
+      auto b = values(s.k * s.n, 5);
+      std::vector<float> packed(static_cast<size_t>(rnnc::runtime::packedPanelFloats(s.k, s.n)), -1.0f);
+      rnnc_pack_panels(b.data(), packed.data(), s.k, s.n, transposed);
+      for (size_t at = 0; at < packed.size(); ++at) {
+        int64_t panel = static_cast<int64_t>(at) / (16 * s.k), q = static_cast<int64_t>(at) / 16 % s.k;
+        int64_t col = panel * 16 + static_cast<int64_t>(at) % 16;
+        float expected = col >= s.n     ? 0.0f
+                         : transposed ? b[static_cast<size_t>(col * s.k + q)]
+                                      : b[static_cast<size_t>(q * s.n + col)];
+        ASSERT_EQ(packed[at], expected) << "panel " << panel << " row " << q << " column " << col
+                                        << " of " << s.k << "x" << s.n << (transposed ? " transposed" : "");
+      }
+    }
+}
+
 TEST(KernelsPackedIsa, Avx2AndAvx512GiveTheSameBits) {
   for (Shape s : kShapes) {
     auto a = values(s.m * s.k, 3), b = values(s.k * s.n, 4);
