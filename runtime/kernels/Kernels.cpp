@@ -235,6 +235,25 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               accumulate ? 1.0f : 0.0f, out, blasInt(ldc));
 }
 
+
+/// Column sums in blocks of kColumnBlock columns whose sums stay in
+/// registers over all rows: adding each row into the sums in memory made
+/// every element a load, an add and a store. Each column is still summed
+/// from zero in row order.
+constexpr int64_t kColumnBlock = 32;
+void sumColumnBlock(const float *src, float *dst, int64_t rows, int64_t stride, int64_t width) {
+  float sums[kColumnBlock] = {};
+  if (width == kColumnBlock) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < kColumnBlock; ++c)
+        sums[c] += src[r * stride + c];
+  } else {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < width; ++c)
+        sums[c] += src[r * stride + c];
+  }
+  std::copy(sums, sums + width, dst);
+}
 } // namespace
 
 extern "C" {
@@ -495,12 +514,8 @@ void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
     int64_t rows = total / outCount;
     rnnc::runtime::parallelChunks(
         outCount, 4.0 * static_cast<double>(total), [&](int64_t c0, int64_t c1) {
-          float *sums = dst + c0;
-          for (int64_t r = 0; r < rows; ++r) {
-            const float *row = src + r * outCount;
-            for (int64_t c = 0; c < c1 - c0; ++c)
-              sums[c] += row[c0 + c];
-          }
+          for (int64_t c = c0; c < c1; c += kColumnBlock)
+            sumColumnBlock(src + c, dst + c, rows, outCount, std::min(kColumnBlock, c1 - c));
         });
     return;
   }
