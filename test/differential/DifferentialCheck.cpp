@@ -182,24 +182,29 @@ std::map<std::string, ir::Tensor> rowZeroInputs(const ir::Function &fn,
   return inputs;
 }
 
-/// `@forward` at B = T = 1 run T times from row 0 of the states against
-/// row 0 of `@forward` at (B, T).
-void compareGeneration(CheckResult &r, const frontend::ast::Program &program, int64_t V, int64_t B,
-                       int64_t T, const std::map<std::string, ir::Tensor> &inputs,
-                       DiagnosticEngine &diags) {
+/// `@forward` as rnnc runs it (generation and evaluation: the generate
+/// pipeline) at (B, T) against ir::interpret of the unoptimised `@forward`;
+/// then the same at B = T = 1, run T times from row 0 of the states, against
+/// row 0 of the (B, T) run.
+void compareForward(CheckResult &r, const frontend::ast::Program &program, int64_t V, int64_t B,
+                    int64_t T, const std::map<std::string, ir::Tensor> &inputs,
+                    DiagnosticEngine &diags) {
   std::string error;
-  auto big = lower(program, V, B, T, false, false, diags, &error);
-  auto one = lower(program, V, 1, 1, false, false, diags, &error);
-  if (!big || !one) {
-    r.error = "generation lowering: " + error;
+  const std::vector<std::string> pipeline = passes::defaultGeneratePipeline();
+  auto ref = lower(program, V, B, T, false, false, diags, &error);
+  auto big = lower(program, V, B, T, false, true, diags, &error, pipeline);
+  auto one = lower(program, V, 1, 1, false, true, diags, &error, pipeline);
+  if (!ref || !big || !one) {
+    r.error = "forward lowering: " + error;
     return;
   }
+  const ir::Function &fr = *ref->function("forward");
   const ir::Function &fb = *big->function("forward"), &f1 = *one->function("forward");
   auto compiledB = runtime::CompiledFunction::compile(fb);
   auto compiled1 = runtime::CompiledFunction::compile(f1);
   if (!compiledB || !compiled1) {
-    r.error = "generation compile: " + (compiledB ? compiled1.error().message()
-                                                  : compiledB.error().message());
+    r.error = "forward compile: " + (compiledB ? compiled1.error().message()
+                                               : compiledB.error().message());
     return;
   }
   auto &jb = *compiledB, &j1 = *compiled1;
@@ -209,6 +214,18 @@ void compareGeneration(CheckResult &r, const frontend::ast::Program &program, in
     return;
   }
   runPoisoned(*jb, callB);
+  std::vector<ir::Tensor> args;
+  for (const auto &arg : fr.body().arguments())
+    args.push_back(inputs.at(arg->name()));
+  auto want = ir::interpret(fr, args);
+  if (!want) {
+    r.error = "interpreter (forward): " + want.error().message();
+    return;
+  }
+  if (allFinite(*want))
+    for (size_t i = 0; i < want->size(); ++i)
+      compareClose(r, "forward-vs-interpreter", fr.resultNames[i], callB.resultAsDouble(i),
+                   (*want)[i].data);
   // Row 0 of every state, and the tokens of column 0, for the B = 1 program.
   std::map<std::string, ir::Tensor> row0 = rowZeroInputs(f1, inputs, B, 0);
   const ir::Tensor &x = inputs.at("x");
@@ -220,11 +237,11 @@ void compareGeneration(CheckResult &r, const frontend::ast::Program &program, in
       return;
     }
     runPoisoned(*j1, c1);
-    std::vector<double> want(static_cast<size_t>(V));
+    std::vector<double> rowWant(static_cast<size_t>(V));
     for (int64_t v = 0; v < V; ++v)
-      want[static_cast<size_t>(v)] = callB.f(0, static_cast<size_t>(t * B * V + v));
+      rowWant[static_cast<size_t>(v)] = callB.f(0, static_cast<size_t>(t * B * V + v));
     compareClose(r, "generation", "logits[t=" + std::to_string(t) + "]", c1.resultAsDouble(0),
-                 want);
+                 rowWant);
     for (size_t s = 1; s < f1.resultNames.size(); ++s) // carry the states
       row0[f1.resultNames[s]].data = c1.resultAsDouble(s);
   }
@@ -391,7 +408,8 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
     compareBits(r, "threads", one, two, tsOpt.resultNames);
   }
   if (options.aot) { // the object's train step and generation step
-    auto step = lower(*program, V, 1, 1, false, false, diags, &error);
+    auto step = lower(*program, V, 1, 1, false, true, diags, &error,
+                      passes::defaultGeneratePipeline());
     const ir::Function *f1 = step ? step->function("forward") : nullptr;
     std::unique_ptr<runtime::CompiledFunction> stepJit;
     if (f1) {
@@ -420,7 +438,7 @@ CheckResult checkModelText(const std::string &text, int64_t V, int64_t B, int64_
     }
   }
   if (options.generation)
-    compareGeneration(r, *program, V, B, T, named, diags);
+    compareForward(r, *program, V, B, T, named, diags);
   return r;
 }
 

@@ -13,11 +13,14 @@
 ///  - `threads`: the JIT with 1 and with 2 kernel threads, bit for bit (at
 ///    the generator's sizes no product is large enough to be split, so
 ///    checkThreadsOnly repeats it on a scaled-up copy: `threads-large`);
-///  - `generation`: `@forward` lowered with B = T = 1 and run T times,
-///    carrying the state, against row 0 of `@forward` at (B, T);
+///  - `forward-vs-interpreter`: `@forward` through the generate pipeline
+///    (what generation and `rnnc eval` run) at (B, T) against ir::interpret
+///    of the unoptimised `@forward`: the logits and every final state;
+///  - `generation`: that `@forward` lowered with B = T = 1 and run T times,
+///    carrying the state, against row 0 of it at (B, T);
 ///
 /// Tolerance for float32 against double (`jit-vs-interpreter`,
-/// `generation`): per tensor, ||got - want||_2 <= kRelTol * ||want||_2 +
+/// `forward-vs-interpreter`, `generation`): per tensor, ||got - want||_2 <= kRelTol * ||want||_2 +
 /// kAbsTol * sqrt(n). See DifferentialCheck.cpp for the measured float noise.
 ///
 //===----------------------------------------------------------------------===//

@@ -189,7 +189,7 @@ void writeMismatch(const Options &opt, const RandomModel &m, uint64_t seed, cons
     CheckOptions narrow = base;
     narrow.fdSamples = wanted.count("finite-differences") ? base.fdSamples : 0;
     narrow.threads = wanted.count("threads") > 0;
-    narrow.generation = wanted.count("generation") > 0;
+    narrow.generation = wanted.count("generation") + wanted.count("forward-vs-interpreter") > 0;
     narrow.aot = wanted.count("aot") > 0;
   narrow.pipelineOnly = wanted.size() == 1 && wanted.count("pipeline");
     bool large = wanted.count("threads-large") > 0;
