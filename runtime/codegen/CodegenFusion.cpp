@@ -12,7 +12,8 @@
 ///   3. the loop nest of the plan (rows of `inner` elements, or one flat
 ///      loop; a slice view's row read at row * stride + j) evaluates the
 ///      body's ops in program order — each value once per element, however
-///      many body ops read it — and stores every yielded value.
+///      many body ops read it — and stores every yielded value (a result
+///      the plan stores into a later concat's columns, there too).
 ///      Single-element operands are loaded and constants taken once, before
 ///      the loop;
 ///      A dropout draws its mask there from its key operand
@@ -157,6 +158,14 @@ void FunctionLowering::emitFusionElement(const FusionLoop &loop, llvm::Value *fu
   for (unsigned k = 0; k < loop.op->numResults(); ++k)
     if (static_cast<int>(k) != loop.plan->productHome)
       b_.CreateStore(out[k], b_.CreateInBoundsGEP(f, ptr(loop.op->result(k)), full));
+  // A concat's part, at row * (concat width) + column + j: the plan makes
+  // the loop's rows the part's rows.
+  for (const ColumnStore &cs : loop.plan->columnStores) {
+    llvm::Value *index =
+        b_.CreateAdd(b_.CreateMul(row, i64(cs.rowStride), "", true, true),
+                     b_.CreateAdd(j, i64(cs.column), "", true, true), "", true, true);
+    b_.CreateStore(out[cs.result], b_.CreateInBoundsGEP(f, ptr(cs.concat->result()), index));
+  }
 }
 
 llvm::Function *FunctionLowering::emitFusionLoopFunction(
@@ -208,6 +217,8 @@ void FunctionLowering::emitFusionLoop(FusionLoop &loop) {
   passed.insert(passed.end(), loop.keys.begin(), loop.keys.end());
   for (const ir::Value *r : loop.op->results())
     passed.push_back(r);
+  for (const ColumnStore &cs : loop.plan->columnStores)
+    passed.push_back(cs.concat->result());
   // One slot per distinct caller pointer: a product computed in place in its
   // result's buffer must reach the loop as one pointer, or the vectoriser's
   // run-time overlap check fails and the scalar loop runs.

@@ -144,11 +144,14 @@ bool FunctionLowering::lowerShapeOp(const ir::Operation &op) {
   const char *kernel = plan_.op(&op).kernel;
   switch (op.kind()) {
   case OpKind::Concat: {
+    const std::vector<bool> &stored = plan_.op(&op).partsStored;
     int64_t at = 0;
-    for (const ir::Value *part : op.operands()) {
+    for (unsigned i = 0; i < op.numOperands(); ++i) {
+      const ir::Value *part = op.operand(i);
       int64_t w = lastDim(part);
-      callKernel(kernel, {ptr(part), ptr(r), i64(rows), i64(w), i64(0), i64(outCols),
-                          i64(at), i64(w)});
+      if (stored.empty() || !stored[i]) // else its fusion stored it here
+        callKernel(kernel, {ptr(part), ptr(r), i64(rows), i64(w), i64(0), i64(outCols),
+                            i64(at), i64(w)});
       at += w;
     }
     return true;

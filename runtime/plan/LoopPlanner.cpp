@@ -169,6 +169,10 @@ const char *kernelFor(const ir::Operation &op, const LoweringPlan &plan) {
   case OpKind::ScatterAdd:
     return "rnnc_scatter_add";
   case OpKind::Concat:
+    if (!d.partsStored.empty() &&
+        std::all_of(d.partsStored.begin(), d.partsStored.end(), [](bool s) { return s; }))
+      return nullptr; // every part stored by its fusion
+    return "rnnc_copy_columns";
   case OpKind::Slice:
   case OpKind::Pad:
     return "rnnc_copy_columns";

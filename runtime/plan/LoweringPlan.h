@@ -63,6 +63,18 @@ struct LoopNest {
   bool flat() const { return inner == 0; }
 };
 
+/// A fusion result stored a second time by the fusion's loop, into its
+/// columns of a later concat in the same block: the concat does not copy
+/// that part (a scan step's merged gate gradients, concatenated for one
+/// product, were a serial copy of 32 x 1024 floats at every step).
+struct ColumnStore {
+  unsigned result = 0;                   ///< The fusion result.
+  const ir::Operation *concat = nullptr; ///< Whose buffer it is stored in.
+  unsigned part = 0;                     ///< The concat operand it is.
+  int64_t column = 0;                    ///< The part's first column.
+  int64_t rowStride = 0;                 ///< The concat's row width.
+};
+
 /// How a `fusion` op is lowered.
 struct FusionPlan {
   /// A matmul plus a row bias and nothing else: one rnnc_matmul_bias call
@@ -84,6 +96,9 @@ struct FusionPlan {
   /// `dropout` ops in the body: each draws its mask inside the loop from
   /// its counter (ir/DropoutMask.h); no mask is stored.
   int64_t dropoutMasks = 0;
+  /// Results also stored into a concat's columns (the loop nest's inner
+  /// width is then the part's width).
+  std::vector<ColumnStore> columnStores;
 };
 
 /// Everything decided about one op.
@@ -103,6 +118,9 @@ struct OpPlan {
   /// cross_entropy and cross_entropy_grad computed by one kernel call at the
   /// gradient's place: each names the other.
   const ir::Operation *lossPartner = nullptr;
+  /// A concat: per operand, whether its fusion stores it in place
+  /// (ColumnStore) so that the concat does not copy it; empty: none.
+  std::vector<bool> partsStored;
 };
 
 /// Where a value lives.

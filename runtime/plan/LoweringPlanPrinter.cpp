@@ -19,7 +19,9 @@
 ///       %i, %f = fusion(%1, %2)            2 results; loop 32 rows x 256, work 16384,
 ///                                          1 chunk; calls rnnc_parallel_for
 ///         result %i: row of scan#0 output 1 (computed in row)
-///         result %f: buffer 9
+///         result %f: buffer 9; also into %g from column 256
+///       %g = concat(%e, %f)                buffer 10; parts 1 stored by their
+///                                          fusion; calls rnnc_copy_columns
 ///     %y = fusion(%h, %W_hq, %b_q)         buffer 8; product plus row bias %b_q;
 ///                                          calls rnnc_matmul_bias
 ///     return 0 %loss: in the caller's buffer
@@ -31,6 +33,7 @@
 #include "ir/Printer.h"
 #include "runtime/plan/LoweringPlan.h"
 
+#include <algorithm>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -102,6 +105,7 @@ private:
   std::string storage(const ir::Value *v) const;
   std::string decisions(const ir::Operation &op) const;
   std::string fusionText(const ir::Operation &fusion, const FusionPlan &fp) const;
+  std::string alsoStored(const ir::Operation &op, const ir::Value *r) const;
   void line(unsigned depth, const std::string &text) {
     os_ << std::string(2 * depth, ' ') << text << '\n';
   }
@@ -180,7 +184,7 @@ std::string PlanPrinter::decisions(const ir::Operation &op) const {
   } else if (d.accumulatesInto) {
     text = "adds into time sum " + name(d.accumulatesInto);
   } else if (op.numResults() == 1) {
-    text = storage(op.result());
+    text = storage(op.result()) + alsoStored(op, op.result());
   } else {
     text = std::to_string(op.numResults()) + " results"; // one line each, below
   }
@@ -203,6 +207,13 @@ std::string PlanPrinter::decisions(const ir::Operation &op) const {
       !op.body().operations().empty())
     if (const char *product = plan_.op(op.body().operations().front().get()).kernel)
       text += std::string("; product calls ") + product;
+  if (std::count(d.partsStored.begin(), d.partsStored.end(), true)) {
+    text += "; parts";
+    for (size_t i = 0; i < d.partsStored.size(); ++i)
+      if (d.partsStored[i])
+        text += " " + std::to_string(i);
+    text += " stored by their fusion";
+  }
   if (d.kernel)
     text += std::string("; calls ") + d.kernel;
   return text;
@@ -221,7 +232,19 @@ void PlanPrinter::opLine(unsigned depth, const ir::Operation &op) {
   if (op.kind() != OpKind::Scan && op.numResults() > 1 &&
       plan_.how(&op) == OpLowering::Stored && !plan_.op(&op).accumulatesInto)
     for (const ir::Value *r : op.results())
-      line(depth + 1, "result " + name(r) + ": " + storage(r));
+      line(depth + 1, "result " + name(r) + ": " + storage(r) + alsoStored(op, r));
+}
+
+/// "; also into %97 from column 256" for a fusion result its loop stores
+/// into a concat's columns too.
+std::string PlanPrinter::alsoStored(const ir::Operation &op, const ir::Value *r) const {
+  std::string text;
+  if (const FusionPlan *fp = plan_.fusion(&op))
+    for (const ColumnStore &cs : fp->columnStores)
+      if (op.result(cs.result) == r)
+        text += "; also into " + name(cs.concat->result()) + " from column " +
+                std::to_string(cs.column);
+  return text;
 }
 
 void PlanPrinter::scanLines(unsigned depth, const ir::Operation &scan) {

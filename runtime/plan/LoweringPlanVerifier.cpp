@@ -20,7 +20,10 @@
 ///      its work gives; each scan has exactly one kind per per-step output,
 ///      consistent with its time sums, and a value computed in a row is
 ///      computed in exactly one row (one ComputedInRow output yields it) and
-///      has no other home.
+///      has no other home; a fusion result stored into a concat's columns
+///      is that concat's part, which is not copied again, with the loop's
+///      rows as the part's rows, and the concat's buffer live from the
+///      fusion on.
 /// Tests: test/unit/LoweringPlanTest.cpp (hand-broken plans are rejected).
 ///
 //===----------------------------------------------------------------------===//
@@ -38,6 +41,11 @@ namespace rnnc::runtime {
 using ir::OpKind;
 
 namespace {
+
+int64_t lastDim(const ir::Value *v) {
+  const ir::TensorType &t = v->type();
+  return t.rank() ? t.dim(t.rank() - 1) : 1;
+}
 
 class PlanVerifier {
 public:
@@ -64,6 +72,8 @@ private:
   bool checkLoop(const ir::Operation &op);
   bool checkKernel(const ir::Operation &op);
   bool checkFusion(const ir::Operation &fusion);
+  bool checkColumnStore(const ir::Operation &fusion, const ColumnStore &cs,
+                        const LoopNest &nest);
   bool hasHome(const ir::Value *v) const {
     return plan_.storageOf(v).kind != ValueStorage::Kind::None;
   }
@@ -224,9 +234,50 @@ bool PlanVerifier::checkFusion(const ir::Operation &fusion) {
       return fail("fusion " + name(fusion.result(0)) + " reads " + name(v) +
                   " as rows of a view that does not fit its loop");
   }
+  for (const ColumnStore &cs : fp->columnStores)
+    if (!checkColumnStore(fusion, cs, nest))
+      return false;
   return fp->chunks == chunkCount(nest.rows, static_cast<double>(fp->work)) ||
          fail("fusion " + name(fusion.result(0)) +
               " is split into other chunks than its work gives");
+}
+
+/// A fusion result stored into a concat's columns: the concat follows in the
+/// same block, that part is the result and is not copied again, its columns
+/// are where the store puts them, one loop row is one part row, and the
+/// concat's buffer is live from the fusion on.
+bool PlanVerifier::checkColumnStore(const ir::Operation &fusion, const ColumnStore &cs,
+                                    const LoopNest &nest) {
+  const ir::Operation *concat = cs.concat;
+  std::string what = "fusion " + name(fusion.result(0)) + "'s column store";
+  if (!concat || concat->kind() != OpKind::Concat || cs.result >= fusion.numResults() ||
+      cs.part >= concat->numOperands() ||
+      concat->operand(cs.part) != fusion.result(cs.result))
+    return fail(what + " names no concat part it computes");
+  const OpPlan &joined = plan_.op(concat);
+  if (joined.partsStored.size() != concat->numOperands() || !joined.partsStored[cs.part])
+    return fail(what + ": " + name(concat->result()) + " copies that part again");
+  const auto &ops = fusion.parentBlock()->operations();
+  auto at = [&](const ir::Operation *op) {
+    return std::find_if(ops.begin(), ops.end(), [&](const auto &o) { return o.get() == op; });
+  };
+  if (concat->parentBlock() != fusion.parentBlock() || at(concat) < at(&fusion))
+    return fail(what + ": " + name(concat->result()) + " does not follow it in its block");
+  int64_t column = 0;
+  for (unsigned i = 0; i < cs.part; ++i)
+    column += lastDim(concat->operand(i));
+  const ir::Value *part = concat->operand(cs.part);
+  if (cs.column != column || cs.rowStride != lastDim(concat->result()) || nest.flat() ||
+      nest.inner != lastDim(part))
+    return fail(what + " does not put rows of " + name(part) + " at its columns of " +
+                name(concat->result()));
+  const ValueStorage &home = plan_.storageOf(concat->result());
+  bool liveFromFusion =
+      home.kind == ValueStorage::Kind::Arena &&
+      plan_.buffers.at(static_cast<size_t>(home.buffer)).liveAcross != nullptr &&
+      at(plan_.buffers.at(static_cast<size_t>(home.buffer)).liveAcross) <= at(&fusion);
+  return liveFromFusion ||
+         fail(what + ": " + name(concat->result()) + "'s buffer is not live from the fusion on");
 }
 
 /// The kernel agrees with the decisions that choose it.

@@ -34,9 +34,11 @@
 ///
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Kernels.h"
+#include "runtime/kernels/KernelsParallel.h"
 #include "runtime/plan/LoopPlanner.h"
 #include "runtime/plan/LoweringPlan.h"
 
+#include <algorithm>
 #include <deque>
 #include <unordered_set>
 
@@ -152,6 +154,7 @@ private:
   void planScanOutputs(const ir::Operation &scan);
   void planPackedProducts(const ir::Operation &scan);
   void planFusion(const ir::Operation &fusion);
+  void planColumnStores(const ir::Operation &concat);
   void planKernels();
 
   const ir::Function &fn_;
@@ -175,6 +178,7 @@ void Planner::assign(const ir::Value *v, int64_t buffer) {
 
 LoweringPlan Planner::run() {
   planDirectResults();
+  std::vector<const ir::Operation *> concats;
   std::deque<const ir::Block *> worklist{&fn_.body()};
   while (!worklist.empty()) {
     const ir::Block *block = worklist.front();
@@ -227,6 +231,9 @@ LoweringPlan Planner::run() {
       case OpKind::Fusion:
         planFusion(op);
         break;
+      case OpKind::Concat:
+        concats.push_back(&op);
+        break;
       case OpKind::Dropout: { // outside a fusion: one flat loop
         int64_t n = op.result()->type().numElements();
         plan_.ops[&op].loop = LoopNest{n, 0};
@@ -253,6 +260,8 @@ LoweringPlan Planner::run() {
       }
     }
   }
+  for (const ir::Operation *concat : concats)
+    planColumnStores(*concat);
   planKernels();
   plan_.placement = planBuffers(fn_, plan_.buffers, [this](const ir::Operation *op) {
     return plan_.computedAtUsers(op);
@@ -400,6 +409,56 @@ void Planner::planFusion(const ir::Operation &fusion) {
   if (fusion.regions().size() != 1 || fusion.numResults() == 0)
     return; // reported by the emitter
   plan_.fusions[&fusion] = planFusionLoop(fusion, plan_, &plan_.ops[&fusion].loop);
+}
+
+/// The concat's parts that an earlier fusion in its block computes, when the
+/// concat has an arena buffer of its own: the fusion's loop stores them into
+/// their columns as well (ColumnStore), looping over rows of the part's
+/// width, and the buffer is live from the first such fusion on, so nothing
+/// placed between them shares its bytes.
+void Planner::planColumnStores(const ir::Operation &concat) {
+  const ir::Value *joined = concat.result();
+  const ValueStorage &home = plan_.storageOf(joined);
+  if (home.kind != ValueStorage::Kind::Arena || joined->type().rank() == 0 ||
+      plan_.buffers.at(static_cast<size_t>(home.buffer)).liveAcross)
+    return;
+  const ir::Block *block = concat.parentBlock();
+  std::unordered_map<const ir::Operation *, size_t> position;
+  for (const auto &op : block->operations())
+    position.emplace(op.get(), position.size());
+  int64_t rowStride = joined->type().dim(joined->type().rank() - 1), column = 0;
+  const ir::Operation *first = nullptr;
+  std::vector<bool> stored(concat.numOperands(), false);
+  for (unsigned i = 0; i < concat.numOperands(); ++i) {
+    const ir::Value *part = concat.operand(i);
+    int64_t width = part->type().dim(part->type().rank() - 1);
+    const ir::Operation *fusion = part->definingOp();
+    auto planned = fusion ? plan_.fusions.find(fusion) : plan_.fusions.end();
+    FusionPlan *fp = planned != plan_.fusions.end() && fusion->parentBlock() == block &&
+                             position.at(fusion) < position.at(&concat)
+                         ? &planned->second
+                         : nullptr;
+    LoopNest *nest = fp ? &plan_.ops[fusion].loop : nullptr;
+    bool fits = fp && !fp->rowBias && nest->rows > 0 && width > 0 &&
+                part->type().numElements() % width == 0 &&
+                (nest->flat() || nest->inner == width);
+    if (fits) {
+      if (nest->flat()) {
+        *nest = LoopNest{part->type().numElements() / width, width};
+        fp->chunks = chunkCount(nest->rows, static_cast<double>(fp->work));
+      }
+      fp->columnStores.push_back(
+          ColumnStore{part->resultIndex(), &concat, i, column, rowStride});
+      stored[i] = true;
+      if (!first || position.at(fusion) < position.at(first))
+        first = fusion;
+    }
+    column += width;
+  }
+  if (!first)
+    return;
+  plan_.ops[&concat].partsStored = std::move(stored);
+  plan_.buffers.at(static_cast<size_t>(home.buffer)).liveAcross = first;
 }
 
 /// Every op's kernel, once all else is decided; a fusion's leading product

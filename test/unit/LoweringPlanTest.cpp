@@ -206,6 +206,49 @@ TEST(LoweringPlanFusion, RejectsChunksKernelOrProductHomeAgainstItsDecisions) {
       << error;
 }
 
+/// A fusion whose result is the first part of a concat with an arena buffer.
+constexpr const char *kConcatOfFusion = R"(module @T {
+  func @f(input %h: f32[2,3], input %x: f32[2,2]) -> (y: f32[2,5]) {
+    %t = fusion(%h) {
+    ^body(%h1: f32[2,3]):
+      %a = tanh(%h1) : f32[2,3]
+      yield %a
+    } : f32[2,3]
+    %c = concat(%t, %x) : f32[2,5]
+    %y = tanh(%c) : f32[2,5]
+    return %y
+  }
+})";
+
+TEST(LoweringPlanFusion, RejectsAColumnStoreThatTheConcatCopiesMisplacesOrOutlives) {
+  auto module = fixtures::parseIR(kConcatOfFusion);
+  ASSERT_TRUE(module);
+  const ir::Function &fn = *module->functions().front();
+  const ir::Operation *fusion = fn.body().operations()[0].get();
+  const ir::Operation *concat = fn.body().operations()[1].get();
+  LoweringPlan plan = runtime::planLowering(fn);
+  auto rejection = [&] {
+    auto verified = runtime::verifyLoweringPlan(fn, plan);
+    return verified ? std::string() : verified.error().message();
+  };
+  ASSERT_EQ(rejection(), "");
+  ASSERT_EQ(plan.fusions[fusion].columnStores.size(), 1u);
+  EXPECT_EQ(plan.op(concat).partsStored, (std::vector<bool>{true, false}));
+  EXPECT_EQ(plan.op(fusion).loop.inner, 3); // rows of the part, not one flat loop
+  EXPECT_STREQ(plan.op(concat).kernel, "rnnc_copy_columns"); // for %x
+
+  plan.ops[concat].partsStored[0] = false;
+  EXPECT_TRUE(mentions(rejection(), "copies that part again")) << rejection();
+  plan.ops[concat].partsStored[0] = true;
+  plan.fusions[fusion].columnStores[0].column = 2;
+  EXPECT_TRUE(mentions(rejection(), "does not put rows of %t at its columns of %c"))
+      << rejection();
+  plan.fusions[fusion].columnStores[0].column = 0;
+  int64_t buffer = plan.storageOf(concat->result()).buffer;
+  plan.buffers[static_cast<size_t>(buffer)].liveAcross = nullptr;
+  EXPECT_TRUE(mentions(rejection(), "buffer is not live from the fusion on")) << rejection();
+}
+
 TEST(LoweringPlanPrint, FollowsTheIROfUnoptimisedCode) {
   std::string text = printedPlan(R"(module @T {
   func @f(param %W: f32[5,3], input %idx: i32[2], input %b: f32[3]) -> (y: f32[2,3]) {
