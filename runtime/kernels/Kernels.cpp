@@ -235,7 +235,6 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               accumulate ? 1.0f : 0.0f, out, blasInt(ldc));
 }
 
-
 /// Column sums in blocks of kColumnBlock columns whose sums stay in
 /// registers over all rows: adding each row into the sums in memory made
 /// every element a load, an add and a store. Each column is still summed
@@ -254,6 +253,7 @@ void sumColumnBlock(const float *src, float *dst, int64_t rows, int64_t stride, 
   }
   std::copy(sums, sums + width, dst);
 }
+
 } // namespace
 
 extern "C" {

@@ -26,8 +26,11 @@
 ///      values passed to another carried slot, and packed panels for its
 ///      per-step products by a loop-invariant matrix (scans of 4 steps or
 ///      more);
-///   4. every other op result gets an arena buffer, and runtime/plan/BufferPlan.h
-///      places the buffers (those never live together share bytes).
+///   4. every other op result gets an arena buffer; a concat's part that an
+///      earlier fusion of its block computes is stored into the concat's
+///      columns by that fusion's loop (planColumnStores), and
+///      runtime/plan/BufferPlan.h places the buffers (those never live
+///      together share bytes).
 /// How ops' code runs (loops, fusion kernels, kernel names): LoopPlanner.cpp.
 /// Tests: test/lit/plan/*.test, test/unit/LoweringPlanTest.cpp,
 /// test/unit/BufferPlanTest.cpp, and every JIT-vs-interpreter test.
