@@ -23,7 +23,7 @@
 ///      has no other home; a fusion result stored into a concat's columns
 ///      is that concat's part, which is not copied again, with the loop's
 ///      rows as the part's rows, and the concat's buffer live from the
-///      fusion on.
+///      fusion on; every part a concat does not copy, its fusion stores.
 /// Tests: test/unit/LoweringPlanTest.cpp (hand-broken plans are rejected).
 ///
 //===----------------------------------------------------------------------===//
@@ -74,6 +74,7 @@ private:
   bool checkFusion(const ir::Operation &fusion);
   bool checkColumnStore(const ir::Operation &fusion, const ColumnStore &cs,
                         const LoopNest &nest);
+  bool storedByItsFusion(const ir::Operation &concat, unsigned part) const;
   bool hasHome(const ir::Value *v) const {
     return plan_.storageOf(v).kind != ValueStorage::Kind::None;
   }
@@ -280,6 +281,16 @@ bool PlanVerifier::checkColumnStore(const ir::Operation &fusion, const ColumnSto
          fail(what + ": " + name(concat->result()) + "'s buffer is not live from the fusion on");
 }
 
+/// Whether the fusion defining `concat`'s part `part` has a ColumnStore of it.
+bool PlanVerifier::storedByItsFusion(const ir::Operation &concat, unsigned part) const {
+  const ir::Operation *fusion = concat.operand(part)->definingOp();
+  const FusionPlan *fp = fusion ? plan_.fusion(fusion) : nullptr;
+  return fp && std::any_of(fp->columnStores.begin(), fp->columnStores.end(),
+                           [&](const ColumnStore &cs) {
+                             return cs.concat == &concat && cs.part == part;
+                           });
+}
+
 /// The kernel agrees with the decisions that choose it.
 bool PlanVerifier::checkKernel(const ir::Operation &op) {
   const OpPlan &d = plan_.op(&op);
@@ -311,6 +322,10 @@ bool PlanVerifier::checkOp(const ir::Operation &op) {
     return false;
   if (op.kind() == OpKind::Fusion && !checkFusion(op))
     return false;
+  for (unsigned i = 0; i < decided.partsStored.size(); ++i)
+    if (decided.partsStored[i] && !storedByItsFusion(op, i))
+      return fail(name(op.result()) + " leaves part " + std::to_string(i) +
+                  " to a fusion that does not store it");
   if (decided.packedOperand >= 0 &&
       static_cast<size_t>(decided.packedOperand) >= plan_.packed.size())
     return fail("a product defining " + name(op.result()) +

@@ -244,6 +244,10 @@ TEST(LoweringPlanFusion, RejectsAColumnStoreThatTheConcatCopiesMisplacesOrOutliv
   EXPECT_TRUE(mentions(rejection(), "does not put rows of %t at its columns of %c"))
       << rejection();
   plan.fusions[fusion].columnStores[0].column = 0;
+  plan.ops[concat].partsStored[1] = true; // %x: no fusion stores it
+  EXPECT_TRUE(mentions(rejection(), "leaves part 1 to a fusion that does not store it"))
+      << rejection();
+  plan.ops[concat].partsStored[1] = false;
   int64_t buffer = plan.storageOf(concat->result()).buffer;
   plan.buffers[static_cast<size_t>(buffer)].liveAcross = nullptr;
   EXPECT_TRUE(mentions(rejection(), "buffer is not live from the fusion on")) << rejection();
