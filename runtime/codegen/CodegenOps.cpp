@@ -17,11 +17,6 @@ using ir::OpKind;
 
 namespace {
 
-int64_t lastDim(const ir::Value *v) {
-  const ir::TensorType &t = v->type();
-  return t.rank() ? t.dim(t.rank() - 1) : 1;
-}
-
 /// Rows of `v` when its last axis is the row width.
 int64_t leadingRows(const ir::Value *v) {
   int64_t width = lastDim(v);

@@ -203,6 +203,12 @@ struct LoweringPlan {
   int64_t arenaBytes() const { return placement.arenaBytes; }
 };
 
+/// The width of `v`'s rows: its last axis (1 for a scalar).
+inline int64_t lastDim(const ir::Value *v) {
+  const ir::TensorType &t = v->type();
+  return t.rank() ? t.dim(t.rank() - 1) : 1;
+}
+
 /// A scan's number of steps (from its sequences, its stacked outputs or its
 /// `length` attribute); -1 when nothing fixes it.
 int64_t scanLength(const ir::Operation &scan);

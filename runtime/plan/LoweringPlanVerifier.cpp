@@ -42,11 +42,6 @@ using ir::OpKind;
 
 namespace {
 
-int64_t lastDim(const ir::Value *v) {
-  const ir::TensorType &t = v->type();
-  return t.rank() ? t.dim(t.rank() - 1) : 1;
-}
-
 class PlanVerifier {
 public:
   PlanVerifier(const ir::Function &fn, const LoweringPlan &plan)

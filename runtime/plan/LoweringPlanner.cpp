@@ -429,12 +429,12 @@ void Planner::planColumnStores(const ir::Operation &concat) {
   std::unordered_map<const ir::Operation *, size_t> position;
   for (const auto &op : block->operations())
     position.emplace(op.get(), position.size());
-  int64_t rowStride = joined->type().dim(joined->type().rank() - 1), column = 0;
+  int64_t rowStride = lastDim(joined), column = 0;
   const ir::Operation *first = nullptr;
   std::vector<bool> stored(concat.numOperands(), false);
   for (unsigned i = 0; i < concat.numOperands(); ++i) {
     const ir::Value *part = concat.operand(i);
-    int64_t width = part->type().dim(part->type().rank() - 1);
+    int64_t width = lastDim(part);
     const ir::Operation *fusion = part->definingOp();
     auto planned = fusion ? plan_.fusions.find(fusion) : plan_.fusions.end();
     FusionPlan *fp = planned != plan_.fusions.end() && fusion->parentBlock() == block &&
