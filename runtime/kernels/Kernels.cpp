@@ -500,7 +500,6 @@ void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
     if (!reduced[i])
       outCount *= shape[i];
   }
-  std::fill(dst, dst + outCount, 0.0f);
   // Fast paths: reduced axes form a prefix (column sums, e.g. bias
   // gradients) or a suffix (row sums).
   int64_t prefix = 0;
@@ -529,7 +528,9 @@ void rnnc_reduce_sum(const float *src, float *dst, const int64_t *shape,
     Eigen::Map<Eigen::VectorXf>(dst, outCount) = ConstMap(src, outCount, cols).rowwise().sum();
     return;
   }
-  // General case: an odometer over the source multi-index.
+  // General case: an odometer over the source multi-index, adding into
+  // zeroed sums (the fast paths above write every sum whole).
+  std::fill(dst, dst + outCount, 0.0f);
   std::vector<int64_t> index(static_cast<size_t>(rank), 0);
   for (int64_t flat = 0; flat < total; ++flat) {
     int64_t o = 0;

@@ -437,8 +437,8 @@ void Planner::planColumnStores(const ir::Operation &concat) {
     int64_t width = lastDim(part);
     const ir::Operation *fusion = part->definingOp();
     auto planned = fusion ? plan_.fusions.find(fusion) : plan_.fusions.end();
-    FusionPlan *fp = planned != plan_.fusions.end() && fusion->parentBlock() == block &&
-                             position.at(fusion) < position.at(&concat)
+    // In the concat's block, a part's definition comes before the concat.
+    FusionPlan *fp = planned != plan_.fusions.end() && fusion->parentBlock() == block
                          ? &planned->second
                          : nullptr;
     LoopNest *nest = fp ? &plan_.ops[fusion].loop : nullptr;
